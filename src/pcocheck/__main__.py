@@ -1,0 +1,3 @@
+from pcocheck.cli import main
+
+main()

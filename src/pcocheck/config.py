@@ -1,0 +1,42 @@
+"""Run configuration: what the CLI (or an API caller) asks a run to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pcocheck.finding import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    paths: tuple[str, ...]
+    fail_on: Severity | None = Severity.ERROR  # None: never fail on findings
+    select: tuple[str, ...] = ()  # code prefixes to keep (empty: all)
+    ignore: tuple[str, ...] = ()  # code prefixes to drop
+    profiles: tuple[str, ...] = ()  # extra profile canonicals applied to every resource
+    profile_dirs: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()  # FILE.tgz or id#version
+    package_registry: str = "https://packages.fhir.org"
+    must_support: bool = False
+    display_check: bool = True
+    tx_url: str | None = None
+    tx_cache: str | None = None
+
+
+class Selection:
+    """Keeps a finding when its code matches a selected prefix and no ignored one."""
+
+    __slots__ = ("_cache", "_ignore", "_select")
+
+    def __init__(self, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+        self._select = tuple(p.upper() for p in select)
+        self._ignore = tuple(p.upper() for p in ignore)
+        self._cache: dict[str, bool] = {}
+
+    def __call__(self, code: str) -> bool:
+        decision = self._cache.get(code)
+        if decision is None:
+            selected = not self._select or code.startswith(self._select)
+            decision = selected and not (self._ignore and code.startswith(self._ignore))
+            self._cache[code] = decision
+        return decision

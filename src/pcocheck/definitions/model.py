@@ -1,0 +1,173 @@
+"""Compiled conformance definitions: what the engine needs from a StructureDefinition.
+
+A :class:`StructureDef` always carries a full snapshot (``elements`` in snapshot
+order); profiles authored as differentials are expanded onto their parent's snapshot
+when they are loaded (see :mod:`pcocheck.definitions.snapshot`). Everything here is
+plain data, cheap to build from the compact core archive and from FHIR JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """One allowed type of an element.
+
+    ``code`` is the FHIR type name (``CodeableConcept``, ``Reference``, ``string``);
+    FHIRPath system types used by the spec for ``id``/``extension.url``/primitive
+    ``value`` are normalised to ``System.String`` etc.
+    """
+
+    code: str
+    profiles: tuple[str, ...] = ()
+    target_profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    key: str
+    severity: str  # "error" | "warning"
+    human: str
+    expression: str | None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    strength: str  # required | extensible | preferred | example
+    value_set: str | None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Discriminator:
+    type: str  # value | pattern | type | profile | exists
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slicing:
+    discriminators: tuple[Discriminator, ...]
+    rules: str = "open"  # open | closed | openAtEnd
+    ordered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ElementDef:
+    """One element of a snapshot.
+
+    ``id`` follows FHIR element-id syntax (``Goal.category:pco.coding``); ``path`` is the
+    slice-free path (``Goal.category.coding``). ``fixed``/``pattern`` hold
+    ``(type suffix, value)`` as in ``fixedUri`` → ``("Uri", "http://...")``.
+    """
+
+    id: str
+    path: str
+    min: int = 0
+    max: str = "*"
+    slice_name: str | None = None
+    types: tuple[TypeRef, ...] = ()
+    content_reference: str | None = None
+    fixed: tuple[str, Any] | None = None
+    pattern: tuple[str, Any] | None = None
+    binding: Binding | None = None
+    constraints: tuple[Constraint, ...] = ()
+    slicing: Slicing | None = None
+    must_support: bool = False
+    is_modifier: bool = False
+    max_length: int | None = None
+    short: str | None = None
+
+    @property
+    def max_count(self) -> int | None:
+        """``None`` for unbounded (``*``)."""
+        return None if self.max == "*" else int(self.max)
+
+    @property
+    def name(self) -> str:
+        """Last path segment (``value[x]``, ``coding``)."""
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def is_choice(self) -> bool:
+        return self.path.endswith("[x]")
+
+
+@dataclass(slots=True)
+class StructureDef:
+    url: str
+    name: str
+    type: str
+    kind: str  # resource | complex-type | primitive-type | logical
+    elements: list[ElementDef]
+    version: str | None = None
+    id: str | None = None
+    title: str | None = None
+    abstract: bool = False
+    derivation: str | None = None  # specialization | constraint
+    base_definition: str | None = None
+    context: tuple[str, ...] = ()  # extension contexts (element paths)
+    package: str | None = None  # "hl7.fhir.us.pco#1.0.0" or "pcocheck:profiles"
+    by_id: dict[str, ElementDef] = field(default_factory=dict, repr=False)
+    children: dict[str, list[ElementDef]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild the id and parent→children indexes after ``elements`` changed."""
+        self.by_id = {e.id: e for e in self.elements}
+        children: dict[str, list[ElementDef]] = {}
+        for element in self.elements:
+            parent = _parent_id(element.id)
+            if parent is not None:
+                children.setdefault(parent, []).append(element)
+        self.children = children
+
+    @property
+    def root(self) -> ElementDef:
+        return self.elements[0]
+
+    @property
+    def canonical(self) -> str:
+        return f"{self.url}|{self.version}" if self.version else self.url
+
+    @property
+    def is_profile(self) -> bool:
+        return self.derivation == "constraint"
+
+    def children_of(self, element_id: str) -> list[ElementDef]:
+        return self.children.get(element_id, [])
+
+
+def _parent_id(element_id: str) -> str | None:
+    """Parent element id: ``Goal.category:pco.coding`` → ``Goal.category:pco``.
+
+    Dots inside slice names are not allowed by FHIR, so splitting on the last dot
+    outside a ``:slice`` suffix is enough; a slice's parent is the element it slices
+    from, one level up (``Goal.category:pco`` → ``Goal``).
+    """
+    if "." not in element_id:
+        return None
+    return element_id.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    system: str
+    code: str
+    display: str | None = None
+
+
+@dataclass(slots=True)
+class PackageInfo:
+    """A loaded source of definitions (the shipped core, profiles/, a .tgz, a folder)."""
+
+    name: str
+    version: str | None
+    origin: str  # file path or "builtin"
+    resources: int = 0
+    dependencies: dict[str, str] = field(default_factory=dict)

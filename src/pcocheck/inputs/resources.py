@@ -1,0 +1,85 @@
+"""Split a parsed document into resource views: the resource itself and, for a
+Bundle of any type, each entry's resource with its entry index and fullUrl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcocheck.fhir_types import R4_RESOURCE_TYPES
+from pcocheck.finding import Finding, JsonPath
+from pcocheck.inputs.read import Document
+from pcocheck.view import Anchor, ResourceView
+
+
+def _type_problem(value: Any, anchor: Anchor, rel: JsonPath, what: str) -> Finding | None:
+    """A finding when ``value`` cannot be a resource, else None."""
+    if not isinstance(value, dict):
+        kind = type(value).__name__ if value is not None else "null"
+        kind = {"list": "array", "str": "string", "int": "number", "float": "number"}.get(
+            kind, kind
+        )
+        return anchor.finding("FHIR-JSON-004", f"{what} is a JSON {kind}, not an object", rel)
+    resource_type = value.get("resourceType")
+    if resource_type is None:
+        return anchor.finding("FHIR-JSON-005", f"{what} has no resourceType", rel)
+    if not isinstance(resource_type, str) or resource_type not in R4_RESOURCE_TYPES:
+        shown = resource_type if isinstance(resource_type, str) else repr(resource_type)
+        return anchor.finding(
+            "FHIR-JSON-006",
+            f"{what} has resourceType {shown!r}, which is not a FHIR R4 resource type",
+            (*rel, "resourceType"),
+        )
+    return None
+
+
+def _label(resource: dict[str, Any]) -> str:
+    rid = resource.get("id")
+    rtype = str(resource.get("resourceType"))
+    return f"{rtype}/{rid}" if isinstance(rid, str) else rtype
+
+
+def split_resources(document: Document) -> Iterator[ResourceView | Finding]:
+    source = document.source
+    base = Anchor(source=source, file=source.file)
+    problem = _type_problem(document.value, base, (), "the JSON document")
+    if problem is not None:
+        yield problem
+        return
+    root: dict[str, Any] = document.value
+    root_type = str(root["resourceType"])
+    root_view = ResourceView(
+        resource=root,
+        anchor=Anchor(source=source, file=source.file, root=root_type, resource=_label(root)),
+    )
+    yield root_view
+    if root_type != "Bundle":
+        return
+    entries = root.get("entry")
+    if not isinstance(entries, list):
+        return
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "resource" not in entry:
+            continue  # the Bundle's own structure check reports malformed entries
+        rel: JsonPath = ("entry", index, "resource")
+        resource = entry["resource"]
+        bundle_anchor = Anchor(source=source, file=source.file, root="Bundle", entry=index)
+        problem = _type_problem(resource, bundle_anchor, rel, f"Bundle entry {index} resource")
+        if problem is not None:
+            yield problem
+            continue
+        full_url = entry.get("fullUrl")
+        yield ResourceView(
+            resource=resource,
+            anchor=Anchor(
+                source=source,
+                file=source.file,
+                root="Bundle",
+                base_path=rel,
+                entry=index,
+                resource=_label(resource),
+            ),
+            full_url=full_url if isinstance(full_url, str) else None,
+            bundle=root_view,
+        )

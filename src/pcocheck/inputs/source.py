@@ -1,0 +1,51 @@
+"""A piece of JSON text that was read, and where it sits in its file."""
+
+from __future__ import annotations
+
+from pcocheck.finding import JsonPath
+from pcocheck.inputs.locate import LineMap, PositionIndex, build_index, nearest_offset
+
+
+class SourceText:
+    """JSON text of one document: a whole ``.json`` file, or one NDJSON record.
+
+    ``first_line`` is the file line on which ``text`` starts, so NDJSON findings point
+    at the record's own line. The position index is built on first use only.
+    """
+
+    __slots__ = ("_index", "_lines", "file", "first_line", "text")
+
+    def __init__(self, file: str, text: str, first_line: int = 1) -> None:
+        self.file = file
+        self.text = text
+        self.first_line = first_line
+        self._index: PositionIndex | None = None
+        self._lines: LineMap | None = None
+
+    @property
+    def index(self) -> PositionIndex:
+        if self._index is None:
+            self._index = build_index(self.text)
+        return self._index
+
+    def position_of_offset(self, offset: int) -> tuple[int, int]:
+        if self._lines is None:
+            self._lines = LineMap(self.text)
+        line, column = self._lines.position(offset)
+        return line + self.first_line - 1, column
+
+    def position(self, path: JsonPath | None) -> tuple[int | None, int | None]:
+        """1-based line/column of ``path`` (or its nearest ancestor that exists)."""
+        if path is None:
+            return None, None
+        offset = nearest_offset(self.index, path)
+        if offset is None:
+            return None, None
+        return self.position_of_offset(offset)
+
+    def duplicate_keys(self) -> list[tuple[JsonPath, int, int]]:
+        out = []
+        for path, offset in self.index.duplicates:
+            line, column = self.position_of_offset(offset)
+            out.append((path, line, column))
+        return out

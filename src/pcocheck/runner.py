@@ -1,0 +1,85 @@
+"""Orchestrates a run: inputs → resource views → checkers → findings → result.
+
+Checkers are objects with ``check(view)`` (per resource, streaming) and ``finish()``
+(after every input, for cross-resource rules). The runner never prints and never
+exits the process; the CLI turns the :class:`RunResult` into output and an exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import IO, Protocol
+
+from pcocheck.config import RunConfig, Selection
+from pcocheck.finding import Finding
+from pcocheck.inputs.discover import discover
+from pcocheck.inputs.read import Document, read_documents
+from pcocheck.inputs.resources import split_resources
+from pcocheck.result import RunResult
+from pcocheck.view import ResourceView
+
+
+class Checker(Protocol):
+    def check(self, view: ResourceView) -> Iterable[Finding]: ...
+
+    def finish(self) -> Iterable[Finding]: ...
+
+
+class Run:
+    """One validation run over a set of inputs with a fixed set of checkers."""
+
+    def __init__(self, config: RunConfig, checkers: Sequence[Checker]) -> None:
+        self.config = config
+        self.checkers = list(checkers)
+        self.keep = Selection(config.select, config.ignore)
+        self.result = RunResult(fail_on=config.fail_on)
+
+    def _add(self, findings: Iterable[Finding]) -> None:
+        keep = self.keep
+        self.result.findings.extend(f for f in findings if keep(f.code))
+
+    def check_view(self, view: ResourceView) -> None:
+        self.result.resources += 1
+        for checker in self.checkers:
+            self._add(checker.check(view))
+
+    def check_document(self, document: Document) -> None:
+        for item in split_resources(document):
+            if isinstance(item, Finding):
+                self._add((item,))
+            else:
+                self.check_view(item)
+
+    def execute(self, stdin: IO[bytes] | None = None) -> RunResult:
+        inputs, problems = discover(list(self.config.paths))
+        self._add(problems)
+        for item in inputs:
+            self.result.files += 1
+            for produced in read_documents(item, stdin):
+                if isinstance(produced, Finding):
+                    self._add((produced,))
+                else:
+                    self.check_document(produced)
+        for checker in self.checkers:
+            self._add(checker.finish())
+        return self.result
+
+
+def run(
+    config: RunConfig, checkers: Sequence[Checker] = (), stdin: IO[bytes] | None = None
+) -> RunResult:
+    return Run(config, checkers).execute(stdin)
+
+
+class ConfigurationError(Exception):
+    """Options or definitions that make a run impossible (exit code 2)."""
+
+
+def build_checkers(config: RunConfig) -> list[Checker]:
+    """The checkers a validation run uses, built from the configuration."""
+    return []
+
+
+def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> RunResult:
+    """Validate the inputs named in ``config`` with the full set of checkers."""
+    return run(config, build_checkers(config), stdin)

@@ -1,0 +1,116 @@
+"""The resource view: one FHIR resource that was read, with everything needed to
+report on it (file, entry index, JSON path prefix), and the one place where findings
+are built and located.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pcocheck.catalog import lookup
+from pcocheck.finding import Finding, JsonPath, Severity
+from pcocheck.inputs.source import SourceText
+
+Emit = Callable[[Finding], None]
+
+
+def render_expression(root: str, path: JsonPath) -> str:
+    """FHIRPath-style location: ``Bundle.entry[3].resource.extension[2]``."""
+    parts = [root]
+    for step in path:
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        else:
+            parts.append(f".{step}")
+    return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where a resource (or document) sits: file text, root type, entry, path prefix."""
+
+    source: SourceText | None
+    file: str | None
+    root: str = ""
+    base_path: JsonPath = ()
+    entry: int | None = None
+    resource: str | None = None
+
+    def finding(
+        self,
+        code: str,
+        message: str,
+        rel_path: JsonPath = (),
+        *,
+        profile: str | None = None,
+        severity: Severity | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> Finding:
+        spec = lookup(code)
+        path = self.base_path + rel_path
+        if line is None and self.source is not None:
+            line, column = self.source.position(path)
+        return Finding(
+            code=code,
+            severity=severity if severity is not None else spec.severity,
+            type=spec.type,
+            message=message,
+            file=self.file,
+            line=line,
+            column=column,
+            entry=self.entry,
+            resource=self.resource,
+            expression=render_expression(self.root, path) if self.root else None,
+            profile=profile,
+            json_path=path,
+        )
+
+
+@dataclass(slots=True)
+class ResourceView:
+    """A resource inside a document (the document root, a Bundle entry, or an NDJSON line)."""
+
+    resource: dict[str, Any]
+    anchor: Anchor
+    full_url: str | None = None
+    bundle: ResourceView | None = None
+
+    @property
+    def resource_type(self) -> str:
+        value = self.resource.get("resourceType")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def id(self) -> str | None:
+        value = self.resource.get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def label(self) -> str:
+        rid = self.id
+        return f"{self.resource_type}/{rid}" if rid else self.resource_type
+
+    @property
+    def claimed_profiles(self) -> list[str]:
+        meta = self.resource.get("meta")
+        if not isinstance(meta, dict):
+            return []
+        profiles = meta.get("profile")
+        if not isinstance(profiles, list):
+            return []
+        return [p for p in profiles if isinstance(p, str)]
+
+    def finding(
+        self,
+        code: str,
+        message: str,
+        rel_path: JsonPath = (),
+        *,
+        profile: str | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding about the element at ``rel_path`` inside this resource."""
+        return self.anchor.finding(code, message, rel_path, profile=profile, severity=severity)
