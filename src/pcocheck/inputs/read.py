@@ -142,10 +142,9 @@ def _open_binary(item: InputFile, stdin: IO[bytes] | None) -> IO[bytes]:
     if item.path is None:
         raw: IO[bytes] = stdin if stdin is not None else sys.stdin.buffer
         return raw
-    handle: IO[bytes] = open(item.path, "rb")  # noqa: SIM115 - closed by the caller
     if item.gzipped:
-        return cast(IO[bytes], gzip.GzipFile(fileobj=handle, mode="rb"))
-    return handle
+        return cast(IO[bytes], gzip.open(item.path, "rb"))
+    return open(item.path, "rb")  # noqa: SIM115 - closed by the caller
 
 
 def _read_error(item: InputFile, error: Exception) -> Finding:
