@@ -144,7 +144,7 @@ def _open_binary(item: InputFile, stdin: IO[bytes] | None) -> IO[bytes]:
         return raw
     if item.gzipped:
         return cast(IO[bytes], gzip.open(item.path, "rb"))
-    return open(item.path, "rb")  # noqa: SIM115 - closed by the caller
+    return open(item.path, "rb")
 
 
 def _read_error(item: InputFile, error: Exception) -> Finding:
