@@ -153,6 +153,33 @@ def validate(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Console: also show the profile of findings.")
     ] = False,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option("--profile", help="Also validate every resource of the profile's type "
+                     "against this profile canonical (repeatable)."),
+    ] = None,
+    profiles_dir: Annotated[
+        list[str] | None,
+        typer.Option("--profiles", help="Folder of extra StructureDefinition / ValueSet / "
+                     "CodeSystem / Questionnaire JSON (repeatable)."),
+    ] = None,
+    package: Annotated[
+        list[str] | None,
+        typer.Option("--package", help="FHIR package: FILE.tgz, or id#version from the local "
+                     "package cache (~/.fhir/packages), downloaded from the registry only if "
+                     "missing (repeatable)."),
+    ] = None,
+    package_registry: Annotated[
+        str, typer.Option("--package-registry", help="FHIR package registry for --package.")
+    ] = "https://packages.fhir.org",
+    must_support: Annotated[
+        bool, typer.Option("--must-support", help="Report absent Must Support elements "
+                           "(information).")
+    ] = False,
+    no_display_check: Annotated[
+        bool, typer.Option("--no-display-check", help="Do not compare coding displays with "
+                           "known displays.")
+    ] = False,
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
     from pcocheck.reporting import FORMATS
@@ -164,6 +191,12 @@ def validate(
         fail_on=_parse_fail_on(fail_on),
         select=_split_codes(select),
         ignore=_split_codes(ignore),
+        profiles=tuple(profile or ()),
+        profile_dirs=tuple(profiles_dir or ()),
+        packages=tuple(package or ()),
+        package_registry=package_registry,
+        must_support=must_support,
+        display_check=not no_display_check,
     )
     from pcocheck.runner import ConfigurationError, validate_config
 
@@ -211,6 +244,26 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. PCO-GAS-
         typer.echo(f"{title}:")
         for line in body.splitlines():
             typer.echo(f"  {line}")
+
+
+@app.command("profiles", epilog=EXIT_CODES_HELP)
+def list_profiles(
+    profiles_dir: Annotated[
+        list[str] | None, typer.Option("--profiles", help="Extra definitions folder.")
+    ] = None,
+    package: Annotated[list[str] | None, typer.Option("--package", help="Extra package.")] = None,
+) -> None:
+    """Show what is loaded: packages, profiles and extensions with versions, value sets."""
+    from pcocheck.reporting.definitions import render_definitions
+    from pcocheck.runner import ConfigurationError, load_definitions
+
+    config = RunConfig(paths=(), profile_dirs=tuple(profiles_dir or ()),
+                       packages=tuple(package or ()))
+    try:
+        registry = load_definitions(config)
+    except ConfigurationError as error:
+        raise _fail(str(error)) from None
+    render_definitions(registry, sys.stdout)
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ exits the process; the CLI turns the :class:`RunResult` into output and an exit 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import IO, Protocol
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol
 
 from pcocheck.config import RunConfig, Selection
 from pcocheck.finding import Finding
@@ -17,6 +18,9 @@ from pcocheck.inputs.read import Document, read_documents
 from pcocheck.inputs.resources import split_resources
 from pcocheck.result import RunResult
 from pcocheck.view import ResourceView
+
+if TYPE_CHECKING:
+    from pcocheck.definitions.registry import DefinitionRegistry
 
 
 class Checker(Protocol):
@@ -75,9 +79,44 @@ class ConfigurationError(Exception):
     """Options or definitions that make a run impossible (exit code 2)."""
 
 
+def load_definitions(config: RunConfig) -> DefinitionRegistry:
+    """The shipped definitions plus any --profiles folders and --package packages."""
+    from pcocheck.definitions.registry import DefinitionError, default_registry
+
+    try:
+        registry = default_registry()
+        for folder in config.profile_dirs:
+            registry.add_folder(Path(folder))
+        for package in config.packages:
+            if package.endswith((".tgz", ".tar.gz")) or Path(package).is_file():
+                registry.add_package_tgz(Path(package))
+            else:
+                package_id, _, version = package.partition("#")
+                if not version:
+                    raise ConfigurationError(
+                        f"--package {package!r}: give FILE.tgz or id#version"
+                    )
+                registry.add_package(package_id, version, registry_url=config.package_registry)
+    except DefinitionError as error:
+        raise ConfigurationError(str(error)) from None
+    for url in config.profiles:
+        if registry.structure(url) is None:
+            raise ConfigurationError(f"--profile {url}: no such profile is loaded")
+    return registry
+
+
 def build_checkers(config: RunConfig) -> list[Checker]:
     """The checkers a validation run uses, built from the configuration."""
-    return []
+    from pcocheck.engine.core import ProfileEngine
+    from pcocheck.rules import PcoRules
+    from pcocheck.terminology import TerminologyService
+
+    registry = load_definitions(config)
+    terminology = TerminologyService(registry, display_check=config.display_check)
+    engine = ProfileEngine(
+        registry, terminology, extra_profiles=config.profiles, must_support=config.must_support
+    )
+    return [engine, PcoRules(questionnaires=registry.questionnaire)]
 
 
 def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> RunResult:

@@ -16,9 +16,11 @@ from typing import Any
 class TypeRef:
     """One allowed type of an element.
 
-    ``code`` is the FHIR type name (``CodeableConcept``, ``Reference``, ``string``);
-    FHIRPath system types used by the spec for ``id``/``extension.url``/primitive
-    ``value`` are normalised to ``System.String`` etc.
+    ``code`` is the FHIR type name (``CodeableConcept``, ``Reference``, ``string``).
+    The spec types ``Element.id``, ``Extension.url`` and primitive ``value`` elements with
+    FHIRPath system types; those are replaced by the FHIR type the
+    ``structuredefinition-fhir-type`` extension names (``string``, ``uri``, ``boolean``),
+    or ``System.String`` etc. when it is absent. Profiles are versionless canonicals.
     """
 
     code: str
@@ -62,6 +64,7 @@ class ElementDef:
     ``id`` follows FHIR element-id syntax (``Goal.category:pco.coding``); ``path`` is the
     slice-free path (``Goal.category.coding``). ``fixed``/``pattern`` hold
     ``(type suffix, value)`` as in ``fixedUri`` → ``("Uri", "http://...")``.
+    Binding value sets are versionless canonicals.
     """
 
     id: str
@@ -80,6 +83,7 @@ class ElementDef:
     is_modifier: bool = False
     max_length: int | None = None
     short: str | None = None
+    regex: str | None = None  # primitive ``value`` elements: the spec's lexical regex
 
     @property
     def max_count(self) -> int | None:
@@ -171,3 +175,36 @@ class PackageInfo:
     origin: str  # file path or "builtin"
     resources: int = 0
     dependencies: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSummary:
+    """One loaded ValueSet, CodeSystem or Questionnaire, for listings."""
+
+    resource_type: str
+    url: str
+    version: str | None
+    name: str | None
+    package: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionProblem:
+    """Something wrong with the definitions themselves (not with validated content).
+
+    ``source`` names the file, package member or canonical URL; ``kind`` is a stable
+    machine key (``unreadable``, ``bad-json``, ``unknown-base``, ``unsafe-path``,
+    ``missing-dependency``, ``bad-definition``, ``snapshot``); ``severity`` is ``error``
+    for definitions that could not be loaded or used, ``warning`` when loading went on
+    with something missing.
+    """
+
+    source: str
+    message: str
+    kind: str = "bad-definition"
+    severity: str = "error"
+
+
+class DefinitionError(Exception):
+    """A fatal configuration error: the requested definitions cannot be used at all
+    (core archive missing, package not found, download failed)."""
