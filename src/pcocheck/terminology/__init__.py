@@ -1,0 +1,28 @@
+"""Terminology: value-set membership, code syntax, displays, optional terminology server.
+
+The profile engine and the PCO rules use :class:`TerminologyService`; everything it
+reports is a :class:`TermIssue` whose code is documented in ``catalog/fhir-bind.toml``
+(and ``catalog/tx.toml`` for terminology-server problems).
+"""
+
+from __future__ import annotations
+
+from pcocheck.terminology.issue import TermIssue
+from pcocheck.terminology.known_codes import STALE_CODES, STALE_IN_VALUE_SET, STALE_SYSTEMS
+from pcocheck.terminology.service import Coding, DefinitionSource, TerminologyService
+from pcocheck.terminology.tx import TxClient, TxResult
+from pcocheck.terminology.valueset import Expansion, Verdict
+
+__all__ = [
+    "STALE_CODES",
+    "STALE_IN_VALUE_SET",
+    "STALE_SYSTEMS",
+    "Coding",
+    "DefinitionSource",
+    "Expansion",
+    "TermIssue",
+    "TerminologyService",
+    "TxClient",
+    "TxResult",
+    "Verdict",
+]
