@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+DEFAULT_PACKAGE_REGISTRY = "https://packages.fhir.org"
+
 
 @dataclass(frozen=True, slots=True)
 class TypeRef:
@@ -196,13 +198,34 @@ class DefinitionProblem:
     machine key (``unreadable``, ``bad-json``, ``unknown-base``, ``unsafe-path``,
     ``missing-dependency``, ``bad-definition``, ``snapshot``); ``severity`` is ``error``
     for definitions that could not be loaded or used, ``warning`` when loading went on
-    with something missing.
+    with something missing. Callers typically exit 2 on errors and report warnings as
+    findings under :attr:`code`.
     """
 
     source: str
     message: str
     kind: str = "bad-definition"
     severity: str = "error"
+
+    @property
+    def code(self) -> str:
+        """The rule code (``catalog/fhir-profile.toml``) to report this problem under."""
+        found = _PROBLEM_CODES.get((self.kind, self.severity))
+        return found or _PROBLEM_CODES.get((self.kind, ""), "FHIR-PROFILE-027")
+
+
+_PROBLEM_CODES: dict[tuple[str, str], str] = {
+    ("unreadable", ""): "FHIR-PROFILE-020",
+    ("bad-json", ""): "FHIR-PROFILE-020",
+    ("bad-json", "warning"): "FHIR-PROFILE-028",  # only the package index is affected
+    ("unknown-base", ""): "FHIR-PROFILE-021",
+    ("unsafe-path", ""): "FHIR-PROFILE-022",
+    ("unsafe-path", "warning"): "FHIR-PROFILE-023",
+    ("missing-dependency", ""): "FHIR-PROFILE-024",
+    ("snapshot", ""): "FHIR-PROFILE-025",
+    ("snapshot", "warning"): "FHIR-PROFILE-026",
+    ("bad-definition", ""): "FHIR-PROFILE-027",
+}
 
 
 class DefinitionError(Exception):
