@@ -155,30 +155,60 @@ def validate(
     ] = False,
     profile: Annotated[
         list[str] | None,
-        typer.Option("--profile", help="Also validate every resource of the profile's type "
-                     "against this profile canonical (repeatable)."),
+        typer.Option(
+            "--profile",
+            help="Also validate every resource of the profile's type "
+            "against this profile canonical (repeatable).",
+        ),
     ] = None,
     profiles_dir: Annotated[
         list[str] | None,
-        typer.Option("--profiles", help="Folder of extra StructureDefinition / ValueSet / "
-                     "CodeSystem / Questionnaire JSON (repeatable)."),
+        typer.Option(
+            "--profiles",
+            help="Folder of extra StructureDefinition / ValueSet / "
+            "CodeSystem / Questionnaire JSON (repeatable).",
+        ),
     ] = None,
     package: Annotated[
         list[str] | None,
-        typer.Option("--package", help="FHIR package: FILE.tgz, or id#version from the local "
-                     "package cache (~/.fhir/packages), downloaded from the registry only if "
-                     "missing (repeatable)."),
+        typer.Option(
+            "--package",
+            help="FHIR package: FILE.tgz, or id#version from the local "
+            "package cache (~/.fhir/packages), downloaded from the registry only if "
+            "missing (repeatable).",
+        ),
     ] = None,
     package_registry: Annotated[
         str, typer.Option("--package-registry", help="FHIR package registry for --package.")
     ] = "https://packages.fhir.org",
+    fetch_packages: Annotated[
+        bool,
+        typer.Option(
+            "--fetch-packages",
+            help="Allow downloading --package id#version from the package registry into the "
+            "local cache (off: offline).",
+        ),
+    ] = False,
+    tx: Annotated[
+        str | None,
+        typer.Option(
+            "--tx",
+            help="Terminology server base URL for codes pcocheck cannot check offline "
+            "($validate-code); off by default.",
+        ),
+    ] = None,
+    tx_cache: Annotated[
+        str | None, typer.Option("--tx-cache", help="Folder for cached terminology answers.")
+    ] = None,
     must_support: Annotated[
-        bool, typer.Option("--must-support", help="Report absent Must Support elements "
-                           "(information).")
+        bool,
+        typer.Option("--must-support", help="Report absent Must Support elements (information)."),
     ] = False,
     no_display_check: Annotated[
-        bool, typer.Option("--no-display-check", help="Do not compare coding displays with "
-                           "known displays.")
+        bool,
+        typer.Option(
+            "--no-display-check", help="Do not compare coding displays with known displays."
+        ),
     ] = False,
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
@@ -195,6 +225,9 @@ def validate(
         profile_dirs=tuple(profiles_dir or ()),
         packages=tuple(package or ()),
         package_registry=package_registry,
+        fetch_packages=fetch_packages,
+        tx_url=tx,
+        tx_cache=tx_cache,
         must_support=must_support,
         display_check=not no_display_check,
     )
@@ -257,8 +290,9 @@ def list_profiles(
     from pcocheck.reporting.definitions import render_definitions
     from pcocheck.runner import ConfigurationError, load_definitions
 
-    config = RunConfig(paths=(), profile_dirs=tuple(profiles_dir or ()),
-                       packages=tuple(package or ()))
+    config = RunConfig(
+        paths=(), profile_dirs=tuple(profiles_dir or ()), packages=tuple(package or ())
+    )
     try:
         registry = load_definitions(config)
     except ConfigurationError as error:

@@ -17,6 +17,7 @@ class RunConfig:
     profile_dirs: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()  # FILE.tgz or id#version
     package_registry: str = "https://packages.fhir.org"
+    fetch_packages: bool = False  # download --package id#version missing from the cache
     must_support: bool = False
     display_check: bool = True
     tx_url: str | None = None

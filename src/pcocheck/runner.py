@@ -17,7 +17,7 @@ from pcocheck.inputs.discover import discover
 from pcocheck.inputs.read import Document, read_documents
 from pcocheck.inputs.resources import split_resources
 from pcocheck.result import RunResult
-from pcocheck.view import ResourceView
+from pcocheck.view import Anchor, ResourceView
 
 if TYPE_CHECKING:
     from pcocheck.definitions.registry import DefinitionRegistry
@@ -80,43 +80,67 @@ class ConfigurationError(Exception):
 
 
 def load_definitions(config: RunConfig) -> DefinitionRegistry:
-    """The shipped definitions plus any --profiles folders and --package packages."""
-    from pcocheck.definitions.registry import DefinitionError, default_registry
+    """The shipped definitions plus any --profiles folders and --package packages.
+
+    Definitions that cannot be loaded are a configuration error (exit 2); problems that
+    let loading go on (a missing package dependency) are kept on the registry and
+    reported as findings by :class:`DefinitionWarnings`.
+    """
+    from pcocheck.definitions import DefinitionError
+    from pcocheck.definitions.registry import default_registry
 
     try:
         registry = default_registry()
         for folder in config.profile_dirs:
             registry.add_folder(Path(folder))
         for package in config.packages:
-            if package.endswith((".tgz", ".tar.gz")) or Path(package).is_file():
-                registry.add_package_tgz(Path(package))
-            else:
-                package_id, _, version = package.partition("#")
-                if not version:
-                    raise ConfigurationError(
-                        f"--package {package!r}: give FILE.tgz or id#version"
-                    )
-                registry.add_package(package_id, version, registry_url=config.package_registry)
+            if "#" not in package and not package.endswith((".tgz", ".tar.gz")):
+                raise ConfigurationError(f"--package {package!r}: give FILE.tgz or id#version")
+            registry.add_package(
+                package, fetch=config.fetch_packages, registry_url=config.package_registry
+            )
+        problems = registry.problems
     except DefinitionError as error:
         raise ConfigurationError(str(error)) from None
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        shown = "; ".join(f"{p.source}: {p.message}" for p in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise ConfigurationError(f"cannot use the definitions: {shown}{more}")
     for url in config.profiles:
         if registry.structure(url) is None:
             raise ConfigurationError(f"--profile {url}: no such profile is loaded")
     return registry
 
 
+class DefinitionWarnings:
+    """Reports definition problems that did not stop loading (e.g. a missing dependency)."""
+
+    def __init__(self, registry: DefinitionRegistry) -> None:
+        self.registry = registry
+
+    def check(self, view: ResourceView) -> Iterable[Finding]:
+        return ()
+
+    def finish(self) -> Iterable[Finding]:
+        for problem in self.registry.problems:
+            if problem.severity != "error":
+                anchor = Anchor(source=None, file=problem.source)
+                yield anchor.finding(problem.code, problem.message)
+
+
 def build_checkers(config: RunConfig) -> list[Checker]:
     """The checkers a validation run uses, built from the configuration."""
     from pcocheck.engine.core import ProfileEngine
-    from pcocheck.rules import PcoRules
-    from pcocheck.terminology import TerminologyService
+    from pcocheck.terminology import TerminologyService, TxClient
 
     registry = load_definitions(config)
-    terminology = TerminologyService(registry, display_check=config.display_check)
+    tx = TxClient(config.tx_url, cache_dir=config.tx_cache) if config.tx_url else None
+    terminology = TerminologyService(registry, display_check=config.display_check, tx=tx)
     engine = ProfileEngine(
         registry, terminology, extra_profiles=config.profiles, must_support=config.must_support
     )
-    return [engine, PcoRules(questionnaires=registry.questionnaire)]
+    return [DefinitionWarnings(registry), engine]
 
 
 def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> RunResult:

@@ -1,0 +1,442 @@
+"""Evaluation of FHIR invariants (``ElementDefinition.constraint``).
+
+Three ways to evaluate a constraint, chosen once per distinct expression:
+
+``native``
+    hand-written Python for the invariants checked on (almost) every element or
+    resource: ele-1, ext-1, dom-2..6, per-1, qty-3, sqty-1, ref-1, txt-1/2, obs-7 and
+    US Core's us-core-1 (:mod:`pcocheck.engine.invariants_native`). Used only when both
+    the key and the expression are the published ones.
+``fast``
+    boolean combinations of existence checks and literal comparisons, compiled to
+    closures (:mod:`pcocheck.engine.fhirpath_fast`).
+``fhirpath``
+    everything else, through fhirpathpy with the R4 model, compiled once, with the
+    functions of :mod:`pcocheck.engine.fhirpath_functions` added or fixed.
+
+An expression that fails to parse or raises while it is evaluated gives
+``InvariantOutcome(None, error=...)``: the caller reports it, it is never a pass.
+A result that is empty (FHIRPath's "unknown", e.g. comparing dates of different
+precision) is not a violation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+import fhirpathpy
+import fhirpathpy.engine
+from fhirpathpy.engine.invocations import invocation_registry as _fp_registry
+from fhirpathpy.engine.invocations.constants import constants as _fp_constants_object
+from fhirpathpy.engine.nodes import ResourceNode
+from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
+from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
+
+from pcocheck.definitions.model import Constraint
+from pcocheck.engine.fhirpath_fast import BoolFn, compile_fast
+from pcocheck.engine.fhirpath_functions import (
+    STATE_KEY,
+    ConformsTo,
+    EvaluationState,
+    MemberOf,
+    Resolver,
+    UncertainResult,
+    invocation_table,
+)
+from pcocheck.engine.fhirpath_model import (
+    GENERIC_TYPES,
+    R4_MODEL,
+    child_type_path,
+    locate_paths,
+)
+from pcocheck.engine.invariants_native import (
+    NATIVE,
+    NATIVE_BY_EXPRESSION,
+    NATIVE_VARIANTS,
+    NativeCheck,
+    NativeContext,
+    normalise,
+)
+
+# fhirpathpy and antlr4 are untyped: hold what we call as Any.
+_antlr4: Any = importlib.import_module("antlr4")
+_fp_compile: Any = fhirpathpy.compile
+_fp_do_eval: Any = fhirpathpy.engine.do_eval
+_fp_reset_constants: Any = _fp_constants_object.reset
+_create_node: Any = ResourceNode.create_node
+
+NATIVE_KEYS: Final = frozenset(NATIVE) | frozenset(key for key, _, _ in NATIVE_VARIANTS)
+
+#: Environment variables every invariant may use.
+BASE_VARIABLES: Final[dict[str, str]] = {
+    "ucum": "http://unitsofmeasure.org",
+    "sct": "http://snomed.info/sct",
+    "loinc": "http://loinc.org",
+}
+_NAMED_VARIABLE = re.compile(r"%`(vs|ext)-([^`]+)`")
+_ROOT_VARIABLES: Final = ("%rootResource", "resolve(")
+
+_TABLE: Final = invocation_table()
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantOutcome:
+    """``passed`` is ``None`` when the invariant could not be evaluated (``error`` says why)."""
+
+    passed: bool | None
+    error: str | None = None
+
+
+PASSED: Final = InvariantOutcome(True)
+FAILED: Final = InvariantOutcome(False)
+_TRUE: Final = [True]
+_FALSE: Final = [False]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    kind: str  # native | fast | fhirpath | error
+    native: NativeCheck | None = None
+    fast: BoolFn | None = None
+    parsed: Any = None
+    variables: dict[str, str] | None = None
+    needs_root: bool = False
+    error: str | None = None
+
+
+class _StrictErrors:
+    """An antlr4 error listener that raises on the first syntax error."""
+
+    def syntaxError(
+        self, recognizer: Any, offending: Any, line: int, column: int, msg: str, e: Any
+    ) -> None:
+        raise SyntaxError(f"column {column + 1}: {msg}")
+
+    def reportAmbiguity(self, *args: Any) -> None:
+        return
+
+    def reportAttemptingFullContext(self, *args: Any) -> None:
+        return
+
+    def reportContextSensitivity(self, *args: Any) -> None:
+        return
+
+
+def check_syntax(expression: str) -> None:
+    """Raise ``SyntaxError`` unless ``expression`` is complete, valid FHIRPath.
+
+    fhirpathpy's parser ignores syntax errors and evaluates whatever prefix it
+    recognised (``a b c`` evaluates as ``a``); this uses its grammar strictly.
+    """
+    listener = _StrictErrors()
+    lexer = FHIRPathLexer(_antlr4.InputStream(expression))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(listener)
+    stream = _antlr4.CommonTokenStream(lexer)
+    parser = FHIRPathParser(stream)
+    parser.removeErrorListeners()
+    parser.addErrorListener(listener)
+    parser.expression()
+    if stream.LA(1) != _antlr4.Token.EOF:
+        raise SyntaxError(f"unexpected text after column {stream.LT(1).start}")
+
+
+class InvariantEvaluator:
+    """Evaluates constraints; compiled plans are cached per (key, expression).
+
+    ``resolver`` maps a reference string (``Patient/1``, ``urn:uuid:...``) to the
+    resource it points to (``#id`` references are resolved locally);
+    ``member_of(value_set, system, code)`` and ``conforms_to(resource, profile)``
+    answer ``memberOf()`` and ``conformsTo()`` (``None`` = unknown, which makes the
+    invariant unevaluable rather than passed). ``accelerate=False`` sends every
+    expression through fhirpathpy (for tests and benchmarks).
+    """
+
+    def __init__(
+        self,
+        *,
+        resolver: Resolver | None = None,
+        member_of: MemberOf | None = None,
+        conforms_to: ConformsTo | None = None,
+        accelerate: bool = True,
+    ) -> None:
+        self.resolver = resolver
+        self.accelerate = accelerate
+        self.member_of = member_of
+        self.conforms_to = conforms_to
+        self._plans: dict[tuple[str, str], _Plan] = {}
+        self._compiled: dict[str, _Plan] = {}
+        self._static_types: dict[str, str | None] = {}
+        self._located: tuple[dict[str, Any], dict[int, str]] | None = None
+        self._containers: tuple[dict[str, Any], dict[int, dict[str, Any]]] | None = None
+        self._native_context = NativeContext(self.root_of)
+
+    # -- public API ------------------------------------------------------------------
+    def native(self, key: str) -> bool:
+        """Whether ``key`` is checked natively (when its expression is the R4 one)."""
+        return key in NATIVE_KEYS
+
+    def strategy(self, constraint: Constraint) -> str:
+        """How ``constraint`` is evaluated: ``native``, ``fast``, ``fhirpath`` or ``error``."""
+        return self._plan(constraint).kind
+
+    def evaluate(
+        self,
+        constraint: Constraint,
+        node: Any,
+        *,
+        resource: dict[str, Any],
+        root: dict[str, Any],
+        type_name: str,
+        path: str | None = None,
+    ) -> InvariantOutcome:
+        """Evaluate ``constraint`` on ``node``.
+
+        ``type_name`` is the FHIR type of ``node``; for a backbone element (type
+        ``BackboneElement``/``Element``) pass its element ``path``
+        (``Observation.component``) or the evaluator finds it in ``resource``.
+        ``root`` is the outermost resource that was read (the Bundle, or the container);
+        ``%rootResource`` is derived from it: the container of ``resource`` if
+        ``resource`` is a contained resource, else ``resource`` itself.
+        """
+        plan = self._plans.get((constraint.key, constraint.expression or ""))
+        if plan is None:
+            plan = self._plan(constraint)
+        if plan.error is not None:
+            return InvariantOutcome(None, plan.error)
+        type_path = self._static_types.get(type_name) if path is None else None
+        if type_path is None:
+            type_path = self._type_path(node, type_name, path, resource)
+        try:
+            if plan.native is not None:
+                context = self._native_context
+                context.bind(type_path, resource, root)
+                result = plan.native(node, context)
+            elif plan.fast is not None:
+                result = plan.fast([(node, type_path)])
+            else:
+                return _verdict(self._run_fhirpath(plan, node, type_path, resource, root))
+            if result == _TRUE:
+                return PASSED
+            if result == _FALSE:
+                return FAILED
+            return _verdict(result)
+        except UncertainResult as uncertain:
+            return InvariantOutcome(None, str(uncertain))
+        except RecursionError:
+            return InvariantOutcome(None, "expression too deeply nested to evaluate")
+        except Exception as error:  # fhirpathpy raises bare Exceptions
+            return InvariantOutcome(None, _describe(error))
+
+    def root_of(self, resource: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+        """``%rootResource`` for ``resource``: its container if contained, else itself."""
+        if resource is root:
+            return root
+        cached = self._containers
+        if cached is None or cached[0] is not root:
+            cached = (root, _containers(root))
+            self._containers = cached
+        return cached[1].get(id(resource), resource)
+
+    # -- planning ----------------------------------------------------------------------
+    def _plan(self, constraint: Constraint) -> _Plan:
+        expression = constraint.expression or ""
+        cache_key = (constraint.key, expression)
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = _make_plan(constraint.key, expression, accelerate=self.accelerate)
+            if plan is None:  # compiled once per distinct expression, whatever its key
+                plan = self._compiled.get(expression)
+                if plan is None:
+                    plan = _fhirpath_plan(expression)
+                    self._compiled[expression] = plan
+            self._plans[cache_key] = plan
+        return plan
+
+    def _type_path(
+        self, node: Any, type_name: str, path: str | None, resource: dict[str, Any]
+    ) -> str:
+        if path:
+            return normalise_path(path)
+        if type_name not in self._static_types:
+            static: str | None = type_name
+            if "." in type_name and not type_name.startswith("System."):
+                static = normalise_path(type_name)
+            elif type_name in GENERIC_TYPES or type_name in ("Resource", "DomainResource"):
+                static = None
+            self._static_types[type_name] = static
+            if static is not None:
+                return static
+        if type_name in GENERIC_TYPES and isinstance(node, dict):
+            located = self._located
+            if located is None or located[0] is not resource:
+                located = (resource, locate_paths(resource))
+                self._located = located
+            return located[1].get(id(node), type_name or "Element")
+        if isinstance(node, dict) and isinstance(node.get("resourceType"), str):
+            return str(node["resourceType"])
+        return type_name
+
+    # -- fhirpathpy ----------------------------------------------------------------------
+    def _run_fhirpath(
+        self,
+        plan: _Plan,
+        node: Any,
+        type_path: str,
+        resource: dict[str, Any],
+        root: dict[str, Any],
+    ) -> list[Any]:
+        effective_root = self.root_of(resource, root) if plan.needs_root else resource
+        state = EvaluationState(
+            resource=resource,
+            root=effective_root,
+            resolver=self.resolver,
+            member_of=self.member_of,
+            conforms_to=self.conforms_to,
+        )
+        # A resource goes in as plain JSON: fhirpathpy only honours a leading type name
+        # (``Appointment.status``) on raw resources. It types them by resourceType.
+        is_resource = isinstance(node, dict) and "resourceType" in node
+        data_root = [node if is_resource else _create_node(node, type_path)]
+        variables: dict[str, Any] = dict(plan.variables or BASE_VARIABLES)
+        variables["resource"] = resource
+        variables["rootResource"] = effective_root
+        variables["context"] = data_root[0]
+        ctx: dict[str, Any] = {
+            "dataRoot": data_root,
+            "vars": variables,
+            "model": R4_MODEL,
+            "userInvocationTable": _TABLE,
+            "$this": data_root,
+            STATE_KEY: state,
+        }
+        _fp_reset_constants()
+        result = _fp_do_eval(ctx, data_root, plan.parsed["children"][0])
+        return list(result) if isinstance(result, list) else [result]
+
+
+def _make_plan(key: str, expression: str, *, accelerate: bool = True) -> _Plan | None:
+    """The native or fast plan for ``(key, expression)``; ``None`` when fhirpathpy is needed."""
+    if not expression.strip():
+        return _Plan("error", error="the constraint has no FHIRPath expression")
+    if accelerate:
+        native = NATIVE_BY_EXPRESSION.get((key, normalise(expression)))
+        if native is not None:
+            return _Plan("native", native=native)
+        fast = compile_fast(expression)
+        if fast is not None:
+            return _Plan("fast", fast=fast)
+    return None
+
+
+def _fhirpath_plan(expression: str) -> _Plan:
+    """Compile ``expression`` with fhirpathpy (strict syntax, known functions only)."""
+    try:
+        check_syntax(expression)
+        compiled = _fp_compile(expression, model=R4_MODEL)
+    except Exception as error:
+        return _Plan("error", error=f"the expression does not parse: {_describe(error)}")
+    unknown = sorted(set(functions_used(compiled.parsedPath)) - KNOWN_FUNCTIONS)
+    if unknown:
+        names = ", ".join(f"{name}()" for name in unknown)
+        return _Plan("error", error=f"unsupported function {names}")
+    variables = dict(BASE_VARIABLES)
+    for kind, name in _NAMED_VARIABLE.findall(expression):
+        base = "ValueSet" if kind == "vs" else "StructureDefinition"
+        variables[f"{kind}-{name}"] = f"http://hl7.org/fhir/{base}/{name}"
+    return _Plan(
+        "fhirpath",
+        parsed=compiled.parsedPath,
+        variables=variables,
+        needs_root=any(marker in expression for marker in _ROOT_VARIABLES),
+    )
+
+
+KNOWN_FUNCTIONS: Final = frozenset(_fp_registry) | frozenset(_TABLE)
+
+
+def functions_used(parsed: Any) -> list[str]:
+    """Names of the functions a parsed fhirpathpy expression calls."""
+    names: list[str] = []
+    stack: list[Any] = [parsed]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            children = node.get("children") or []
+            if node.get("type") == "Functn" and children and isinstance(children[0], dict):
+                names.append(str(children[0].get("text", "")))
+            stack.extend(children)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
+
+
+def normalise_path(path: str) -> str:
+    """Element path → fhirpathpy type path.
+
+    ``Questionnaire.item.item`` → ``Questionnaire.item``; ``Observation.valueQuantity`` →
+    ``Quantity``.
+    """
+    segments = [segment.split(":", 1)[0] for segment in path.split(".")]
+    current = segments[0]
+    for segment in segments[1:]:
+        current = child_type_path(current, segment.removesuffix("[x]"))
+    return current
+
+
+def _containers(root: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """``id()`` of every contained resource under ``root`` → its container."""
+    found: dict[int, dict[str, Any]] = {}
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("resourceType"), str):
+                contained = node.get("contained")
+                if isinstance(contained, list):
+                    for item in contained:
+                        if isinstance(item, dict):
+                            found[id(item)] = node
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return found
+
+
+def _verdict(result: list[Any]) -> InvariantOutcome:
+    if not result:
+        return PASSED
+    if len(result) == 1:
+        value = _plain(result[0])
+        if value is False:
+            return FAILED
+        return PASSED  # true, or a single non-boolean item (FHIRPath §4.5: true)
+    return InvariantOutcome(
+        None, f"the expression returned {len(result)} items where one boolean was expected"
+    )
+
+
+def _plain(item: Any) -> Any:
+    return item.data if isinstance(item, ResourceNode) else item
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    text = " ".join(text.split())
+    if len(text) > 200:
+        text = text[:197] + "..."
+    if text.startswith("Not implemented"):
+        return f"unsupported function ({text})"
+    return text
+
+__all__ = [
+    "NATIVE_KEYS",
+    "InvariantEvaluator",
+    "InvariantOutcome",
+    "check_syntax",
+    "functions_used",
+    "normalise_path",
+]

@@ -1,0 +1,309 @@
+"""Pure-Python checks for the invariants that apply to (almost) every element.
+
+Each function returns the FHIRPath result its R4 expression gives (``[]``, ``[True]``
+or ``[False]``), so that the evaluator treats native, fast-subset and fhirpathpy
+results the same way and the tests can compare them one for one.
+
+Where fhirpathpy 2.2.4 departs from the FHIR specification the native check follows the
+specification; the differences are listed in ``tests/engine_units/test_invariants.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from pcocheck.engine.fhirpath_fast import compile_fast
+from pcocheck.engine.fhirpath_functions import xhtml_problems
+from pcocheck.engine.fhirpath_model import (
+    CHOICE_TYPES,
+    PRIMITIVE_SYSTEM_TYPE,
+    URI_TYPES,
+    has_value,
+    member,
+    typed_strings,
+)
+from pcocheck.engine.fhirpath_temporal import compare_texts
+
+TRUE: Final = [True]
+FALSE: Final = [False]
+EMPTY: Final[list[bool]] = []
+
+
+class NativeContext:
+    """What a native check may look at besides the node itself.
+
+    One instance is reused by an evaluator for every call (set with :meth:`bind`).
+    """
+
+    __slots__ = ("_outer", "_root_of", "resource", "type_path")
+
+    def __init__(
+        self, root_of: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        self._root_of = root_of
+        self.type_path = ""
+        self.resource: dict[str, Any] = {}
+        self._outer: dict[str, Any] = {}
+
+    def bind(self, type_path: str, resource: dict[str, Any], outer: dict[str, Any]) -> None:
+        self.type_path = type_path
+        self.resource = resource
+        self._outer = outer
+
+    def root(self) -> dict[str, Any]:
+        """``%rootResource``: the container of a contained resource, else the resource."""
+        return self._root_of(self.resource, self._outer)
+
+
+NativeCheck = Callable[[Any, NativeContext], list[bool]]
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+# ele-1: hasValue() or (children().count() > id.count())
+def ele_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return TRUE if node is not None and not isinstance(node, list) else FALSE
+    for key, value in node.items():
+        if key not in ("id", "_id", "resourceType") and has_value(value):
+            return TRUE
+    return FALSE
+
+
+# ext-1: extension.exists() != value.exists()
+def ext_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    has_extension = has_value(node.get("extension")) or has_value(node.get("_extension"))
+    if ctx.type_path == "Extension":
+        has_val = False
+        for key, value in node.items():
+            name = key[1:] if key[:1] == "_" else key
+            if name[:5] == "value" and name[5:] in _EXTENSION_VALUE_TYPES and has_value(value):
+                has_val = True
+                break
+    else:
+        key, _ = member(ctx.type_path, "value", node)
+        has_val = key is not None and (
+            has_value(node.get(key)) or has_value(node.get("_" + key))
+        )
+    return TRUE if has_extension != has_val else FALSE
+
+
+_EXTENSION_VALUE_TYPES: Final = frozenset(CHOICE_TYPES["Extension.value"])
+
+
+# per-1: start.hasValue().not() or end.hasValue().not() or (start <= end)
+def per_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    start = node.get("start")
+    end = node.get("end")
+    if not _is_primitive_value(start) or not _is_primitive_value(end):
+        return TRUE
+    if not isinstance(start, str) or not isinstance(end, str):
+        return EMPTY
+    order = compare_texts(start, end)
+    if order is None:
+        return EMPTY
+    return TRUE if order <= 0 else FALSE
+
+
+def _is_primitive_value(value: Any) -> bool:
+    return value is not None and not isinstance(value, dict | list)
+
+
+# ref-1: reference.startsWith('#').not() or
+#        (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))
+def ref_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    reference = node.get("reference")
+    if not isinstance(reference, str):
+        return EMPTY
+    if not reference.startswith("#"):
+        return TRUE
+    if reference == "#":
+        return EMPTY  # '#'.substring(1) is empty (start outside the string): unknown
+    wanted = reference[1:]
+    for contained in _items(ctx.root().get("contained")):
+        if isinstance(contained, dict) and contained.get("id") == wanted:
+            return TRUE
+    return FALSE
+
+
+# dom-3: every contained resource is referenced from elsewhere in the resource
+# (``#id`` in a Reference.reference or a uri/url/canonical) or refers to its container.
+def dom_3(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    contained = [c for c in _items(node.get("contained")) if isinstance(c, dict)]
+    if not contained:
+        return TRUE
+    targets: set[str] | None = None
+    for resource in contained:
+        local_id = resource.get("id")
+        if not isinstance(local_id, str):
+            continue  # '#' + {} is empty: FHIRPath cannot call it unmatched
+        if targets is None:
+            targets = _local_targets(ctx.resource)
+        if "#" + local_id in targets:
+            continue
+        if _refers_to_container(resource):
+            continue
+        return FALSE
+    return TRUE
+
+
+def _local_targets(resource: dict[str, Any]) -> set[str]:
+    """``#id`` strings of ``resource`` found in a ``reference`` or a uri-typed element."""
+    found: set[str] = set()
+    typed_needed = False
+    stack: list[tuple[Any, str]] = [(resource, "")]
+    while stack:  # untyped first: references are recognised by their key alone
+        node, key = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((value, child) for child, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((item, key) for item in node)
+        elif isinstance(node, str) and node.startswith("#"):
+            if key == "reference":
+                found.add(node)
+            else:
+                typed_needed = True
+    if typed_needed:
+        resource_type = str(resource.get("resourceType", ""))
+        for _key, type_path, text in typed_strings(resource, resource_type):
+            if text.startswith("#") and type_path in URI_TYPES:
+                found.add(text)
+    return found
+
+
+def _refers_to_container(resource: dict[str, Any]) -> bool:
+    resource_type = str(resource.get("resourceType", ""))
+    for key, type_path, text in typed_strings(resource, resource_type):
+        if text == "#" and (key == "reference" or type_path == "canonical"):
+            return True
+    return False
+
+
+# txt-1: htmlChecks()
+def txt_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, str):
+        return FALSE
+    return FALSE if xhtml_problems(node) else TRUE
+
+
+# obs-7: value.empty() or
+#        component.code.where(coding.intersect(%resource.code.coding).exists()).empty()
+def obs_7(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    key, _ = member(ctx.type_path, "value", node)
+    if key is None or not (has_value(node.get(key)) or has_value(node.get("_" + key))):
+        return TRUE
+    code = ctx.resource.get("code")
+    codings = [c for c in _items(code.get("coding")) if c is not None] \
+        if isinstance(code, dict) else []
+    if not codings:
+        return TRUE
+    for component in _items(node.get("component")):
+        if not isinstance(component, dict):
+            continue
+        for component_code in _items(component.get("code")):
+            if not isinstance(component_code, dict):
+                continue
+            for coding in _items(component_code.get("coding")):
+                if coding is not None and coding in codings:
+                    return FALSE
+    return TRUE
+
+
+# us-core-1: $this is DateTime implies $this.toString().length() >= 10
+# (also spelt "$this is dateTime"; an instant is always longer than 10 characters, so the
+# two spellings give the same answers)
+def us_core_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if PRIMITIVE_SYSTEM_TYPE.get(ctx.type_path) != "DateTime" or isinstance(node, dict | list):
+        return TRUE
+    return TRUE if len(_to_string(node)) >= 10 else FALSE
+
+
+def _to_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fast(expression: str) -> NativeCheck:
+    compiled = compile_fast(expression)
+    if compiled is None:  # pragma: no cover - guarded by tests
+        raise RuntimeError(f"not in the fast subset: {expression}")
+
+    def check(node: Any, ctx: NativeContext) -> list[bool]:
+        return compiled([(node, ctx.type_path)])
+
+    return check
+
+
+#: key → (R4 expression, check). A constraint is checked natively only when both its
+#: key and its (whitespace-normalised) expression match.
+NATIVE: Final[dict[str, tuple[str, NativeCheck]]] = {
+    "ele-1": ("hasValue() or (children().count() > id.count())", ele_1),
+    "ext-1": ("extension.exists() != value.exists()", ext_1),
+    "dom-2": ("contained.contained.empty()", _fast("contained.contained.empty()")),
+    "dom-3": (
+        "contained.where((('#'+id in (%resource.descendants().reference | "
+        "%resource.descendants().as(canonical) | %resource.descendants().as(uri) | "
+        "%resource.descendants().as(url))) or descendants().where(reference = '#').exists() "
+        "or descendants().where(as(canonical) = '#').exists() or "
+        "descendants().where(as(canonical) = '#').exists()).not()).trace('unmatched', id)"
+        ".empty()",
+        dom_3,
+    ),
+    "dom-4": (
+        "contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()",
+        _fast("contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()"),
+    ),
+    "dom-5": ("contained.meta.security.empty()", _fast("contained.meta.security.empty()")),
+    "dom-6": ("text.`div`.exists()", _fast("text.`div`.exists()")),
+    "per-1": ("start.hasValue().not() or end.hasValue().not() or (start <= end)", per_1),
+    "qty-3": ("code.empty() or system.exists()", _fast("code.empty() or system.exists()")),
+    "sqty-1": ("comparator.empty()", _fast("comparator.empty()")),
+    "ref-1": (
+        "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
+        "%rootResource.contained.id.trace('ids'))",
+        ref_1,
+    ),
+    "txt-1": ("htmlChecks()", txt_1),
+    "obs-7": (
+        "value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists())"
+        ".empty()",
+        obs_7,
+    ),
+    # US Core 6.1.0, on Observation.effective[x] of the screening/assessment profiles
+    "us-core-1": ("$this is DateTime implies $this.toString().length() >= 10", us_core_1),
+}
+
+
+def normalise(expression: str) -> str:
+    """Collapse whitespace so that reformatted copies of an expression match."""
+    return " ".join(expression.split())
+
+
+#: Other published spellings of the same invariants.
+NATIVE_VARIANTS: Final[tuple[tuple[str, str, NativeCheck], ...]] = (
+    # txt-2 "The narrative SHALL have some non-whitespace content" shares txt-1's expression.
+    ("txt-2", "htmlChecks()", txt_1),
+    # US Core 6.1.0 as published spells the type in lower case (a FHIR dateTime).
+    ("us-core-1", "$this is dateTime implies $this.toString().length() >= 10", us_core_1),
+)
+
+NATIVE_BY_EXPRESSION: Final[dict[tuple[str, str], NativeCheck]] = {
+    **{(key, normalise(expression)): check for key, (expression, check) in NATIVE.items()},
+    **{(key, normalise(expression)): check for key, expression, check in NATIVE_VARIANTS},
+}

@@ -1,0 +1,78 @@
+"""Fixed and pattern values: matching instance JSON against ElementDefinition
+``fixed[x]`` (exact) and ``pattern[x]`` (subset) values, and short renderings of both
+for messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SYSTEM_NAMES = {
+    "http://loinc.org": "LOINC",
+    "http://snomed.info/sct": "SNOMED CT",
+    "http://unitsofmeasure.org": "UCUM",
+}
+
+
+def matches_pattern(instance: Any, pattern: Any) -> bool:
+    """True when ``instance`` holds everything ``pattern`` says (FHIR pattern semantics).
+
+    Objects: every pattern property must match. Arrays: every pattern item must match
+    some instance item (a CodeableConcept pattern matches when one coding carries its
+    system and code). Primitives: equal.
+    """
+    if isinstance(pattern, dict):
+        if not isinstance(instance, dict):
+            return False
+        return all(
+            key in instance and matches_pattern(instance[key], value)
+            for key, value in pattern.items()
+        )
+    if isinstance(pattern, list):
+        items = instance if isinstance(instance, list) else [instance]
+        return all(any(matches_pattern(item, wanted) for item in items) for wanted in pattern)
+    if isinstance(instance, list):
+        return len(instance) == 1 and matches_pattern(instance[0], pattern)
+    return _same_primitive(instance, pattern)
+
+
+def matches_fixed(instance: Any, fixed: Any) -> bool:
+    """Exact match: same properties, same array lengths, same values."""
+    if isinstance(fixed, dict):
+        if not isinstance(instance, dict) or set(instance) - {"id", "extension"} != set(fixed):
+            return False
+        return all(matches_fixed(instance[key], value) for key, value in fixed.items())
+    if isinstance(fixed, list):
+        if not isinstance(instance, list) or len(instance) != len(fixed):
+            return False
+        return all(matches_fixed(a, b) for a, b in zip(instance, fixed, strict=True))
+    return _same_primitive(instance, fixed)
+
+
+def _same_primitive(instance: Any, expected: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(instance, bool):
+        return instance is expected
+    if isinstance(expected, (int, float)) and isinstance(instance, (int, float)):
+        return float(instance) == float(expected)
+    return bool(instance == expected)
+
+
+def describe(value: Any) -> str:
+    """A compact human rendering: ``LOINC 107332-9``, ``'level'``, ``{system: …}``."""
+    if isinstance(value, dict):
+        codings = value.get("coding")
+        if isinstance(codings, list) and codings:
+            return ", ".join(describe(c) for c in codings)
+        if "code" in value and ("system" in value or len(value) <= 2):
+            system = value.get("system")
+            name = _SYSTEM_NAMES.get(system, system) if isinstance(system, str) else None
+            return f"{name} {value['code']}" if name else str(value["code"])
+        if "system" in value and "value" in value:
+            return f"{value['system']}|{value['value']}"
+        parts = ", ".join(f"{k}: {describe(v)}" for k, v in value.items())
+        return "{" + parts + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(describe(v) for v in value) + "]"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
