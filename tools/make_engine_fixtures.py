@@ -451,6 +451,133 @@ CASES: dict[str, tuple[str, Callable[[Bundle], None]]] = {
 }
 
 
+CUSTOM_PROFILE = "http://example.org/fhir/StructureDefinition/pcocheck-test-observation"
+
+
+def custom_base() -> Bundle:
+    """A collection Bundle that is valid against the test-only profile in
+    fixtures/engine/profiles (loaded with --profiles)."""
+    narrative = {
+        "status": "generated",
+        "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Blood pressure</p></div>',
+    }
+    observation = {
+        "resourceType": "Observation",
+        "id": "bp",
+        "meta": {"profile": [CUSTOM_PROFILE]},
+        "text": narrative,
+        "identifier": [{"system": "http://example.org/ids", "value": "bp-1"}],
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "vital-signs",
+                    }
+                ]
+            },
+            {"text": "home measurement"},
+        ],
+        "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2025-03-01T08:00:00Z",
+        "bodySite": {"text": "left arm"},
+        "derivedFrom": [{"reference": "QuestionnaireResponse/qr1"}],
+        "component": [
+            {
+                "code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+                "valueQuantity": {
+                    "value": 120,
+                    "unit": "mmHg",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "mm[Hg]",
+                },
+            },
+            {
+                "code": {"coding": [{"system": LOINC, "code": "8462-4"}]},
+                "valueQuantity": {
+                    "value": 80,
+                    "unit": "mmHg",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "mm[Hg]",
+                },
+            },
+        ],
+    }
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr1",
+        "text": narrative,
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+    }
+    patient = {"resourceType": "Patient", "id": "p1", "text": narrative, "gender": "unknown"}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": f"http://example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
+            for r in (observation, response, patient)
+        ],
+    }
+
+
+def bp(b: Bundle) -> dict[str, Any]:
+    return res(b, "bp")
+
+
+def component_unmatched(b: Bundle) -> None:
+    bp(b)["component"].append(
+        {"code": {"coding": [{"system": LOINC, "code": "8867-4"}]}, "valueQuantity": {"value": 60}}
+    )
+
+
+def components_reversed(b: Bundle) -> None:
+    bp(b)["component"].reverse()
+
+
+def category_open_at_end(b: Bundle) -> None:
+    bp(b)["category"].reverse()
+
+
+def identifier_exists(b: Bundle) -> None:
+    bp(b)["identifier"][0]["period"] = {"start": "2025-01-01"}
+
+
+def derived_from_wrong_type(b: Bundle) -> None:
+    bp(b)["derivedFrom"] = [{"reference": "Observation/bp"}]
+
+
+CUSTOM_CASES: dict[str, tuple[str, Callable[[Bundle], None]]] = {
+    "fixed-mismatch": (
+        "status 'amended' where the profile fixes 'final'",
+        set_(bp, "status", "amended"),
+    ),
+    "slice-closed-unmatched": (
+        "a heart-rate component in a closed component slicing",
+        component_unmatched,
+    ),
+    "slice-ordered": ("diastolic before systolic in an ordered slicing", components_reversed),
+    "slice-open-at-end": (
+        "the unsliced category comes before the sliced one (openAtEnd)",
+        category_open_at_end,
+    ),
+    "slice-exists-discriminator": (
+        "the only identifier has a period (slice 'current' needs none)",
+        identifier_exists,
+    ),
+    "slice-type-discriminator": (
+        "derivedFrom resolves to an Observation, not a response",
+        derived_from_wrong_type,
+    ),
+    "must-support-absent": (
+        "bodySite (Must Support) absent; run with --must-support",
+        drop(bp, "bodySite"),
+    ),
+}
+
+
 def main() -> None:
     base = json.loads(BASE.read_text(encoding="utf-8"))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -464,6 +591,26 @@ def main() -> None:
         index[name] = description
     (OUT.parent / "cases.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {len(CASES)} cases to {OUT}")
+    custom_out = OUT.parent / "custom-cases"
+    custom_out.mkdir(exist_ok=True)
+    for old in custom_out.glob("*.json"):
+        old.unlink()
+    base_bundle = custom_base()
+    (OUT.parent / "custom-base.json").write_text(
+        json.dumps(base_bundle, indent=2) + "\n", encoding="utf-8"
+    )
+    custom_index = {}
+    for name, (description, mutate) in CUSTOM_CASES.items():
+        bundle = copy.deepcopy(base_bundle)
+        mutate(bundle)
+        (custom_out / f"{name}.json").write_text(
+            json.dumps(bundle, indent=2) + "\n", encoding="utf-8"
+        )
+        custom_index[name] = description
+    (OUT.parent / "custom-cases.json").write_text(
+        json.dumps(custom_index, indent=2) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {len(CUSTOM_CASES)} custom-profile cases to {custom_out}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ _BASE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 # Invariants replaced by native checks that point at the offending entry instead of the
 # Bundle root (see engine/bundle.py): same rule, better location.
 SUPERSEDED_INVARIANTS = frozenset({"bdl-3", "bdl-7"})
+# "Not checked offline" information, summarised per value set / code system per run.
+SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND-006"})
 
 
 class ProfileEngine:
@@ -70,7 +72,7 @@ class ProfileEngine:
         self._conformance: dict[tuple[int, str], bool | None] = {}
         self._in_progress: set[tuple[int, str]] = set()
         self._bundle_cache: tuple[int, BundleIndex] | None = None
-        self._unchecked: dict[tuple[str, ...], tuple[Finding, int]] = {}
+        self._summaries: dict[tuple[str, ...], tuple[Finding, int]] = {}
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
@@ -81,39 +83,35 @@ class ProfileEngine:
         return _dedupe(findings)
 
     def finish(self) -> list[Finding]:
-        """One summary per target profile for references whose targets were absent."""
+        """Summaries of the "not checked" information that would repeat on every resource."""
         out = []
-        for (first, count) in self._unchecked.values():
+        for first, count in self._summaries.values():
             if count > 1:
                 first = replace(
                     first,
-                    message=f"{first.message} ({count} such references in this run; "
-                    "this is the first)",
+                    message=f"{first.message} [{count} such findings in this run; "
+                    "only the first is shown]",
                 )
             out.append(first)
-        self._unchecked.clear()
+        self._summaries.clear()
         return out
 
-    def note_unchecked(
-        self, walk: Pass, rel: JsonPath, reference: str, profiles: list[str]
+    def summarise(
+        self, walk: Pass, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
     ) -> None:
-        """Reference targets outside the input are summarised, not reported one by one:
-        on a bulk export every reference would otherwise repeat the same information."""
-        key = tuple(profiles)
-        known = self._unchecked.get(key)
+        """Report the first occurrence of a repetitive "could not check" finding and count
+        the rest: on a bulk export the same information on every resource hides the
+        findings that matter, yet a check that was not performed must stay visible."""
+        key = (code, *group)
+        known = self._summaries.get(key)
         if known is not None:
-            self._unchecked[key] = (known[0], known[1] + 1)
+            self._summaries[key] = (known[0], known[1] + 1)
             return
-        names = ", ".join(_short(p) for p in profiles)
         where = pretty_path(str(walk.resource.get("resourceType")), rel)
         first = walk.view.finding(
-            "FHIR-REF-004",
-            f"{where}: {reference} is not in the input, so its conformance to {names} "
-            "was not checked",
-            walk.rel_base + rel,
-            profile=walk.profile_label,
+            code, f"{where}: {message}", walk.rel_base + rel, profile=walk.profile_label
         )
-        self._unchecked[key] = (first, 1)
+        self._summaries[key] = (first, 1)
 
     # -- resources --------------------------------------------------------------------
     def validate_resource(
@@ -415,7 +413,7 @@ class ProfileEngine:
                 sub = ("coding", issue.coding_index)
             if issue.field is not None and type_code != "code":
                 sub = sub + (issue.field,)
-            walk.report(issue.code, rel + sub, issue.message)
+            self.report_term(walk, issue.code, rel + sub, issue.message, binding.value_set)
 
     def check_coding_syntax(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         system, code, display = value.get("system"), value.get("code"), value.get("display")
@@ -424,7 +422,18 @@ class ProfileEngine:
             code if isinstance(code, str) else None,
             display if isinstance(display, str) else None,
         ):
-            walk.report(issue.code, rel + ((issue.field,) if issue.field else ()), issue.message)
+            sub = (issue.field,) if issue.field else ()
+            self.report_term(
+                walk, issue.code, rel + sub, issue.message, system if isinstance(system, str) else ""
+            )
+
+    def report_term(
+        self, walk: Pass, code: str, rel: JsonPath, message: str, group: str
+    ) -> None:
+        if code in SUMMARISED_TERMINOLOGY and not walk.quiet:
+            self.summarise(walk, code, rel, message, (group,))
+        else:
+            walk.report(code, rel, message)
 
     def member_of_any(self, value_set: str, targets: list[Any]) -> bool | None:
         undecided = False
@@ -550,7 +559,15 @@ class ProfileEngine:
             return
         if target is None:
             if not walk.quiet:
-                self.note_unchecked(walk, ref_rel, reference, profiled)
+                names = ", ".join(_short(p) for p in profiled)
+                self.summarise(
+                    walk,
+                    "FHIR-REF-004",
+                    ref_rel,
+                    f"{reference} is not in the input, so its conformance to {names} "
+                    "was not checked",
+                    tuple(profiled),
+                )
             return
         results = [self.conforms(walk, target, p) for p in profiled]
         if any(r is True for r in results):

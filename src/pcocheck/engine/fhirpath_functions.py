@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import html.parser
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -67,7 +67,6 @@ class EvaluationState:
     resolver: Resolver | None = None
     member_of: MemberOf | None = None
     conforms_to: ConformsTo | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 STATE_KEY: Final = "pcocheck"

@@ -12,6 +12,7 @@ A *type path* is what fhirpathpy stores on a node: a type name (``Quantity``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -89,6 +90,22 @@ def child_type_path(parent: str, key: str) -> str:
     return PATH_TO_TYPE.get(path, path)
 
 
+_MemberPlan = tuple[tuple[tuple[str, str], ...] | None, str]
+_MEMBER_PLANS: dict[tuple[str, str], _MemberPlan] = {}
+
+
+def _member_plan(parent: str, name: str) -> _MemberPlan:
+    path = f"{parent}.{name}"
+    path = DEFINED_ELSEWHERE.get(path, path)
+    choices = CHOICE_TYPES.get(path)
+    if choices is not None:
+        keys = tuple(
+            (name + suffix, PATH_TO_TYPE.get(path + suffix, path + suffix)) for suffix in choices
+        )
+        return keys, path
+    return None, "Extension" if name == "extension" else PATH_TO_TYPE.get(path, path)
+
+
 def member(parent: str, name: str, data: dict[str, Any]) -> tuple[str | None, str]:
     """The JSON key that carries element ``name`` of ``data`` and its type path.
 
@@ -96,21 +113,24 @@ def member(parent: str, name: str, data: dict[str, Any]) -> tuple[str | None, st
     through the model's list of allowed types, in the model's order, and the first key
     (or ``_key`` companion) present wins. Returns ``(None, path)`` if nothing is there.
     """
-    path = f"{parent}.{name}"
-    path = DEFINED_ELSEWHERE.get(path, path)
-    choices = CHOICE_TYPES.get(path)
+    plan = _MEMBER_PLANS.get((parent, name))
+    if plan is None:
+        plan = _MEMBER_PLANS[(parent, name)] = _member_plan(parent, name)
+    choices, type_path = plan
     if choices is not None:
-        for type_suffix in choices:
-            key = name + type_suffix
-            if data.get(key) is not None or data.get("_" + key) is not None:
-                return key, PATH_TO_TYPE.get(path + type_suffix, path + type_suffix)
-        return None, path
-    type_path = "Extension" if name == "extension" else PATH_TO_TYPE.get(path, path)
+        for key, choice_type in choices:
+            if key in data and data[key] is not None:
+                return key, choice_type
+            companion = "_" + key
+            if companion in data and data[companion] is not None:
+                return key, choice_type
+        return None, type_path
     if data.get(name) is not None or data.get("_" + name) is not None:
         return name, type_path
     return None, type_path
 
 
+@functools.lru_cache(maxsize=4096)
 def is_subtype(type_name: str, super_type: str) -> bool:
     """FHIR type inheritance (``Age`` is a ``Quantity``, ``url`` is a ``uri``)."""
     current: str | None = type_name

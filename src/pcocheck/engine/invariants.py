@@ -14,10 +14,20 @@ Three ways to evaluate a constraint, chosen once per distinct expression:
     everything else, through fhirpathpy with the R4 model, compiled once, with the
     functions of :mod:`pcocheck.engine.fhirpath_functions` added or fixed.
 
-An expression that fails to parse or raises while it is evaluated gives
+Results: ``[true]`` passes, ``[false]`` fails, an empty result (FHIRPath's "unknown",
+e.g. comparing dates of different precision) is not a violation, a single non-boolean
+item counts as true (FHIRPath §4.5). An expression that does not parse, calls an
+unknown function, raises while it is evaluated, needs a terminology or conformance
+answer that is not available, or returns several items gives
 ``InvariantOutcome(None, error=...)``: the caller reports it, it is never a pass.
-A result that is empty (FHIRPath's "unknown", e.g. comparing dates of different
-precision) is not a violation.
+
+All three ways give the same answers (tests compare them on every R4 core expression).
+Where fhirpathpy 2.2.4 and the FHIR specification / HL7 validator disagree, the
+specification wins: see :mod:`pcocheck.engine.fhirpath_functions` for what is replaced
+(``is DateTime`` on FHIR dateTimes, date and Quantity comparisons, ``as``/``in`` on
+collections, primitive ``_x`` companions, silent ``trace``); the one remaining
+difference is ele-1 on an element whose only child is an ``_x`` companion (natively a
+child, as the specification says; fhirpathpy's ``children()`` skips it).
 """
 
 from __future__ import annotations
@@ -170,6 +180,7 @@ class InvariantEvaluator:
         self._plans: dict[tuple[str, str], _Plan] = {}
         self._compiled: dict[str, _Plan] = {}
         self._static_types: dict[str, str | None] = {}
+        self._paths: dict[str, str] = {}
         self._located: tuple[dict[str, Any], dict[int, str]] | None = None
         self._containers: tuple[dict[str, Any], dict[int, dict[str, Any]]] | None = None
         self._native_context = NativeContext(self.root_of)
@@ -260,7 +271,10 @@ class InvariantEvaluator:
         self, node: Any, type_name: str, path: str | None, resource: dict[str, Any]
     ) -> str:
         if path:
-            return normalise_path(path)
+            normalised = self._paths.get(path)
+            if normalised is None:
+                normalised = self._paths[path] = normalise_path(path)
+            return normalised
         if type_name not in self._static_types:
             static: str | None = type_name
             if "." in type_name and not type_name.startswith("System."):

@@ -163,7 +163,18 @@ class Slicer:
             return self.match_value(walk, sd, slice_element, path, targets)
         if kind == "type":
             definition = self.definition_at(sd, slice_element, path) or slice_element
-            allowed = {t.code for t in definition.types}
+            if "resolve()" in path:
+                # The type of a resolved reference is the type of its target profiles.
+                allowed = {
+                    self.engine.profile_type(p)
+                    for t in slice_element.types
+                    for p in t.target_profiles
+                }
+                if not targets:
+                    self.why = "the referenced resource is not in the input"
+                    return None
+            else:
+                allowed = {t.code for t in definition.types}
             for target in targets:
                 found = target.get("resourceType") if isinstance(target, dict) else None
                 if found is not None and found in allowed:
