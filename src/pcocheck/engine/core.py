@@ -424,12 +424,14 @@ class ProfileEngine:
         ):
             sub = (issue.field,) if issue.field else ()
             self.report_term(
-                walk, issue.code, rel + sub, issue.message, system if isinstance(system, str) else ""
+                walk,
+                issue.code,
+                rel + sub,
+                issue.message,
+                system if isinstance(system, str) else "",
             )
 
-    def report_term(
-        self, walk: Pass, code: str, rel: JsonPath, message: str, group: str
-    ) -> None:
+    def report_term(self, walk: Pass, code: str, rel: JsonPath, message: str, group: str) -> None:
         if code in SUMMARISED_TERMINOLOGY and not walk.quiet:
             self.summarise(walk, code, rel, message, (group,))
         else:
