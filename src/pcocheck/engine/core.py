@@ -22,11 +22,16 @@ from pcocheck.engine.plan import (
     profile_plans,
 )
 from pcocheck.engine.primitives import check_primitive
-from pcocheck.engine.references import BundleIndex, find_contained, parse_reference
+from pcocheck.engine.references import (
+    BundleIndex,
+    ParsedReference,
+    find_contained,
+    parse_reference,
+)
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.finding import Finding, JsonPath, Severity
-from pcocheck.view import ResourceView
+from pcocheck.view import Anchor, ResourceView
 
 if TYPE_CHECKING:
     from pcocheck.definitions.registry import DefinitionRegistry
@@ -37,6 +42,7 @@ _BASE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 # Bundle root (see engine/bundle.py): same rule, better location.
 SUPERSEDED_INVARIANTS = frozenset({"bdl-3", "bdl-7"})
 # "Not checked offline" information, summarised per value set / code system per run.
+DEFERRED_EXAMPLES = 3  # located examples kept per target profile for unresolved references
 SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND-006"})
 
 
@@ -73,17 +79,86 @@ class ProfileEngine:
         self._in_progress: set[tuple[int, str]] = set()
         self._bundle_cache: tuple[int, BundleIndex] | None = None
         self._summaries: dict[tuple[str, ...], tuple[Finding, int]] = {}
+        self._seen: dict[str, tuple[str, ...]] = {}
+        self._claim_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._deferred: dict[tuple[str, ...], tuple[list[str], list[tuple[str, Finding]]]] = {}
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
+        self.remember(view)
         findings: list[Finding] = []
         self.validate_resource(view, view.resource, (), findings)
         if view.resource_type == "Bundle":
             findings.extend(check_bundle(view, self.bundle_index(view.resource)))
         return _dedupe(findings)
 
+    def remember(self, view: ResourceView) -> None:
+        """Keep what references into this resource need later: its claimed profiles.
+
+        Only ``Type/id`` and a shared tuple are kept per resource, so a run over a large
+        NDJSON export stays small while references across records and files resolve.
+        """
+        rid = view.resource.get("id")
+        if not isinstance(rid, str):
+            return
+        claimed = tuple(view.claimed_profiles)
+        shared = self._claim_sets.setdefault(claimed, claimed)
+        self._seen[f"{view.resource_type}/{rid}"] = shared
+
+    def defer_reference(
+        self,
+        walk: Pass,
+        rel: JsonPath,
+        reference: str,
+        parsed: ParsedReference,
+        profiles: tuple[str, ...],
+    ) -> None:
+        """A target outside this resource's Bundle: decide at the end of the run, when
+        every resource has been read, whether it was found and claims the profile."""
+        key = f"{parsed.type}/{parsed.id}" if parsed.type and parsed.id else reference
+        group = self._deferred.setdefault(profiles, ([], []))
+        group[0].append(key)
+        if len(group[1]) < DEFERRED_EXAMPLES:
+            names = ", ".join(_short(p) for p in profiles)
+            where = pretty_path(str(walk.resource.get("resourceType")), rel)
+            group[1].append(
+                (
+                    key,
+                    walk.view.finding(
+                        "FHIR-REF-004",
+                        f"{where}: {reference} is not in the input, or does not claim "
+                        f"{names}, so its conformance to {names} was not checked",
+                        walk.rel_base + rel,
+                        profile=walk.profile_label,
+                    ),
+                )
+            )
+
+    def _resolved_by_claim(self, key: str, profiles: tuple[str, ...]) -> bool:
+        claimed = self._seen.get(key)
+        if not claimed:
+            return False
+        stub = {"meta": {"profile": list(claimed)}}
+        return any(self.claims(stub, p) for p in profiles)
+
     def finish(self) -> list[Finding]:
         """Summaries of the "not checked" information that would repeat on every resource."""
+        for profiles, (keys, examples) in self._deferred.items():
+            open_keys = [k for k in keys if not self._resolved_by_claim(k, profiles)]
+            if not open_keys:
+                continue
+            example = next(
+                (f for k, f in examples if not self._resolved_by_claim(k, profiles)), None
+            )
+            if example is None:
+                names = ", ".join(_short(p) for p in profiles)
+                example = Anchor(source=None, file=None).finding(
+                    "FHIR-REF-004",
+                    f"{open_keys[0]} is not in the input, so its conformance to {names} "
+                    "was not checked",
+                )
+            self._summaries[("FHIR-REF-004", *profiles)] = (example, len(open_keys))
+        self._deferred.clear()
         out = []
         for first, count in self._summaries.values():
             if count > 1:
@@ -561,15 +636,7 @@ class ProfileEngine:
             return
         if target is None:
             if not walk.quiet:
-                names = ", ".join(_short(p) for p in profiled)
-                self.summarise(
-                    walk,
-                    "FHIR-REF-004",
-                    ref_rel,
-                    f"{reference} is not in the input, so its conformance to {names} "
-                    "was not checked",
-                    tuple(profiled),
-                )
+                self.defer_reference(walk, ref_rel, reference, parsed, tuple(profiled))
             return
         results = [self.conforms(walk, target, p) for p in profiled]
         if any(r is True for r in results):
