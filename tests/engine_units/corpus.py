@@ -39,10 +39,33 @@ for _path in list(PATH_TO_TYPE) + list(CHOICE_TYPES):
         _CHILDREN.setdefault(".".join(_segments[: _cut - 1]), set()).add(_segments[_cut - 1])
 
 PRIMITIVES = {
-    "boolean", "integer", "positiveInt", "unsignedInt", "decimal", "string", "code", "id",
-    "markdown", "uri", "url", "canonical", "oid", "uuid", "base64Binary", "date", "dateTime",
-    "instant", "time", "xhtml", "System.String", "System.Boolean", "System.Integer",
-    "System.Decimal", "System.Date", "System.DateTime", "System.Time",
+    "boolean",
+    "integer",
+    "positiveInt",
+    "unsignedInt",
+    "decimal",
+    "string",
+    "code",
+    "id",
+    "markdown",
+    "uri",
+    "url",
+    "canonical",
+    "oid",
+    "uuid",
+    "base64Binary",
+    "date",
+    "dateTime",
+    "instant",
+    "time",
+    "xhtml",
+    "System.String",
+    "System.Boolean",
+    "System.Integer",
+    "System.Decimal",
+    "System.Date",
+    "System.DateTime",
+    "System.Time",
 }
 
 
@@ -107,8 +130,11 @@ class NodeFactory:
             else:
                 value = self.node(child_type, depth + 1, fill)
                 if isinstance(value, dict) and not value:
-                    value = {"id": "x"} if self.rng.random() < 0.3 else {"extension": [
-                        {"url": "http://example.org/e", "valueString": "e"}]}
+                    value = (
+                        {"id": "x"}
+                        if self.rng.random() < 0.3
+                        else {"extension": [{"url": "http://example.org/e", "valueString": "e"}]}
+                    )
                 if repeats(path):
                     value = [value]
                     if self.rng.random() < 0.3:
@@ -140,13 +166,24 @@ class NodeFactory:
         if type_name in ("date", "System.Date"):
             return rng.choice(["2020", "2020-01", "2020-01-01", "2021-03-04"])
         if type_name in ("dateTime", "instant", "System.DateTime"):
-            return rng.choice(["2020-01-01", "2020-01-01T10:00:00Z", "2021-06-01T10:00:00+02:00",
-                               "2019", "2020-01-01T09:00:00-05:00"])
+            return rng.choice(
+                [
+                    "2020-01-01",
+                    "2020-01-01T10:00:00Z",
+                    "2021-06-01T10:00:00+02:00",
+                    "2019",
+                    "2020-01-01T09:00:00-05:00",
+                ]
+            )
         if type_name in ("time", "System.Time"):
             return rng.choice(["10:00:00", "23:59:59"])
         if type_name == "xhtml":
-            return rng.choice([f'<div xmlns="{XHTML}"><p>text</p></div>',
-                               f'<div xmlns="{XHTML}"><script>x()</script></div>'])
+            return rng.choice(
+                [
+                    f'<div xmlns="{XHTML}"><p>text</p></div>',
+                    f'<div xmlns="{XHTML}"><script>x()</script></div>',
+                ]
+            )
         if type_name in ("uri", "url", "canonical"):
             options = [lit for lit in self.literals if ":" in lit] or ["http://example.org/x"]
             return rng.choice([*options, "http://example.org/x", "#c0", "#", "urn:uuid:1"])

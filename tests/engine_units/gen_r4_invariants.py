@@ -66,10 +66,11 @@ def main() -> None:
     entries = collect(package)
     OUT.write_text(json.dumps(entries, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     names = {name for entry in entries for name in _IDENT.findall(str(entry["expression"]))}
-    REPEATING.write_text(json.dumps(repeating(package, names), indent=0) + "\n",
-                         encoding="utf-8")
-    print(f"{len(entries)} (key, expression) pairs, "
-          f"{len({e['expression'] for e in entries})} distinct expressions -> {OUT}")
+    REPEATING.write_text(json.dumps(repeating(package, names), indent=0) + "\n", encoding="utf-8")
+    print(
+        f"{len(entries)} (key, expression) pairs, "
+        f"{len({e['expression'] for e in entries})} distinct expressions -> {OUT}"
+    )
 
 
 if __name__ == "__main__":

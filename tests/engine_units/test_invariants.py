@@ -33,11 +33,11 @@ DIV = f'<div xmlns="{XHTML}"><p>Hello</p></div>'
 US_CORE = {
     "us-core-1": "$this is DateTime implies $this.toString().length() >= 10",
     "us-core-2": "(component.empty() and hasMember.empty()) implies "
-                 "(dataAbsentReason.exists() or value.exists())",
+    "(dataAbsentReason.exists() or value.exists())",
     "us-core-3": "value.ofType(Quantity).system.empty() or "
-                 "value.ofType(Quantity).system = 'http://unitsofmeasure.org'",
+    "value.ofType(Quantity).system = 'http://unitsofmeasure.org'",
     "us-core-6": "(family.exists() or given.exists()) xor extension.where("
-                 "url='http://hl7.org/fhir/StructureDefinition/data-absent-reason').exists()",
+    "url='http://hl7.org/fhir/StructureDefinition/data-absent-reason').exists()",
     "us-core-14": "name.exists() or relationship.exists()",
     "us-core-16": "value.matches('^[0-9]{10}$')",
     "us-core-17": (
@@ -72,11 +72,17 @@ def evaluate(
     expression: str | None = None,
 ) -> InvariantOutcome:
     if resource is None:
-        resource = node if isinstance(node, dict) and "resourceType" in node else {
-            "resourceType": "Basic", "id": "holder"}
+        resource = (
+            node
+            if isinstance(node, dict) and "resourceType" in node
+            else {"resourceType": "Basic", "id": "holder"}
+        )
     return evaluator.evaluate(
-        constraint(key, expression), node, resource=resource,
-        root=root if root is not None else resource, type_name=type_name,
+        constraint(key, expression),
+        node,
+        resource=resource,
+        root=root if root is not None else resource,
+        type_name=type_name,
     )
 
 
@@ -105,11 +111,15 @@ def test_every_r4_expression_evaluates_on_plausible_nodes() -> None:
     for entry in R4:
         c = Constraint(entry["key"], entry["severity"], "", entry["expression"])
         for type_name, node in nodes_for(entry, 30):
-            resource = node if isinstance(node, dict) and "resourceType" in node else {
-                "resourceType": "Basic", "id": "holder", "x": node}
+            resource = (
+                node
+                if isinstance(node, dict) and "resourceType" in node
+                else {"resourceType": "Basic", "id": "holder", "x": node}
+            )
             for evaluator in (ACCELERATED, FHIRPATH):
-                outcome = evaluator.evaluate(c, node, resource=resource, root=resource,
-                                             type_name=type_name)
+                outcome = evaluator.evaluate(
+                    c, node, resource=resource, root=resource, type_name=type_name
+                )
                 verdicts.setdefault(entry["key"], set()).add(outcome.passed)
                 if outcome.passed is None:
                     unevaluable[entry["key"]] = f"{outcome.error} on {node!r}"
@@ -125,12 +135,15 @@ def test_accelerated_paths_agree_with_fhirpathpy_on_generated_corpus() -> None:
         if ACCELERATED.strategy(c) == "fhirpath":
             continue
         for type_name, node in nodes_for(entry, 40):
-            resource = node if isinstance(node, dict) and "resourceType" in node else {
-                "resourceType": "Basic", "id": "holder", "x": node}
-            fast = ACCELERATED.evaluate(c, node, resource=resource, root=resource,
-                                        type_name=type_name)
-            slow = FHIRPATH.evaluate(c, node, resource=resource, root=resource,
-                                     type_name=type_name)
+            resource = (
+                node
+                if isinstance(node, dict) and "resourceType" in node
+                else {"resourceType": "Basic", "id": "holder", "x": node}
+            )
+            fast = ACCELERATED.evaluate(
+                c, node, resource=resource, root=resource, type_name=type_name
+            )
+            slow = FHIRPATH.evaluate(c, node, resource=resource, root=resource, type_name=type_name)
             checked += 1
             if fast != slow:
                 disagreements.append((entry["key"], node, fast, slow))
@@ -142,10 +155,27 @@ def test_strategies_over_r4() -> None:
     kinds = [ACCELERATED.strategy(Constraint(e["key"], "error", "", e["expression"])) for e in R4]
     assert kinds.count("native") == 14
     assert kinds.count("fast") >= 120
-    natives = {e["key"] for e in R4 if ACCELERATED.strategy(
-        Constraint(e["key"], "error", "", e["expression"])) == "native"}
-    assert natives == {"ele-1", "ext-1", "dom-2", "dom-3", "dom-4", "dom-5", "dom-6", "per-1",
-                       "qty-3", "sqty-1", "ref-1", "txt-1", "txt-2", "obs-7"}
+    natives = {
+        e["key"]
+        for e in R4
+        if ACCELERATED.strategy(Constraint(e["key"], "error", "", e["expression"])) == "native"
+    }
+    assert natives == {
+        "ele-1",
+        "ext-1",
+        "dom-2",
+        "dom-3",
+        "dom-4",
+        "dom-5",
+        "dom-6",
+        "per-1",
+        "qty-3",
+        "sqty-1",
+        "ref-1",
+        "txt-1",
+        "txt-2",
+        "obs-7",
+    }
 
 
 def test_native_table_uses_the_r4_expressions() -> None:
@@ -160,8 +190,11 @@ def test_evaluation_does_not_modify_the_input() -> None:
     for entry in R4[::5]:
         c = Constraint(entry["key"], entry["severity"], "", entry["expression"])
         for type_name, node in nodes_for(entry, 5):
-            resource = node if isinstance(node, dict) and "resourceType" in node else {
-                "resourceType": "Basic", "x": node}
+            resource = (
+                node
+                if isinstance(node, dict) and "resourceType" in node
+                else {"resourceType": "Basic", "x": node}
+            )
             before = copy.deepcopy(resource)
             FHIRPATH.evaluate(c, node, resource=resource, root=resource, type_name=type_name)
             ACCELERATED.evaluate(c, node, resource=resource, root=resource, type_name=type_name)
@@ -184,60 +217,182 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("ext-1", {"url": "u", "valueString": "x"}, "Extension", True),
     ("ext-1", {"url": "u"}, "Extension", False),
     ("ext-1", {"url": "u", "extension": [{"url": "a", "valueCode": "b"}]}, "Extension", True),
-    ("ext-1", {"url": "u", "extension": [{"url": "a", "valueCode": "b"}], "valueBoolean": True},
-     "Extension", False),
+    (
+        "ext-1",
+        {"url": "u", "extension": [{"url": "a", "valueCode": "b"}], "valueBoolean": True},
+        "Extension",
+        False,
+    ),
     ("ext-1", {"url": "u", "valueBoolean": False}, "Extension", True),
     ("ext-1", {"url": "u", "valueQuantity": {"value": 1}}, "Extension", True),
-    ("ext-1", {"url": "u", "_valueCode": {"extension": [{"url": "x", "valueString": "y"}]}},
-     "Extension", True),
+    (
+        "ext-1",
+        {"url": "u", "_valueCode": {"extension": [{"url": "x", "valueString": "y"}]}},
+        "Extension",
+        True,
+    ),
     ("ext-1", {"url": "u", "extension": []}, "Extension", False),
     # dom-2 .. dom-6
     ("dom-2", {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}]}, "Observation", True),
-    ("dom-2", {**OBS, "contained": [{"resourceType": "Patient", "id": "p", "contained": [
-        {"resourceType": "Patient", "id": "q"}]}]}, "Observation", False),
-    ("dom-4", {**OBS, "contained": [{"resourceType": "Patient", "meta": {"versionId": "1"}}]},
-     "Observation", False),
-    ("dom-4", {**OBS, "contained": [{"resourceType": "Patient", "meta": {
-        "lastUpdated": "2020-01-01T00:00:00Z"}}]}, "Observation", False),
-    ("dom-4", {**OBS, "contained": [{"resourceType": "Patient", "meta": {"profile": ["x"]}}]},
-     "Observation", True),
-    ("dom-5", {**OBS, "contained": [{"resourceType": "Patient", "meta": {
-        "security": [{"code": "R"}]}}]}, "Observation", False),
+    (
+        "dom-2",
+        {
+            **OBS,
+            "contained": [
+                {
+                    "resourceType": "Patient",
+                    "id": "p",
+                    "contained": [{"resourceType": "Patient", "id": "q"}],
+                }
+            ],
+        },
+        "Observation",
+        False,
+    ),
+    (
+        "dom-4",
+        {**OBS, "contained": [{"resourceType": "Patient", "meta": {"versionId": "1"}}]},
+        "Observation",
+        False,
+    ),
+    (
+        "dom-4",
+        {
+            **OBS,
+            "contained": [
+                {"resourceType": "Patient", "meta": {"lastUpdated": "2020-01-01T00:00:00Z"}}
+            ],
+        },
+        "Observation",
+        False,
+    ),
+    (
+        "dom-4",
+        {**OBS, "contained": [{"resourceType": "Patient", "meta": {"profile": ["x"]}}]},
+        "Observation",
+        True,
+    ),
+    (
+        "dom-5",
+        {**OBS, "contained": [{"resourceType": "Patient", "meta": {"security": [{"code": "R"}]}}]},
+        "Observation",
+        False,
+    ),
     ("dom-5", OBS, "Observation", True),
     ("dom-6", {**OBS, "text": {"status": "generated", "div": DIV}}, "Observation", True),
     ("dom-6", {**OBS, "text": {"status": "generated"}}, "Observation", False),
     ("dom-6", OBS, "Observation", False),
     # dom-3
-    ("dom-3", {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}],
-               "subject": {"reference": "#p"}}, "Observation", True),
-    ("dom-3", {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}],
-               "subject": {"reference": "#q"}}, "Observation", False),
-    ("dom-3", {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}]}, "Observation",
-     False),
+    (
+        "dom-3",
+        {
+            **OBS,
+            "contained": [{"resourceType": "Patient", "id": "p"}],
+            "subject": {"reference": "#p"},
+        },
+        "Observation",
+        True,
+    ),
+    (
+        "dom-3",
+        {
+            **OBS,
+            "contained": [{"resourceType": "Patient", "id": "p"}],
+            "subject": {"reference": "#q"},
+        },
+        "Observation",
+        False,
+    ),
+    ("dom-3", {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}]}, "Observation", False),
     ("dom-3", {**OBS, "contained": [{"resourceType": "Patient"}]}, "Observation", True),
-    ("dom-3", {**OBS, "contained": [{"resourceType": "Patient", "id": "p", "link": [
-        {"other": {"reference": "#"}, "type": "seealso"}]}]}, "Observation", True),
-    ("dom-3", {**OBS, "contained": [
-        {"resourceType": "Patient", "id": "p"},
-        {"resourceType": "Practitioner", "id": "pr"}],
-        "subject": {"reference": "#p"},
-        "performer": [{"reference": "#pr"}]}, "Observation", True),
-    ("dom-3", {**OBS, "contained": [
-        {"resourceType": "Patient", "id": "p", "generalPractitioner": [{"reference": "#pr"}]},
-        {"resourceType": "Practitioner", "id": "pr"}],
-        "subject": {"reference": "#p"}}, "Observation", True),
-    ("dom-3", {"resourceType": "Questionnaire", "status": "draft",
-               "contained": [{"resourceType": "ValueSet", "id": "vs", "status": "draft"}],
-               "item": [{"linkId": "1", "type": "choice", "answerValueSet": "#vs"}]},
-     "Questionnaire", True),
-    ("dom-3", {"resourceType": "Questionnaire", "status": "draft",
-               "contained": [{"resourceType": "ValueSet", "id": "vs", "status": "draft"}],
-               "item": [{"linkId": "1", "type": "choice", "text": "#vs"}]},
-     "Questionnaire", False),
-    ("dom-3", {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}],
-               "extension": [{"url": "http://e", "valueUri": "#p"}]}, "Observation", True),
-    ("dom-3", {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}],
-               "extension": [{"url": "http://e", "valueString": "#p"}]}, "Observation", False),
+    (
+        "dom-3",
+        {
+            **OBS,
+            "contained": [
+                {
+                    "resourceType": "Patient",
+                    "id": "p",
+                    "link": [{"other": {"reference": "#"}, "type": "seealso"}],
+                }
+            ],
+        },
+        "Observation",
+        True,
+    ),
+    (
+        "dom-3",
+        {
+            **OBS,
+            "contained": [
+                {"resourceType": "Patient", "id": "p"},
+                {"resourceType": "Practitioner", "id": "pr"},
+            ],
+            "subject": {"reference": "#p"},
+            "performer": [{"reference": "#pr"}],
+        },
+        "Observation",
+        True,
+    ),
+    (
+        "dom-3",
+        {
+            **OBS,
+            "contained": [
+                {
+                    "resourceType": "Patient",
+                    "id": "p",
+                    "generalPractitioner": [{"reference": "#pr"}],
+                },
+                {"resourceType": "Practitioner", "id": "pr"},
+            ],
+            "subject": {"reference": "#p"},
+        },
+        "Observation",
+        True,
+    ),
+    (
+        "dom-3",
+        {
+            "resourceType": "Questionnaire",
+            "status": "draft",
+            "contained": [{"resourceType": "ValueSet", "id": "vs", "status": "draft"}],
+            "item": [{"linkId": "1", "type": "choice", "answerValueSet": "#vs"}],
+        },
+        "Questionnaire",
+        True,
+    ),
+    (
+        "dom-3",
+        {
+            "resourceType": "Questionnaire",
+            "status": "draft",
+            "contained": [{"resourceType": "ValueSet", "id": "vs", "status": "draft"}],
+            "item": [{"linkId": "1", "type": "choice", "text": "#vs"}],
+        },
+        "Questionnaire",
+        False,
+    ),
+    (
+        "dom-3",
+        {
+            **OBS,
+            "contained": [{"resourceType": "Patient", "id": "p"}],
+            "extension": [{"url": "http://e", "valueUri": "#p"}],
+        },
+        "Observation",
+        True,
+    ),
+    (
+        "dom-3",
+        {
+            **OBS,
+            "contained": [{"resourceType": "Patient", "id": "p"}],
+            "extension": [{"url": "http://e", "valueString": "#p"}],
+        },
+        "Observation",
+        False,
+    ),
     # per-1
     ("per-1", {"start": "2020-01-01", "end": "2020-01-02"}, "Period", True),
     ("per-1", {"start": "2020-01-02", "end": "2020-01-01"}, "Period", False),
@@ -245,21 +400,44 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("per-1", {"end": "2020-01-01"}, "Period", True),
     ("per-1", {"start": "2020", "end": "2020-05"}, "Period", True),  # unknown, not failed
     ("per-1", {"start": "2021", "end": "2020-05"}, "Period", False),
-    ("per-1", {"start": "2020-01-01T10:00:00Z", "end": "2020-01-01T09:00:00-02:00"}, "Period",
-     True),
-    ("per-1", {"start": "2020-01-01T10:00:00+01:00", "end": "2020-01-01T09:30:00Z"}, "Period",
-     True),
-    ("per-1", {"start": "2020-01-01T23:00:00-05:00", "end": "2020-01-02T01:00:00Z"}, "Period",
-     False),
-    ("per-1", {"start": "2020-01-01T10:00:00.5Z", "end": "2020-01-01T10:00:00Z"}, "Period",
-     False),
-    ("per-1", {"start": "2020-01-01T10:00:00Z", "end": "2020-01-01T10:00:00.000Z"}, "Period",
-     True),
+    (
+        "per-1",
+        {"start": "2020-01-01T10:00:00Z", "end": "2020-01-01T09:00:00-02:00"},
+        "Period",
+        True,
+    ),
+    (
+        "per-1",
+        {"start": "2020-01-01T10:00:00+01:00", "end": "2020-01-01T09:30:00Z"},
+        "Period",
+        True,
+    ),
+    (
+        "per-1",
+        {"start": "2020-01-01T23:00:00-05:00", "end": "2020-01-02T01:00:00Z"},
+        "Period",
+        False,
+    ),
+    ("per-1", {"start": "2020-01-01T10:00:00.5Z", "end": "2020-01-01T10:00:00Z"}, "Period", False),
+    ("per-1", {"start": "2020-01-01T10:00:00Z", "end": "2020-01-01T10:00:00.000Z"}, "Period", True),
     ("per-1", {"start": "2020-01-02", "end": "2020-01-01T23:00:00Z"}, "Period", False),
     ("per-1", {"start": "2020-01-01", "end": "2020-01-01T10:00:00Z"}, "Period", True),
-    ("per-1", {"start": "2020-01-01T10:00:00Z", "_end": {"extension": [
-        {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
-         "valueCode": "unknown"}]}}, "Period", True),
+    (
+        "per-1",
+        {
+            "start": "2020-01-01T10:00:00Z",
+            "_end": {
+                "extension": [
+                    {
+                        "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                        "valueCode": "unknown",
+                    }
+                ]
+            },
+        },
+        "Period",
+        True,
+    ),
     # qty-3, sqty-1
     ("qty-3", {"value": 1, "code": "mg", "system": "http://unitsofmeasure.org"}, "Quantity", True),
     ("qty-3", {"value": 1, "code": "mg"}, "Quantity", False),
@@ -274,20 +452,46 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("txt-1", f'<div xmlns="{XHTML}"><a href="javascript:x()">a</a></div>', "xhtml", False),
     ("txt-1", f'<div xmlns="{XHTML}">  </div>', "xhtml", False),
     # obs-7
-    ("obs-7", {**OBS, "code": {"coding": [{"system": "s", "code": "c"}]},
-               "valueString": "x", "component": [{"code": {"coding": [
-                   {"system": "s", "code": "c"}]}}]}, "Observation", False),
-    ("obs-7", {**OBS, "code": {"coding": [{"system": "s", "code": "c"}]},
-               "valueString": "x", "component": [{"code": {"coding": [
-                   {"system": "s", "code": "d"}]}}]}, "Observation", True),
-    ("obs-7", {**OBS, "code": {"coding": [{"system": "s", "code": "c"}]},
-               "component": [{"code": {"coding": [{"system": "s", "code": "c"}]}}]},
-     "Observation", True),
+    (
+        "obs-7",
+        {
+            **OBS,
+            "code": {"coding": [{"system": "s", "code": "c"}]},
+            "valueString": "x",
+            "component": [{"code": {"coding": [{"system": "s", "code": "c"}]}}],
+        },
+        "Observation",
+        False,
+    ),
+    (
+        "obs-7",
+        {
+            **OBS,
+            "code": {"coding": [{"system": "s", "code": "c"}]},
+            "valueString": "x",
+            "component": [{"code": {"coding": [{"system": "s", "code": "d"}]}}],
+        },
+        "Observation",
+        True,
+    ),
+    (
+        "obs-7",
+        {
+            **OBS,
+            "code": {"coding": [{"system": "s", "code": "c"}]},
+            "component": [{"code": {"coding": [{"system": "s", "code": "c"}]}}],
+        },
+        "Observation",
+        True,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("key", "node", "type_name", "expected"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("key", "node", "type_name", "expected"),
+    CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
+)
 def test_native_checks(key: str, node: Any, type_name: str, expected: bool) -> None:
     expression = R4_BY_KEY.get(key) or NATIVE[key][0]
     assert ACCELERATED.strategy(constraint(key, expression)) == "native"
@@ -314,32 +518,47 @@ def test_ref_1(node: dict[str, Any], expected: bool) -> None:
 
 def test_ref_1_inside_a_contained_resource_uses_the_container() -> None:
     sibling = {"resourceType": "Practitioner", "id": "pr"}
-    patient = {"resourceType": "Patient", "id": "p", "generalPractitioner": [
-        {"reference": "#pr"}]}
+    patient = {"resourceType": "Patient", "id": "p", "generalPractitioner": [{"reference": "#pr"}]}
     container = {**OBS, "contained": [patient, sibling], "subject": {"reference": "#p"}}
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"fullUrl": "urn:uuid:1", "resource": container}]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": "urn:uuid:1", "resource": container}],
+    }
     reference = patient["generalPractitioner"][0]
     for evaluator in (ACCELERATED, FHIRPATH):
-        outcome = evaluator.evaluate(constraint("ref-1"), reference, resource=patient,
-                                     root=bundle, type_name="Reference")
+        outcome = evaluator.evaluate(
+            constraint("ref-1"), reference, resource=patient, root=bundle, type_name="Reference"
+        )
         assert outcome.passed is True
         assert evaluator.root_of(patient, bundle) is container
         assert evaluator.root_of(container, bundle) is container
         missing = {"reference": "#nope"}
-        outcome = evaluator.evaluate(constraint("ref-1"), missing, resource=patient,
-                                     root=bundle, type_name="Reference")
+        outcome = evaluator.evaluate(
+            constraint("ref-1"), missing, resource=patient, root=bundle, type_name="Reference"
+        )
         assert outcome.passed is False
 
 
 def test_ref_1_in_a_bundle_entry_uses_the_entry_resource() -> None:
-    entry_resource = {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}],
-                      "subject": {"reference": "#p"}}
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"resource": entry_resource}]}
+    entry_resource = {
+        **OBS,
+        "contained": [{"resourceType": "Patient", "id": "p"}],
+        "subject": {"reference": "#p"},
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": entry_resource}],
+    }
     for evaluator in (ACCELERATED, FHIRPATH):
-        outcome = evaluator.evaluate(constraint("ref-1"), entry_resource["subject"],
-                                     resource=entry_resource, root=bundle, type_name="Reference")
+        outcome = evaluator.evaluate(
+            constraint("ref-1"),
+            entry_resource["subject"],
+            resource=entry_resource,
+            root=bundle,
+            type_name="Reference",
+        )
         assert outcome.passed is True
 
 
@@ -364,10 +583,12 @@ def test_fast_three_valued_logic_matches_fhirpathpy(expression: str) -> None:
     assert compiled is not None
     for status, code in itertools.product(_VALUES, _VALUES):
         node = {k: v for k, v in (("status", status), ("code", code)) if v is not None}
-        fast = ACCELERATED.evaluate(constraint("x", expression), node, resource=node, root=node,
-                                    type_name="Element")
-        slow = FHIRPATH.evaluate(constraint("x", expression), node, resource=node, root=node,
-                                 type_name="Element")
+        fast = ACCELERATED.evaluate(
+            constraint("x", expression), node, resource=node, root=node, type_name="Element"
+        )
+        slow = FHIRPATH.evaluate(
+            constraint("x", expression), node, resource=node, root=node, type_name="Element"
+        )
         assert fast == slow, (node, fast, slow)
 
 
@@ -389,16 +610,22 @@ def test_fast_subset_rejects(expression: str) -> None:
 
 
 def test_fast_subset_companions_are_one_item() -> None:
-    node = {"resourceType": "Observation", "status": "final",
-            "_status": {"extension": [{"url": "http://e", "valueString": "x"}]}}
+    node = {
+        "resourceType": "Observation",
+        "status": "final",
+        "_status": {"extension": [{"url": "http://e", "valueString": "x"}]},
+    }
     c = constraint("x", "status = 'final'")
     assert ACCELERATED.strategy(c) == "fast"
-    assert ACCELERATED.evaluate(c, node, resource=node, root=node,
-                                type_name="Observation").passed is True
+    assert (
+        ACCELERATED.evaluate(c, node, resource=node, root=node, type_name="Observation").passed
+        is True
+    )
     # fhirpathpy lists the value and its _status companion as two items; the = override
     # drops the companion, so the fhirpathpy path agrees.
-    assert FHIRPATH.evaluate(c, node, resource=node, root=node,
-                             type_name="Observation").passed is True
+    assert (
+        FHIRPATH.evaluate(c, node, resource=node, root=node, type_name="Observation").passed is True
+    )
     stock = fhirpathpy.evaluate(node, "status = 'final'", model=fhirpathpy_models["r4"])
     assert stock == [False]  # the stock behaviour this works around
 
@@ -407,10 +634,20 @@ def test_extension_only_primitive_exists_but_has_no_value() -> None:
     node = {"_birthDate": {"extension": [{"url": "http://e", "valueCode": "unknown"}]}}
     patient = {"resourceType": "Patient", **node}
     for evaluator in (ACCELERATED, FHIRPATH):
-        exists = evaluator.evaluate(constraint("x", "birthDate.exists()"), patient,
-                                    resource=patient, root=patient, type_name="Patient")
-        has_value = evaluator.evaluate(constraint("x", "birthDate.hasValue()"), patient,
-                                       resource=patient, root=patient, type_name="Patient")
+        exists = evaluator.evaluate(
+            constraint("x", "birthDate.exists()"),
+            patient,
+            resource=patient,
+            root=patient,
+            type_name="Patient",
+        )
+        has_value = evaluator.evaluate(
+            constraint("x", "birthDate.hasValue()"),
+            patient,
+            resource=patient,
+            root=patient,
+            type_name="Patient",
+        )
         assert (exists.passed, has_value.passed) == (True, False)
 
 
@@ -429,11 +666,18 @@ def test_backbone_elements_are_typed_by_their_path() -> None:
     c = constraint("vs-3")
     for evaluator in (ACCELERATED, FHIRPATH):
         for type_name in ("BackboneElement", "Observation.component"):
-            outcome = evaluator.evaluate(c, component, resource=observation, root=observation,
-                                         type_name=type_name)
+            outcome = evaluator.evaluate(
+                c, component, resource=observation, root=observation, type_name=type_name
+            )
             assert outcome.passed is True, (evaluator.accelerate, type_name)
-        outcome = evaluator.evaluate(c, component, resource=observation, root=observation,
-                                     type_name="BackboneElement", path="Observation.component")
+        outcome = evaluator.evaluate(
+            c,
+            component,
+            resource=observation,
+            root=observation,
+            type_name="BackboneElement",
+            path="Observation.component",
+        )
         assert outcome.passed is True
     assert normalise_path("Questionnaire.item.item.item") == "Questionnaire.item"
     assert normalise_path("Observation.valueQuantity") == "Quantity"
@@ -442,18 +686,29 @@ def test_backbone_elements_are_typed_by_their_path() -> None:
 
 def test_nested_questionnaire_item() -> None:
     inner = {"linkId": "1.1", "type": "display", "required": True}
-    questionnaire = {"resourceType": "Questionnaire", "status": "draft",
-                     "item": [{"linkId": "1", "type": "group", "item": [inner]}]}
+    questionnaire = {
+        "resourceType": "Questionnaire",
+        "status": "draft",
+        "item": [{"linkId": "1", "type": "group", "item": [inner]}],
+    }
     for evaluator in (ACCELERATED, FHIRPATH):
         for type_name in ("BackboneElement", "Questionnaire.item.item"):
-            outcome = evaluator.evaluate(constraint("que-6"), inner, resource=questionnaire,
-                                         root=questionnaire, type_name=type_name)
+            outcome = evaluator.evaluate(
+                constraint("que-6"),
+                inner,
+                resource=questionnaire,
+                root=questionnaire,
+                type_name=type_name,
+            )
             assert outcome.passed is False
 
 
 def test_leading_type_name() -> None:
-    appointment = {"resourceType": "Appointment", "status": "booked",
-                   "cancelationReason": {"text": "x"}}
+    appointment = {
+        "resourceType": "Appointment",
+        "status": "booked",
+        "cancelationReason": {"text": "x"},
+    }
     assert both("app-4", appointment, "Appointment") == (False, False)
     appointment["status"] = "cancelled"
     assert both("app-4", appointment, "Appointment") == (True, True)
@@ -512,11 +767,25 @@ def test_us_core_2(node: dict[str, Any], expected: bool) -> None:
 @pytest.mark.parametrize(
     ("node", "expected"),
     [
-        ({**OBS, "valueQuantity": {"value": 1, "system": "http://unitsofmeasure.org",
-                                   "code": "1"}}, True),
+        (
+            {
+                **OBS,
+                "valueQuantity": {"value": 1, "system": "http://unitsofmeasure.org", "code": "1"},
+            },
+            True,
+        ),
         ({**OBS, "valueQuantity": {"value": 1, "unit": "score"}}, True),
-        ({**OBS, "valueQuantity": {"value": 1, "system": "http://snomed.info/sct",
-                                   "code": "258672001"}}, False),
+        (
+            {
+                **OBS,
+                "valueQuantity": {
+                    "value": 1,
+                    "system": "http://snomed.info/sct",
+                    "code": "258672001",
+                },
+            },
+            False,
+        ),
         ({**OBS, "valueString": "x"}, True),
         (OBS, True),
     ],
@@ -525,8 +794,7 @@ def test_us_core_3(node: dict[str, Any], expected: bool) -> None:
     assert both("us-core-3", node, "Observation") == (expected, expected)
 
 
-DAR = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
-       "valueCode": "unknown"}
+DAR = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
 
 
 @pytest.mark.parametrize(
@@ -547,9 +815,11 @@ def test_us_core_6(name: dict[str, Any], expected: bool) -> None:
 
 @pytest.mark.parametrize(
     ("node", "expected"),
-    [({"resourceType": "RelatedPerson", "name": [{"family": "Doe"}]}, True),
-     ({"resourceType": "RelatedPerson", "relationship": [{"text": "mother"}]}, True),
-     ({"resourceType": "RelatedPerson", "patient": {"reference": "Patient/1"}}, False)],
+    [
+        ({"resourceType": "RelatedPerson", "name": [{"family": "Doe"}]}, True),
+        ({"resourceType": "RelatedPerson", "relationship": [{"text": "mother"}]}, True),
+        ({"resourceType": "RelatedPerson", "patient": {"reference": "Patient/1"}}, False),
+    ],
 )
 def test_us_core_14(node: dict[str, Any], expected: bool) -> None:
     assert both("us-core-14", node, "RelatedPerson") == (expected, expected)
@@ -569,10 +839,11 @@ def test_us_core_16_17_npi(npi: str, ten_digits: bool, luhn: bool) -> None:
     identifier = {"system": "http://hl7.org/fhir/sid/us-npi", "value": npi}
     practitioner = {"resourceType": "Practitioner", "identifier": [identifier]}
     assert both("us-core-16", identifier, "Identifier", resource=practitioner) == (
-        ten_digits, ten_digits)
+        ten_digits,
+        ten_digits,
+    )
     if ten_digits:
-        assert both("us-core-17", identifier, "Identifier", resource=practitioner) == (
-            luhn, luhn)
+        assert both("us-core-17", identifier, "Identifier", resource=practitioner) == (luhn, luhn)
 
 
 # -- functions and environment ----------------------------------------------------------------
@@ -587,10 +858,11 @@ def test_member_of_delegates() -> None:
     c = constraint("x", "code.memberOf('http://example.org/vs')")
 
     def run(code: str) -> bool | None:
-        node = {"resourceType": "Observation", "code": {"coding": [
-            {"system": "http://s", "code": code}]}}
-        return evaluator.evaluate(c, node, resource=node, root=node,
-                                  type_name="Observation").passed
+        node = {
+            "resourceType": "Observation",
+            "code": {"coding": [{"system": "http://s", "code": code}]},
+        }
+        return evaluator.evaluate(c, node, resource=node, root=node, type_name="Observation").passed
 
     assert run("yes") is True
     assert run("no") is False
@@ -610,12 +882,16 @@ def test_conforms_to_delegates() -> None:
     evaluator = InvariantEvaluator(conforms_to=conforms)
     c = constraint("x", "subject.resolve().conformsTo('http://example.org/p')")
     for target, expected in (("good", True), ("bad", False), ("odd", None)):
-        node = {"resourceType": "Observation", "contained": [
-            {"resourceType": "Patient", "id": target}], "subject": {"reference": f"#{target}"}}
+        node = {
+            "resourceType": "Observation",
+            "contained": [{"resourceType": "Patient", "id": target}],
+            "subject": {"reference": f"#{target}"},
+        }
         outcome = evaluator.evaluate(c, node, resource=node, root=node, type_name="Observation")
         assert outcome.passed is expected
-    outcome = InvariantEvaluator().evaluate(c, node, resource=node, root=node,
-                                            type_name="Observation")
+    outcome = InvariantEvaluator().evaluate(
+        c, node, resource=node, root=node, type_name="Observation"
+    )
     assert outcome.passed is None
 
 
@@ -623,24 +899,34 @@ def test_resolve_uses_the_resolver_and_contained() -> None:
     targets = {"Patient/1": {"resourceType": "Patient", "id": "1"}}
     evaluator = InvariantEvaluator(resolver=targets.get)
     c = constraint("x", "subject.resolve() is Patient")
-    node: dict[str, Any] = {"resourceType": "Observation",
-                            "subject": {"reference": "Patient/1"}}
-    assert evaluator.evaluate(c, node, resource=node, root=node,
-                              type_name="Observation").passed is True
+    node: dict[str, Any] = {"resourceType": "Observation", "subject": {"reference": "Patient/1"}}
+    assert (
+        evaluator.evaluate(c, node, resource=node, root=node, type_name="Observation").passed
+        is True
+    )
     node = {"resourceType": "Observation", "subject": {"reference": "Group/1"}}
-    assert evaluator.evaluate(c, node, resource=node, root=node,
-                              type_name="Observation").passed is True  # empty: unknown
-    node = {"resourceType": "Observation", "subject": {"reference": "#g"},
-            "contained": [{"resourceType": "Group", "id": "g"}]}
-    assert evaluator.evaluate(c, node, resource=node, root=node,
-                              type_name="Observation").passed is False
+    assert (
+        evaluator.evaluate(c, node, resource=node, root=node, type_name="Observation").passed
+        is True
+    )  # empty: unknown
+    node = {
+        "resourceType": "Observation",
+        "subject": {"reference": "#g"},
+        "contained": [{"resourceType": "Group", "id": "g"}],
+    }
+    assert (
+        evaluator.evaluate(c, node, resource=node, root=node, type_name="Observation").passed
+        is False
+    )
 
 
 def test_named_environment_variables() -> None:
-    node = {"resourceType": "Observation", "code": {"coding": [
-        {"system": "http://loinc.org", "code": "1"}]}, "valueQuantity": {
-        "system": "http://unitsofmeasure.org"}, "meta": {"profile": [
-            "http://hl7.org/fhir/StructureDefinition/vitalsigns"]}}
+    node = {
+        "resourceType": "Observation",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "1"}]},
+        "valueQuantity": {"system": "http://unitsofmeasure.org"},
+        "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns"]},
+    }
     for expression in (
         "code.coding.system = %loinc",
         "value.system = %ucum",
@@ -649,18 +935,22 @@ def test_named_environment_variables() -> None:
         "meta.profile = %`ext-vitalsigns`.replace('Extension', 'x') or true",
         "%resource.code.exists() and %rootResource.code.exists() and %context.code.exists()",
     ):
-        outcome = FHIRPATH.evaluate(constraint("x", expression), node, resource=node, root=node,
-                                    type_name="Observation")
+        outcome = FHIRPATH.evaluate(
+            constraint("x", expression), node, resource=node, root=node, type_name="Observation"
+        )
         assert outcome.passed is True, (expression, outcome)
 
 
 def test_trace_does_not_print(capsys: pytest.CaptureFixture[str]) -> None:
-    node = {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}],
-            "subject": {"reference": "#p"}}
-    FHIRPATH.evaluate(constraint("dom-3"), node, resource=node, root=node,
-                      type_name="Observation")
-    FHIRPATH.evaluate(constraint("ref-1"), node["subject"], resource=node, root=node,
-                      type_name="Reference")
+    node = {
+        **OBS,
+        "contained": [{"resourceType": "Patient", "id": "p"}],
+        "subject": {"reference": "#p"},
+    }
+    FHIRPATH.evaluate(constraint("dom-3"), node, resource=node, root=node, type_name="Observation")
+    FHIRPATH.evaluate(
+        constraint("ref-1"), node["subject"], resource=node, root=node, type_name="Reference"
+    )
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 
@@ -672,8 +962,7 @@ def test_html_checks_messages() -> None:
     assert xhtml_problems(f'<div xmlns="{XHTML}"><p>open</div>')
     assert xhtml_problems(f'<div xmlns="{XHTML}">a</div><div xmlns="{XHTML}">b</div>')
     assert xhtml_problems(f'<div xmlns="{XHTML}"><img src="x.png" alt="x"/></div>') == []
-    table = (f'<div xmlns="{XHTML}"><table><tr><td colspan="2">a&nbsp;b</td></tr></table>'
-             "</div>")
+    table = f'<div xmlns="{XHTML}"><table><tr><td colspan="2">a&nbsp;b</td></tr></table></div>'
     assert xhtml_problems(table) == []
 
 
@@ -690,12 +979,15 @@ def test_html_checks_messages() -> None:
     ],
 )
 def test_unevaluable_expressions_are_reported(expression: str | None, fragment: str) -> None:
-    patient = {"resourceType": "Patient", "name": [{"family": "a", "given": ["x"]},
-                                                   {"family": "b", "given": ["y"]}]}
+    patient = {
+        "resourceType": "Patient",
+        "name": [{"family": "a", "given": ["x"]}, {"family": "b", "given": ["y"]}],
+    }
     c = Constraint("x-1", "error", "x", expression)
     for evaluator in (ACCELERATED, FHIRPATH):
-        outcome = evaluator.evaluate(c, patient, resource=patient, root=patient,
-                                     type_name="Patient")
+        outcome = evaluator.evaluate(
+            c, patient, resource=patient, root=patient, type_name="Patient"
+        )
         assert outcome.passed is None
         assert outcome.error is not None and fragment in outcome.error, outcome.error
 
@@ -720,8 +1012,13 @@ def test_each_expression_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> No
     evaluator = InvariantEvaluator()
     patient = {"resourceType": "Patient", "name": [{"family": "a"}]}
     for key in ("x-1", "x-2", "x-1", "x-3", "x-1"):
-        evaluator.evaluate(constraint(key, "name.family.matches('^a$')"), patient,
-                           resource=patient, root=patient, type_name="Patient")
+        evaluator.evaluate(
+            constraint(key, "name.family.matches('^a$')"),
+            patient,
+            resource=patient,
+            root=patient,
+            type_name="Patient",
+        )
     assert calls == ["name.family.matches('^a$')"]
 
 
@@ -733,3 +1030,27 @@ def test_native_keys() -> None:
     # A profile reusing a native key with another expression is not short-circuited.
     c = Constraint("ele-1", "error", "", "children().count() > 5")
     assert ACCELERATED.strategy(c) == "fhirpath"
+
+
+def test_inline_resources_are_typed_by_resource_type() -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"text": "x"},
+                    "valueString": "x",
+                }
+            }
+        ],
+    }
+    for expression in (
+        "entry.resource.value.exists()",
+        "entry.resource.ofType(Observation).exists()",
+        "entry.resource.ofType(Patient).empty()",
+    ):
+        assert ACCELERATED.strategy(constraint("x", expression)) == "fast"
+        assert both("x", bundle, "Bundle", expression=expression) == (True, True)

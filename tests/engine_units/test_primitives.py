@@ -21,17 +21,25 @@ VALID: dict[str, list[Any]] = {
     "id": ["a", "A-1.b", "x" * 64, "0"],
     "uri": ["http://example.org/x", "urn:uuid:1", "#local", "relative/path", "a:b"],
     "url": ["http://example.org/fhir", "https://x.y/z?a=1"],
-    "canonical": ["http://hl7.org/fhir/ValueSet/x", "http://hl7.org/fhir/ValueSet/x|4.0.1",
-                  "#vs"],
+    "canonical": ["http://hl7.org/fhir/ValueSet/x", "http://hl7.org/fhir/ValueSet/x|4.0.1", "#vs"],
     "oid": ["urn:oid:2.16.840.1.113883", "urn:oid:1.0", "urn:oid:0.1.2"],
-    "uuid": ["urn:uuid:c757873d-ec9a-4326-a141-556f43239520",
-             "urn:uuid:C757873D-EC9A-4326-A141-556F43239520"],
+    "uuid": [
+        "urn:uuid:c757873d-ec9a-4326-a141-556f43239520",
+        "urn:uuid:C757873D-EC9A-4326-A141-556F43239520",
+    ],
     "base64Binary": ["aGVsbG8=", "aGVs bG8=", "aGVs\nbG8=", "YQ==", "YWI=", "YWJj"],
     "date": ["2025", "2025-02", "2025-02-15", "2024-02-29", "2000-02-29", "0001-01-01"],
-    "dateTime": ["2025", "2025-02", "2025-02-15", "2025-02-15T10:00:00Z",
-                 "2025-02-15T10:00:00+01:00", "2025-02-15T10:00:00.123-05:00",
-                 "2025-02-15T23:59:60Z", "2025-02-15T00:00:00+14:00",
-                 "2025-02-15T00:00:00-13:59"],
+    "dateTime": [
+        "2025",
+        "2025-02",
+        "2025-02-15",
+        "2025-02-15T10:00:00Z",
+        "2025-02-15T10:00:00+01:00",
+        "2025-02-15T10:00:00.123-05:00",
+        "2025-02-15T23:59:60Z",
+        "2025-02-15T00:00:00+14:00",
+        "2025-02-15T00:00:00-13:59",
+    ],
     "instant": ["2025-02-15T10:00:00Z", "2025-02-15T10:00:00.1234+02:00"],
     "time": ["00:00:00", "23:59:59", "12:30:00.5"],
     "xhtml": ['<div xmlns="http://www.w3.org/1999/xhtml">x</div>'],
@@ -88,8 +96,11 @@ INVALID: list[tuple[str, Any, str]] = [
     ("base64Binary", "aGVsbG8", "not a multiple of 4"),
     ("base64Binary", "aGVs*G8=", "characters outside"),
     ("base64Binary", "a=Vs", "misplaced '=' padding"),
-    ("date", "2025-02-30", "'2025-02-30' is not a valid date (day 30 does not exist in "
-                           "February 2025)"),
+    (
+        "date",
+        "2025-02-30",
+        "'2025-02-30' is not a valid date (day 30 does not exist in February 2025)",
+    ),
     ("date", "2023-02-29", "day 29 does not exist in February 2023"),
     ("date", "1900-02-29", "day 29 does not exist in February 1900"),
     ("date", "2025-04-31", "day 31 does not exist in April 2025"),
@@ -134,8 +145,11 @@ def test_valid_values(type_name: str, value: Any) -> None:
     assert check_primitive(type_name, value) is None
 
 
-@pytest.mark.parametrize(("type_name", "value", "fragment"), INVALID,
-                         ids=[f"{t}-{i}" for i, (t, _, _) in enumerate(INVALID)])
+@pytest.mark.parametrize(
+    ("type_name", "value", "fragment"),
+    INVALID,
+    ids=[f"{t}-{i}" for i, (t, _, _) in enumerate(INVALID)],
+)
 def test_invalid_values(type_name: str, value: Any, fragment: str) -> None:
     message = check_primitive(type_name, value)
     assert message is not None, f"{value!r} accepted as {type_name}"
@@ -150,8 +164,11 @@ def test_every_type_has_valid_and_invalid_cases() -> None:
 def test_json_type_messages_start_with_expected_json() -> None:
     # The engine files these under FHIR-STRUCT-002 (wrong JSON type).
     for type_name in PRIMITIVE_TYPES:
-        wrong: Any = "x" if type_name in ("boolean", "integer", "positiveInt", "unsignedInt",
-                                          "decimal") else 5
+        wrong: Any = (
+            "x"
+            if type_name in ("boolean", "integer", "positiveInt", "unsignedInt", "decimal")
+            else 5
+        )
         message = check_primitive(type_name, wrong)
         assert message is not None and message.startswith("expected JSON"), type_name
     format_message = check_primitive("date", "2025-02-30")
@@ -159,8 +176,13 @@ def test_json_type_messages_start_with_expected_json() -> None:
 
 
 def test_empty_string_is_left_to_the_caller() -> None:
-    for type_name in PRIMITIVE_TYPES - {"boolean", "integer", "positiveInt", "unsignedInt",
-                                        "decimal"}:
+    for type_name in PRIMITIVE_TYPES - {
+        "boolean",
+        "integer",
+        "positiveInt",
+        "unsignedInt",
+        "decimal",
+    }:
         assert check_primitive(type_name, "") is None, type_name
 
 
@@ -208,9 +230,9 @@ _R4_TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
 R4_REGEX = {
     "date": _R4_YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?",
     "dateTime": _R4_YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):"
-                r"[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?" + _R4_TZ + r")?)?)?",
+    r"[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?" + _R4_TZ + r")?)?)?",
     "instant": _R4_YEAR + r"-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):"
-               r"[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?" + _R4_TZ,
+    r"[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?" + _R4_TZ,
     "time": r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?",
 }
 
@@ -249,8 +271,13 @@ def test_dates_agree_with_the_r4_regex_and_the_calendar(type_name: str) -> None:
         if type_name == "time":
             text = clock + (tz if shape == 0 else "")
         else:
-            text = [year, f"{year}-{month}", f"{year}-{month}-{day}",
-                    f"{year}-{month}-{day}T{clock}{tz}", f"{year}-{month}-{day}T{clock}"][shape]
+            text = [
+                year,
+                f"{year}-{month}",
+                f"{year}-{month}-{day}",
+                f"{year}-{month}-{day}T{clock}{tz}",
+                f"{year}-{month}-{day}T{clock}",
+            ][shape]
         expected = bool(pattern.fullmatch(text)) and _calendar_ok(text)
         message = check_primitive(type_name, text)
         assert (message is None) == expected, (text, message)

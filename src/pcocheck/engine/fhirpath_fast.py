@@ -54,8 +54,17 @@ _TOKEN = re.compile(
 )
 _KEYWORDS: Final = frozenset({"and", "or", "xor", "implies", "true", "false"})
 _FUNCTIONS: Final = frozenset({"exists", "empty", "not", "hasValue"})
-_ESCAPES: Final = {"'": "'", '"': '"', "`": "`", "\\": "\\", "/": "/", "r": "\r", "n": "\n",
-                   "t": "\t", "f": "\f"}
+_ESCAPES: Final = {
+    "'": "'",
+    '"': '"',
+    "`": "`",
+    "\\": "\\",
+    "/": "/",
+    "r": "\r",
+    "n": "\n",
+    "t": "\t",
+    "f": "\f",
+}
 
 
 class Unsupported(Exception):
@@ -117,6 +126,9 @@ def _navigate(name: str) -> PathFn:
             key, child_type = member(type_path, name, data)
             if key is None:
                 continue
+            if child_type == "Resource":  # inline resources are typed by resourceType
+                found.extend(_resources(data.get(key)))
+                continue
             value = data.get(key)
             companion = data.get("_" + key)
             if isinstance(value, list) or isinstance(companion, list):
@@ -137,10 +149,19 @@ def _navigate(name: str) -> PathFn:
     return step
 
 
+def _resources(value: Any) -> list[Item]:
+    return [
+        (item, str(item.get("resourceType", "Resource")))
+        for item in (value if isinstance(value, list) else [value])
+        if isinstance(item, dict)
+    ]
+
+
 def _type_filter(name: str) -> PathFn:
     def step(items: list[Item]) -> list[Item]:
         return [
-            (data, type_path) for data, type_path in items
+            (data, type_path)
+            for data, type_path in items
             if isinstance(data, dict) and data.get("resourceType") == name
         ]
 
@@ -315,7 +336,8 @@ def _where(path: PathFn, criteria: BoolFn) -> PathFn:
 def _of_type(path: PathFn, type_name: str) -> PathFn:
     def run(items: list[Item]) -> list[Item]:
         return [
-            (data, type_path) for data, type_path in path(items)
+            (data, type_path)
+            for data, type_path in path(items)
             if is_subtype("BackboneElement" if "." in type_path else type_path, type_name)
         ]
 

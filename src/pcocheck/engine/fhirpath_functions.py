@@ -147,12 +147,11 @@ def node_is(item: Any, type_info: Any) -> bool:
         if fhir_type in QUANTITY_TYPES or is_subtype(fhir_type, "Quantity"):
             return name == "Quantity"
         return PRIMITIVE_SYSTEM_TYPE.get(fhir_type) == name
-    system = _system_type_of_value(_data(item))
-    if name == "DateTime" and isinstance(_data(item), FP_DateTime):
-        return len(str(_data(item).asStr or "")) > 10 or "T" in str(_data(item).asStr or "")
-    if name == "Date" and isinstance(_data(item), FP_DateTime):
-        return "T" not in str(_data(item).asStr or "")
-    return system == name
+    data = _data(item)
+    if isinstance(data, FP_DateTime):  # a literal: @2025-02-15 is a Date, @2025-02-15T... not
+        has_time = "T" in str(data.asStr or "")
+        return name == ("DateTime" if has_time else "Date")
+    return _system_type_of_value(data) == name
 
 
 def _of_type(ctx: dict[str, Any], coll: list[Any], type_info: Any) -> list[Any]:
@@ -201,7 +200,8 @@ def _quantity(item: Any) -> tuple[Decimal, tuple[Any, Any]] | None:
     except InvalidOperation:
         return None
     unit: tuple[Any, Any] = (
-        (data.get("system"), data.get("code")) if data.get("code") is not None
+        (data.get("system"), data.get("code"))
+        if data.get("code") is not None
         else (None, data.get("unit"))
     )
     return number, unit
@@ -446,26 +446,71 @@ def invocation_table() -> dict[str, dict[str, Any]]:
     }
 
 
-
 # -- XHTML narrative -----------------------------------------------------------------------
 ALLOWED_ELEMENTS: Final = frozenset(
     {
-        "a", "abbr", "acronym", "address", "area", "b", "bdo", "big", "blockquote", "br",
-        "caption", "cite", "code", "col", "colgroup", "dd", "dfn", "div", "dl", "dt", "em",
-        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "map", "ol", "p",
-        "pre", "q", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td",
-        "tfoot", "th", "thead", "tr", "tt", "ul", "var",
+        "a",
+        "abbr",
+        "acronym",
+        "address",
+        "area",
+        "b",
+        "bdo",
+        "big",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "kbd",
+        "li",
+        "map",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "tt",
+        "ul",
+        "var",
     }
 )
 _VOID_ELEMENTS: Final = frozenset({"br", "hr", "img", "col", "area"})
 _GLOBAL_ATTRIBUTES: Final = frozenset(
-    {"title", "style", "class", "id", "lang", "xml:lang", "dir", "accesskey", "tabindex",
-     "xmlns"}
+    {"title", "style", "class", "id", "lang", "xml:lang", "dir", "accesskey", "tabindex", "xmlns"}
 )
 _ELEMENT_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
     "a": frozenset({"href", "name", "rel", "rev", "shape", "coords", "hreflang", "type"}),
-    "img": frozenset({"src", "alt", "longdesc", "height", "width", "usemap", "ismap",
-                      "border"}),
+    "img": frozenset({"src", "alt", "longdesc", "height", "width", "usemap", "ismap", "border"}),
     "area": frozenset({"href", "alt", "shape", "coords", "nohref"}),
     "map": frozenset({"name"}),
     "blockquote": frozenset({"cite"}),
@@ -473,13 +518,39 @@ _ELEMENT_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
     "ol": frozenset({"type", "start", "compact"}),
     "ul": frozenset({"type", "compact"}),
     "li": frozenset({"type", "value"}),
-    "table": frozenset({"summary", "width", "border", "frame", "rules", "cellspacing",
-                        "cellpadding", "align", "bgcolor"}),
+    "table": frozenset(
+        {
+            "summary",
+            "width",
+            "border",
+            "frame",
+            "rules",
+            "cellspacing",
+            "cellpadding",
+            "align",
+            "bgcolor",
+        }
+    ),
     "pre": frozenset({"width"}),
 }
 _TABLE_ATTRIBUTES: Final = frozenset(
-    {"span", "width", "align", "valign", "char", "charoff", "abbr", "axis", "headers", "scope",
-     "rowspan", "colspan", "nowrap", "height", "bgcolor"}
+    {
+        "span",
+        "width",
+        "align",
+        "valign",
+        "char",
+        "charoff",
+        "abbr",
+        "axis",
+        "headers",
+        "scope",
+        "rowspan",
+        "colspan",
+        "nowrap",
+        "height",
+        "bgcolor",
+    }
 )
 _URL_ATTRIBUTES: Final = frozenset({"href", "src", "longdesc", "cite", "usemap"})
 
@@ -514,9 +585,12 @@ class _NarrativeChecker(html.parser.HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append(f"event attribute {name} on <{tag}> is not allowed")
-            elif not (name in _GLOBAL_ATTRIBUTES or name in allowed
-                      or (name in _TABLE_ATTRIBUTES and tag in _TABLE_TAGS)
-                      or name.startswith("xmlns:")):
+            elif not (
+                name in _GLOBAL_ATTRIBUTES
+                or name in allowed
+                or (name in _TABLE_ATTRIBUTES and tag in _TABLE_TAGS)
+                or name.startswith("xmlns:")
+            ):
                 self.problems.append(f"attribute {name} on <{tag}> is not allowed")
             if name in _URL_ATTRIBUTES and value is not None:
                 scheme = "".join(value.split()).lower()

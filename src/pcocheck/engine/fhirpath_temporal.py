@@ -73,8 +73,12 @@ def _to_utc(value: PartialDateTime) -> tuple[int | Decimal, ...] | None:
         return parts
     try:
         base = datetime(
-            int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3]),
-            int(parts[4]) if len(parts) > 4 else 0, tzinfo=UTC,
+            int(parts[0]),
+            int(parts[1]),
+            int(parts[2]),
+            int(parts[3]),
+            int(parts[4]) if len(parts) > 4 else 0,
+            tzinfo=UTC,
         ) - timedelta(minutes=value.tz_minutes)
     except (ValueError, OverflowError):  # not a calendar date: cannot be normalised
         return None
@@ -110,8 +114,12 @@ def compare_texts(left: str, right: str) -> int | None:
 
     Calendar validity is not checked here (primitive format checks report it).
     """
-    if len(left) == len(right) and _same_offset(left, right) and _DATETIME.fullmatch(left) \
-            and _DATETIME.fullmatch(right):
+    if (
+        len(left) == len(right)
+        and _same_offset(left, right)
+        and _DATETIME.fullmatch(left)
+        and _DATETIME.fullmatch(right)
+    ):
         # Same precision and the same offset: the text order is the time order.
         return (left > right) - (left < right)
     a = parse_datetime(left)

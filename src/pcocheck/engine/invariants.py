@@ -32,9 +32,13 @@ child, as the specification says; fhirpathpy's ``children()`` skips it).
 
 from __future__ import annotations
 
+import gzip
 import importlib
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any, Final
 
 import fhirpathpy
@@ -346,14 +350,28 @@ def _make_plan(key: str, expression: str, *, accelerate: bool = True) -> _Plan |
     return None
 
 
+@lru_cache(maxsize=1)
+def _shipped_trees() -> dict[str, Any]:
+    """Parsed trees of the shipped invariants (tools/build_fhirpath_cache.py): the ANTLR
+    parser's warm-up would otherwise dominate start-up."""
+    try:
+        raw = resources.files("pcocheck").joinpath("data/fhirpath-ast.json.gz").read_bytes()
+        trees = json.loads(gzip.decompress(raw))
+    except (OSError, ValueError):
+        return {}
+    return trees if isinstance(trees, dict) else {}
+
+
 def _fhirpath_plan(expression: str) -> _Plan:
     """Compile ``expression`` with fhirpathpy (strict syntax, known functions only)."""
-    try:
-        check_syntax(expression)
-        compiled = _fp_compile(expression, model=R4_MODEL)
-    except Exception as error:
-        return _Plan("error", error=f"the expression does not parse: {_describe(error)}")
-    unknown = sorted(set(functions_used(compiled.parsedPath)) - KNOWN_FUNCTIONS)
+    parsed = _shipped_trees().get(expression)
+    if parsed is None:
+        try:
+            check_syntax(expression)
+            parsed = _fp_compile(expression, model=R4_MODEL).parsedPath
+        except Exception as error:
+            return _Plan("error", error=f"the expression does not parse: {_describe(error)}")
+    unknown = sorted(set(functions_used(parsed)) - KNOWN_FUNCTIONS)
     if unknown:
         names = ", ".join(f"{name}()" for name in unknown)
         return _Plan("error", error=f"unsupported function {names}")
@@ -363,7 +381,7 @@ def _fhirpath_plan(expression: str) -> _Plan:
         variables[f"{kind}-{name}"] = f"http://hl7.org/fhir/{base}/{name}"
     return _Plan(
         "fhirpath",
-        parsed=compiled.parsedPath,
+        parsed=parsed,
         variables=variables,
         needs_root=any(marker in expression for marker in _ROOT_VARIABLES),
     )
@@ -445,6 +463,7 @@ def _describe(error: BaseException) -> str:
     if text.startswith("Not implemented"):
         return f"unsupported function ({text})"
     return text
+
 
 __all__ = [
     "NATIVE_KEYS",

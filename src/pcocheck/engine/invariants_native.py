@@ -38,9 +38,7 @@ class NativeContext:
 
     __slots__ = ("_outer", "_root_of", "resource", "type_path")
 
-    def __init__(
-        self, root_of: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
-    ) -> None:
+    def __init__(self, root_of: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> None:
         self._root_of = root_of
         self.type_path = ""
         self.resource: dict[str, Any] = {}
@@ -89,9 +87,7 @@ def ext_1(node: Any, ctx: NativeContext) -> list[bool]:
                 break
     else:
         key, _ = member(ctx.type_path, "value", node)
-        has_val = key is not None and (
-            has_value(node.get(key)) or has_value(node.get("_" + key))
-        )
+        has_val = key is not None and (has_value(node.get(key)) or has_value(node.get("_" + key)))
     return TRUE if has_extension != has_val else FALSE
 
 
@@ -208,8 +204,9 @@ def obs_7(node: Any, ctx: NativeContext) -> list[bool]:
     if key is None or not (has_value(node.get(key)) or has_value(node.get("_" + key))):
         return TRUE
     code = ctx.resource.get("code")
-    codings = [c for c in _items(code.get("coding")) if c is not None] \
-        if isinstance(code, dict) else []
+    codings = (
+        [c for c in _items(code.get("coding")) if c is not None] if isinstance(code, dict) else []
+    )
     if not codings:
         return TRUE
     for component in _items(node.get("component")):

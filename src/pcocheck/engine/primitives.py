@@ -26,8 +26,18 @@ INT32_MIN: Final = -(2**31)
 INT32_MAX: Final = 2**31 - 1
 
 _MONTHS: Final = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 _CODE = re.compile(r"[^\s]+( [^\s]+)*")
@@ -126,8 +136,7 @@ def _integer_problem(value: object, type_name: str, minimum: int) -> str | None:
             hint = " (write the number without quotes)"
         return f"expected JSON number (an {type_name}), found {json_kind(value)}{hint}"
     if isinstance(value, float):
-        return (f"expected JSON integer for {type_name}, found the decimal number "
-                f"{_shown(value)}")
+        return f"expected JSON integer for {type_name}, found the decimal number {_shown(value)}"
     if value < minimum:
         bound = {1: "at least 1", 0: "at least 0"}.get(minimum, f"at least {minimum}")
         return f"{value} is not a valid {type_name} (it must be {bound})"
@@ -171,8 +180,10 @@ def _string_like(value: object, type_name: str) -> str | None:
         return None
     control = _CONTROL.search(value)
     if control is not None:
-        return (f"{type_name} contains the control character U+{ord(control.group()):04X}; "
-                "only tab, carriage return and line feed are allowed")
+        return (
+            f"{type_name} contains the control character U+{ord(control.group()):04X}; "
+            "only tab, carriage return and line feed are allowed"
+        )
     if _SURROGATE.search(value):
         return f"{type_name} contains an unpaired UTF-16 surrogate (not valid Unicode)"
     if not value.strip():
@@ -212,8 +223,10 @@ def _id(value: object) -> str | None:
     if _ID.fullmatch(value) is None:
         bad = sorted({c for c in value if not (c.isascii() and (c.isalnum() or c in "-."))})
         shown = " ".join(repr(c) for c in bad[:5])
-        return (f"{_shown(value)} is not a valid id (only A-Z, a-z, 0-9, '-' and '.' are "
-                f"allowed; found {shown})")
+        return (
+            f"{_shown(value)} is not a valid id (only A-Z, a-z, 0-9, '-' and '.' are "
+            f"allowed; found {shown})"
+        )
     return None
 
 
@@ -221,7 +234,7 @@ def _uri_problem(value: object, type_name: str) -> str | None:
     problem = _string_like(value, type_name)
     if problem is not None or not isinstance(value, str) or value == "":
         return problem
-    if (" " in value if value.isascii() and value.isprintable() else _WHITESPACE.search(value)):
+    if " " in value if value.isascii() and value.isprintable() else _WHITESPACE.search(value):
         return f"{_shown(value)} is not a valid {type_name} (it contains whitespace)"
     return None
 
@@ -255,8 +268,10 @@ def _oid(value: object) -> str | None:
         return problem
     if _OID.fullmatch(value) is None:
         hint = " (missing the urn:oid: prefix)" if re.fullmatch(r"[0-2](\.\d+)+", value) else ""
-        return (f"{_shown(value)} is not a valid oid (expected urn:oid: followed by digits "
-                f"and dots, e.g. urn:oid:2.16.840.1.113883){hint}")
+        return (
+            f"{_shown(value)} is not a valid oid (expected urn:oid: followed by digits "
+            f"and dots, e.g. urn:oid:2.16.840.1.113883){hint}"
+        )
     return None
 
 
@@ -268,8 +283,10 @@ def _uuid(value: object) -> str | None:
         hint = ""
         if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", value):
             hint = "; missing the urn:uuid: prefix"
-        return (f"{_shown(value)} is not a valid uuid (expected urn:uuid: followed by "
-                f"8-4-4-4-12 hexadecimal digits{hint})")
+        return (
+            f"{_shown(value)} is not a valid uuid (expected urn:uuid: followed by "
+            f"8-4-4-4-12 hexadecimal digits{hint})"
+        )
     return None
 
 
@@ -279,8 +296,10 @@ def _base64(value: object) -> str | None:
         return problem
     compact = "".join(value.split())
     if _BASE64.fullmatch(compact) is None:
-        return (f"{_shown(value)} is not valid base64 (it contains characters outside "
-                "A-Z a-z 0-9 + / =)")
+        return (
+            f"{_shown(value)} is not valid base64 (it contains characters outside "
+            "A-Z a-z 0-9 + / =)"
+        )
     if len(compact) % 4 != 0:
         return f"{_shown(value)} is not valid base64 (its length is not a multiple of 4)"
     try:
@@ -297,8 +316,9 @@ def _xhtml(value: object) -> str | None:
 
 
 # -- dates and times -----------------------------------------------------------------------
-def _calendar_problem(text: str, type_name: str, year: str, month: str | None,
-                      day: str | None) -> str | None:
+def _calendar_problem(
+    text: str, type_name: str, year: str, month: str | None, day: str | None
+) -> str | None:
     number = int(year)
     if number == 0:
         return f"{_shown(text)} is not a valid {type_name} (year 0000 does not exist)"
@@ -312,13 +332,16 @@ def _calendar_problem(text: str, type_name: str, year: str, month: str | None,
     day_number = int(day)
     last = calendar.monthrange(number, month_number)[1]
     if not 1 <= day_number <= last:
-        return (f"{_shown(text)} is not a valid {type_name} (day {day} does not exist in "
-                f"{_MONTHS[month_number - 1]} {year})")
+        return (
+            f"{_shown(text)} is not a valid {type_name} (day {day} does not exist in "
+            f"{_MONTHS[month_number - 1]} {year})"
+        )
     return None
 
 
-def _clock_problem(text: str, type_name: str, hour: str, minute: str,
-                   second: str | None) -> str | None:
+def _clock_problem(
+    text: str, type_name: str, hour: str, minute: str, second: str | None
+) -> str | None:
     if int(hour) > 23:
         return f"{_shown(text)} is not a valid {type_name} (hour {hour} does not exist)"
     if int(minute) > 59:
@@ -333,8 +356,10 @@ def _timezone_problem(text: str, type_name: str, tz: str) -> str | None:
         return None
     hours, minutes = int(tz[1:3]), int(tz[4:6])
     if minutes > 59 or hours > 14 or (hours == 14 and minutes != 0):
-        return (f"{_shown(text)} is not a valid {type_name} (timezone offset {tz} is outside "
-                "-14:00..+14:00)")
+        return (
+            f"{_shown(text)} is not a valid {type_name} (timezone offset {tz} is outside "
+            "-14:00..+14:00)"
+        )
     return None
 
 
@@ -377,8 +402,10 @@ def _date_time_problem(value: object, type_name: str) -> str | None:
         return problem
     if match["hour"] is None:
         if type_name == "instant":
-            return (f"{_shown(value)} is not a valid instant (an instant needs a full date, "
-                    f"time and timezone: {forms})")
+            return (
+                f"{_shown(value)} is not a valid instant (an instant needs a full date, "
+                f"time and timezone: {forms})"
+            )
         return None
     if match["second"] is None:
         return f"{_shown(value)} is not a valid {type_name} (seconds are required in a time)"
@@ -386,8 +413,10 @@ def _date_time_problem(value: object, type_name: str) -> str | None:
     if problem is not None:
         return problem
     if match["tz"] is None:
-        return (f"{_shown(value)} is not a valid {type_name} (a time needs a timezone, "
-                "e.g. Z or +01:00)")
+        return (
+            f"{_shown(value)} is not a valid {type_name} (a time needs a timezone, "
+            "e.g. Z or +01:00)"
+        )
     return _timezone_problem(value, type_name, match["tz"])
 
 
@@ -455,5 +484,11 @@ def whitespace_note(type_name: str, value: object) -> str | None:
     return None
 
 
-__all__ = ["INT32_MAX", "INT32_MIN", "PRIMITIVE_TYPES", "check_primitive", "json_kind",
-           "whitespace_note"]
+__all__ = [
+    "INT32_MAX",
+    "INT32_MIN",
+    "PRIMITIVE_TYPES",
+    "check_primitive",
+    "json_kind",
+    "whitespace_note",
+]

@@ -18,11 +18,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-import requests
+from typing import TYPE_CHECKING, Any, Literal
 
 from pcocheck import __version__
+
+if TYPE_CHECKING:  # requests costs ~0.1 s to import: only runs with --tx pay for it
+    import requests
 
 Status = Literal["valid", "invalid", "error"]
 
@@ -63,7 +64,11 @@ class TxClient:
         self.retries = max(0, retries)
         self.backoff = backoff
         self.max_failures = max(1, max_failures)
-        self._session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self._session = session
         self._session.headers.update(
             {"Accept": "application/fhir+json", "User-Agent": f"pcocheck/{__version__}"}
         )
@@ -142,6 +147,8 @@ class TxClient:
         return result
 
     def _request(self, resource: str, params: dict[str, str]) -> TxResult:
+        import requests
+
         url = f"{self.base_url}/{resource}/$validate-code"
         last = TxResult("error", "no request made")
         for attempt in range(self.retries + 1):

@@ -1,0 +1,52 @@
+"""Precompile the FHIRPath invariants pcocheck ships into parsed syntax trees.
+
+fhirpathpy's ANTLR parser needs a few hundred milliseconds to warm up, which would
+dominate pcocheck's start-up; the parsed trees of every constraint expression in the
+R4 core archive and in profiles/ are therefore stored in src/pcocheck/data/
+fhirpath-ast.json.gz. Expressions not in the file (user profiles) are parsed at run time.
+Regenerate after changing profiles/ or the core archive:
+
+    python tools/build_fhirpath_cache.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from pcocheck.definitions.registry import default_registry
+from pcocheck.engine.invariants import check_syntax
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "src" / "pcocheck" / "data" / "fhirpath-ast.json.gz"
+
+
+def main() -> None:
+    import fhirpathpy
+
+    registry = default_registry()
+    expressions: set[str] = set()
+    core = registry.core
+    for url in core.structure_urls():
+        sd = registry.structure(url)
+        if sd is not None:
+            expressions.update(
+                c.expression for e in sd.elements for c in e.constraints if c.expression
+            )
+    for sd in registry.structures():
+        expressions.update(c.expression for e in sd.elements for c in e.constraints if c.expression)
+    trees = {}
+    for expression in sorted(expressions):
+        try:
+            check_syntax(expression)
+            trees[expression] = fhirpathpy.compile(expression).parsedPath
+        except Exception as error:
+            print(f"skipped (does not parse): {expression!r}: {error}")
+    data = json.dumps(trees, separators=(",", ":"), sort_keys=True).encode()
+    OUT.write_bytes(gzip.compress(data, mtime=0))
+    print(f"wrote {len(trees)} parsed expressions to {OUT} ({OUT.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main()
