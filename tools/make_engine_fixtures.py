@@ -250,6 +250,20 @@ def collection_with_request(b: Bundle) -> None:
     b["entry"][0]["request"] = {"method": "POST", "url": "Patient"}
 
 
+def document_without_composition(b: Bundle) -> None:
+    b["type"] = "document"
+    b["identifier"] = {
+        "system": "urn:ietf:rfc:3986",
+        "value": "urn:uuid:0c3d2a44-7c1e-4f0a-9d6b-1e2f3a4b5c6d",
+    }
+    b["timestamp"] = "2025-04-17T12:00:00Z"
+
+
+def message_without_header(b: Bundle) -> None:
+    b["type"] = "message"
+    b["timestamp"] = "2025-04-17T12:00:00Z"
+
+
 def unknown_profile(b: Bundle) -> None:
     goal(b)["meta"]["profile"] = [PCO + "pco-goal"]
 
@@ -444,6 +458,14 @@ CASES: dict[str, tuple[str, Callable[[Bundle], None]]] = {
     "bundle-collection-with-request": (
         "collection Bundle entry with a request",
         collection_with_request,
+    ),
+    "bundle-document-first-entry": (
+        "document Bundle whose first entry is not a Composition",
+        document_without_composition,
+    ),
+    "bundle-message-first-entry": (
+        "message Bundle whose first entry is not a MessageHeader",
+        message_without_header,
     ),
     "profile-unknown": ("Goal claims the pre-STU1 profile id pco-goal", unknown_profile),
     "profile-wrong-type": ("an Observation claims pco-goal-profile", wrong_type_profile),

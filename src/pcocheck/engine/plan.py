@@ -115,9 +115,7 @@ def build_child_index(sd: StructureDef, scope: ElementDef) -> ChildIndex:
         for key in child_def.keys:
             by_key[key] = child_def
     ordered = [defs[p] for p in order]
-    required = [
-        c for c in ordered if c.element.min > 0 or any(s.min > 0 for s in c.slices)
-    ]
+    required = [c for c in ordered if c.element.min > 0 or any(s.min > 0 for s in c.slices)]
     return ChildIndex(ordered, by_key, required)
 
 
