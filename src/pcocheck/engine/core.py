@@ -780,24 +780,18 @@ class ProfileEngine:
                     f"extension {url} is not known to pcocheck; its content was not checked",
                 )
             return
-        sub = Pass(
-            self,
-            walk.view,
-            walk.resource,
-            walk.rel_base,
-            definition,
-            PROFILE,
-            definition.canonical,
-            definition.id or definition.name,
-            walk.resolve,
-        )
-        sub.run_value(value, rel)
-        walk.findings.extend(sub.findings)
+        self.run_profile_on(walk, definition, value, rel)
 
     def apply_type_profile(self, walk: Pass, profile_url: str, value: Any, rel: JsonPath) -> None:
         definition = self.structure(profile_url)
         if definition is None or definition.type == "Extension":
             return  # extensions are checked against their definition by url in the base pass
+        self.run_profile_on(walk, definition, value, rel)
+
+    def run_profile_on(
+        self, walk: Pass, definition: StructureDef, value: Any, rel: JsonPath
+    ) -> None:
+        """Validate an element value (an extension, a typed datatype) against a profile."""
         sub = Pass(
             self,
             walk.view,

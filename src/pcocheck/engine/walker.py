@@ -16,6 +16,7 @@ from pcocheck.catalog import lookup
 from pcocheck.definitions.model import ElementDef, StructureDef
 from pcocheck.engine.patterns import describe, matches_fixed, matches_pattern
 from pcocheck.engine.plan import ChildDef, ElementPlan, is_primitive
+from pcocheck.engine.primitives import json_kind
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.view import ResourceView
 
@@ -24,32 +25,7 @@ if TYPE_CHECKING:
 
 BASE = "base"
 PROFILE = "profile"
-
-_JSON_KIND = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    bool: "boolean",
-    int: "number",
-    float: "number",
-}
-_NUMBER_TYPES = frozenset(
-    {
-        "integer",
-        "decimal",
-        "positiveInt",
-        "unsignedInt",
-        "integer64",
-        "System.Integer",
-        "System.Decimal",
-    }
-)
-_BOOLEAN_TYPES = frozenset({"boolean", "System.Boolean"})
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
-
-
-def json_kind(value: Any) -> str:
-    return _JSON_KIND.get(type(value), "null" if value is None else type(value).__name__)
 
 
 def pretty_path(resource_type: str, rel: JsonPath) -> str:
@@ -240,7 +216,7 @@ class Pass:
                         "FHIR-STRUCT-004",
                         rel + (key,),
                         f"{key} repeats, so its JSON value must be an array "
-                        f"(found a {json_kind(value)})",
+                        f"(found {json_kind(value)})",
                     )
                 value = [value]
             if companion is not None and not isinstance(companion, list):
@@ -352,7 +328,7 @@ class Pass:
                 self.report(
                     "FHIR-STRUCT-002",
                     rel,
-                    f"{type_code} must be a JSON object (found a {json_kind(value)})",
+                    f"{type_code} must be a JSON object (found {json_kind(value)})",
                 )
             return
         if base and not value:
