@@ -72,7 +72,7 @@ class ProfileEngine:
         self._choice_keys: dict[str, dict[str, str]] = {}
         self._plans: dict[str, dict[str, ElementPlan]] = {}
         self._relevant: dict[tuple[str, str], list[ChildDef]] = {}
-        self._base_plans: dict[tuple[str, str], ElementPlan] = {}
+        self._base_plans: dict[int, ElementPlan] = {}
         self._repeats: dict[str, bool] = {}
         self._base_elements: dict[str, ElementDef | None] = {}
         self._conformance: dict[tuple[int, str], bool | None] = {}
@@ -344,17 +344,32 @@ class ProfileEngine:
 
     def plan_for(self, sd: StructureDef, element: ElementDef, mode: str) -> ElementPlan:
         if mode == BASE:
-            key = (sd.url, element.id)
-            plan = self._base_plans.get(key)
+            # Keyed by object identity: definitions are cached for the whole run, and this
+            # lookup happens for every element of every resource.
+            plan = self._base_plans.get(id(element))
             if plan is None:
-                plan = base_plan(element)
-                self._base_plans[key] = plan
+                plan = self._finish_plan(base_plan(element), element)
+                self._base_plans[id(element)] = plan
             return plan
         plans = self._plans.get(sd.url)
         if plans is None:
-            plans = profile_plans(sd, self.base_for)
+            plans = {
+                key: self._finish_plan(value, sd.by_id[key])
+                for key, value in profile_plans(sd, self.base_for).items()
+            }
             self._plans[sd.url] = plans
-        return plans.get(element.id) or base_plan(element)
+        found = plans.get(element.id)
+        if found is None:
+            found = self._finish_plan(base_plan(element), element)
+        return found
+
+    def _finish_plan(self, plan: ElementPlan, element: ElementDef) -> ElementPlan:
+        return replace(
+            plan,
+            minimum=element.min,
+            maximum=element.max_count,
+            repeats=self.repeats(element),
+        )
 
     def base_for(self, sd: StructureDef, element: ElementDef) -> ElementDef | None:
         if element.id == sd.root.id:
@@ -418,7 +433,13 @@ class ProfileEngine:
         return problem
 
     def evaluate_constraint(
-        self, walk: Pass, constraint: Constraint, value: Any, rel: JsonPath, type_code: str
+        self,
+        walk: Pass,
+        constraint: Constraint,
+        value: Any,
+        rel: JsonPath,
+        type_code: str,
+        path: str | None = None,
     ) -> None:
         if walk.quiet and constraint.severity != "error":
             return
@@ -432,6 +453,7 @@ class ProfileEngine:
             resource=walk.resource,
             root=walk.view.resource,
             type_name=type_code,
+            path=path if type_code in ("BackboneElement", "Element", "") else None,
         )
         if outcome.passed is True:
             return

@@ -141,6 +141,9 @@ class ElementPlan:
     must_support: bool
     has_slicing: bool
     relevant: bool  # this element or a descendant has something to check in this pass
+    minimum: int = 0
+    maximum: int | None = None  # None: unbounded
+    repeats: bool = False  # an array in JSON (decided by the base definition)
 
 
 def base_plan(element: ElementDef) -> ElementPlan:

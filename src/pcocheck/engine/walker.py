@@ -168,9 +168,11 @@ class Pass:
         rel: JsonPath,
     ) -> None:
         element = child.element
-        items = self.collect_items(element, obj, key, type_code, rel) if key else []
+        items = self.collect_items(element, plan, obj, key, rel) if key else []
         count = len(items)
-        if (plan.cardinality and self.mode == PROFILE) or self.mode == BASE:
+        if (plan.cardinality or self.mode == BASE) and (
+            count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
+        ):
             self.check_cardinality(
                 element, count, rel + ((key,) if key else ()), key or element.name
             )
@@ -202,14 +204,13 @@ class Pass:
             self.check_slices(sd, child, items, rel, key)
 
     def collect_items(
-        self, element: ElementDef, obj: dict[str, Any], key: str, type_code: str, rel: JsonPath
+        self, element: ElementDef, plan: ElementPlan, obj: dict[str, Any], key: str, rel: JsonPath
     ) -> list[tuple[JsonPath, Any, Any]]:
         """(path, value, '_' companion) per repetition; reports JSON array shape problems."""
         value = obj.get(key)
         companion = obj.get(f"_{key}")
-        repeating = self.engine.repeats(element)
         base = self.mode == BASE
-        if repeating:
+        if plan.repeats:
             if value is not None and not isinstance(value, list):
                 if base:
                     self.report(
@@ -456,7 +457,7 @@ class Pass:
         self, plan: ElementPlan, element: ElementDef, value: Any, rel: JsonPath, type_code: str
     ) -> None:
         for constraint in plan.constraints:
-            self.engine.evaluate_constraint(self, constraint, value, rel, type_code)
+            self.engine.evaluate_constraint(self, constraint, value, rel, type_code, element.path)
 
     def check_slices(
         self,
