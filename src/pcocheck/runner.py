@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 from pcocheck.config import RunConfig, Selection
 from pcocheck.finding import Finding
-from pcocheck.inputs.discover import discover
+from pcocheck.inputs.discover import InputFile, discover
 from pcocheck.inputs.read import Document, read_documents
 from pcocheck.inputs.resources import split_resources
 from pcocheck.result import RunResult
@@ -54,9 +54,29 @@ class Run:
             else:
                 self.check_view(item)
 
+    def prescan(self, inputs: list[InputFile]) -> None:
+        """A quick first pass that lets checkers index every resource before any is
+        validated, so references to resources later in the run (another file, a later
+        NDJSON line) resolve. Only parsing is repeated; problems are reported once, by
+        the main pass. Standard input cannot be read twice and is not prescanned."""
+        indexers = [c for c in self.checkers if hasattr(c, "prescan")]
+        if not indexers or len(inputs) == 0:
+            return
+        for item in inputs:
+            if item.path is None:
+                continue
+            for produced in read_documents(item):
+                if isinstance(produced, Finding):
+                    continue
+                for view in split_resources(produced):
+                    if not isinstance(view, Finding):
+                        for checker in indexers:
+                            checker.prescan(view)
+
     def execute(self, stdin: IO[bytes] | None = None) -> RunResult:
         inputs, problems = discover(list(self.config.paths))
         self._add(problems)
+        self.prescan(inputs)
         for item in inputs:
             self.result.files += 1
             for produced in read_documents(item, stdin):

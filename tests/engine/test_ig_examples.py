@@ -37,3 +37,11 @@ def test_examples_have_no_errors(paths: tuple[str, ...]) -> None:
 def test_thirty_examples_are_present() -> None:
     files = [p for p in EXAMPLES.glob("*.json") if p.name != "bundle-ig-examples.json"]
     assert len(files) == 30
+
+
+def test_references_across_files_resolve_in_both_directions() -> None:
+    """CarePlan.goal and Goal.addresses point at files read later (alphabetically): the
+    prescan pass indexes every resource first, so their profile-based slices resolve."""
+    result = validate_config(RunConfig(paths=(str(EXAMPLES),)))
+    unresolved = [f.code for f in result.findings if f.code in ("FHIR-SLICE-006", "FHIR-REF-004")]
+    assert unresolved == []

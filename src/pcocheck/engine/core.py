@@ -84,6 +84,9 @@ class ProfileEngine:
         self._deferred: dict[tuple[str, ...], tuple[list[str], list[tuple[str, Finding]]]] = {}
 
     # -- checker protocol -----------------------------------------------------------
+    def prescan(self, view: ResourceView) -> None:
+        self.remember(view)
+
     def check(self, view: ResourceView) -> list[Finding]:
         self.remember(view)
         findings: list[Finding] = []
@@ -133,6 +136,19 @@ class ProfileEngine:
                     ),
                 )
             )
+
+    def seen_claims_any(self, reference_value: Any, profiles: list[str]) -> bool:
+        """Whether a Reference points at a resource read earlier in the run that claims
+        one of ``profiles`` (or a profile derived from one)."""
+        if not isinstance(reference_value, dict):
+            return False
+        reference = reference_value.get("reference")
+        if not isinstance(reference, str):
+            return False
+        parsed = parse_reference(reference)
+        if parsed.type is None or parsed.id is None:
+            return False
+        return self._resolved_by_claim(f"{parsed.type}/{parsed.id}", tuple(profiles))
 
     def _resolved_by_claim(self, key: str, profiles: tuple[str, ...]) -> bool:
         claimed = self._seen.get(key)

@@ -48,11 +48,13 @@ class Slicer:
             if index is not None:
                 counts[index] += 1
             elif undetermined:
-                walk.report(
+                self.engine.summarise(
+                    walk,
                     "FHIR-SLICE-006",
                     item_rel,
-                    f"cannot tell whether {key} item belongs to slice(s) "
+                    f"cannot tell whether this {key} item belongs to slice(s) "
                     f"{', '.join(undetermined)} of {walk.profile_name}: {self.why}",
+                    (walk.profile_name, element.id, self.why),
                 )
         # Slice membership of undecided items is unknown: do not claim a missing slice.
         unknown = any(undecided)
@@ -187,6 +189,9 @@ class Slicer:
                 profiles = [p for t in slice_element.types for p in t.target_profiles] or profiles
             if not targets:
                 if "resolve()" in path:
+                    # Read earlier in this run (another file or NDJSON record)?
+                    if self.engine.seen_claims_any(value, profiles):
+                        return True
                     self.why = "the referenced resource is not in the input"
                     return None
                 return False
