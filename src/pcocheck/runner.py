@@ -151,6 +151,7 @@ class DefinitionWarnings:
 
 def build_checkers(config: RunConfig) -> list[Checker]:
     """The checkers a validation run uses, built from the configuration."""
+    from pcocheck.clinical import PcoRules
     from pcocheck.engine.core import ProfileEngine
     from pcocheck.terminology import TerminologyService, TxClient
 
@@ -160,7 +161,8 @@ def build_checkers(config: RunConfig) -> list[Checker]:
     engine = ProfileEngine(
         registry, terminology, extra_profiles=config.profiles, must_support=config.must_support
     )
-    return [DefinitionWarnings(registry), engine]
+    rules = PcoRules(questionnaires=registry.questionnaire)
+    return [DefinitionWarnings(registry), engine, rules]
 
 
 def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> RunResult:
