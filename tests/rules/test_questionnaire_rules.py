@@ -86,3 +86,46 @@ def test_enable_behavior_any() -> None:
 
 def test_required_items_are_not_demanded_of_in_progress_responses() -> None:
     assert _check([], status="in-progress") == []
+
+
+def test_ordinal_value_weights_on_the_questionnaire_are_honoured() -> None:
+    """A GAD-7 form (recognised by its LOINC code) whose answers carry ordinalValue
+    weights is scored with those weights, not the standard 0-3."""
+    links = ["57541", "57542", "57543", "57544", "57545", "57546", "57547"]
+    weighted = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+    options = [
+        {
+            "valueCoding": {"system": LOINC, "code": code},
+            "extension": [{"url": weighted, "valueDecimal": weight}],
+        }
+        for code, weight in (("LA6568-5", 0), ("LA6569-3", 2), ("LA6570-1", 4), ("LA6571-9", 6))
+    ]
+    form = {
+        "resourceType": "Questionnaire",
+        "url": "http://example.org/gad7-weighted",
+        "status": "active",
+        "code": [{"system": LOINC, "code": "69737-5"}],
+        "item": [{"linkId": link, "type": "choice", "answerOption": options} for link in links]
+        + [{"linkId": "58628", "type": "decimal"}],
+    }
+    answers = [
+        {"linkId": link, "answer": [{"valueCoding": {"system": LOINC, "code": "LA6569-3"}}]}
+        for link in links
+    ]
+
+    def run(total: int) -> list[Finding]:
+        response = {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "questionnaire": form["url"],
+            "item": [*answers, {"linkId": "58628", "answer": [{"valueDecimal": total}]}],
+        }
+        view = ResourceView(
+            response, Anchor(SourceText("qr.json", "{}"), "qr.json", root="QuestionnaireResponse")
+        )
+        findings: list[Finding] = []
+        check_response(view, lambda url: form if url == form["url"] else None, findings)
+        return findings
+
+    assert run(14) == []  # 7 answers weighted 2 each
+    assert [f.code for f in run(7)] == ["PCO-PROM-001"]  # the standard scores would say 7
