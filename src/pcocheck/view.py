@@ -6,12 +6,12 @@ are built and located.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pcocheck.catalog import lookup
 from pcocheck.finding import Finding, JsonPath, Severity
-from pcocheck.inputs.source import SourceText
+from pcocheck.inputs.source import RecordLine, SourceText
 
 Emit = Callable[[Finding], None]
 
@@ -37,6 +37,14 @@ class Anchor:
     base_path: JsonPath = ()
     entry: int | None = None
     resource: str | None = None
+
+    def detached(self) -> Anchor:
+        """This anchor without the text of an NDJSON record, for facts kept until the end
+        of a run (a file's text is shared by all its resources and is kept)."""
+        source = self.source
+        if source is None or not source.record:
+            return self
+        return replace(self, source=RecordLine(source.file, source.first_line))
 
     def finding(
         self,

@@ -72,7 +72,7 @@ class GasScore:
 def goal_fact(view: ResourceView, findings: list[Finding]) -> GoalFact:
     """Checks one Goal's GAS scale and PCO categories; returns what later checks need."""
     goal = view.resource
-    fact = GoalFact(anchor=view.anchor)
+    fact = GoalFact(anchor=view.anchor.detached())
     fact.start = as_date(parse_when(goal.get("startDate")))
     status = goal.get("achievementStatus")
     for system, code in codings(status):
@@ -200,7 +200,7 @@ def gas_score(view: ResourceView, findings: list[Finding]) -> GasScore | None:
     goal_key = None
     if isinstance(focus, list):
         goal_key = next((k for k in map(reference_key, focus) if k), None)
-    return GasScore(view.anchor, role, level, when, when_rel, goal_key, bool(focus))
+    return GasScore(view.anchor.detached(), role, level, when, when_rel, goal_key, bool(focus))
 
 
 def finish_gas(goals: dict[str, GoalFact], scores: list[GasScore]) -> list[Finding]:

@@ -131,7 +131,7 @@ def prom_observation(
     goal_key = (
         next((k for k in map(reference_key, focus) if k), None) if isinstance(focus, list) else None
     )
-    score = PromScore(view.anchor, codes, value, when, goal_key)
+    score = PromScore(view.anchor.detached(), codes, value, when, goal_key)
     for index, ref in enumerate(obs.get("derivedFrom") or []):
         key = reference_key(ref)
         if key is not None:
@@ -250,7 +250,7 @@ def _check_panel(view: ResourceView, instrument: Instrument, findings: list[Find
         if seen_items:
             _compare(view.anchor, instrument, total[0], computed, total[1], seen_items, findings)
     members = [k for k in map(reference_key, obs.get("hasMember") or []) if k]
-    return Panel(view.anchor, instrument, members)
+    return Panel(view.anchor.detached(), instrument, members)
 
 
 def _compare(

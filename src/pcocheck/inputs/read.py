@@ -196,7 +196,7 @@ def _read_ndjson(item: InputFile, stdin: IO[bytes] | None) -> Iterator[Document 
                 yield from findings
                 if text is None:
                     continue
-                source = SourceText(item.display, text, first_line=line_number)
+                source = SourceText(item.display, text, first_line=line_number, record=True)
                 record_anchor = Anchor(source=source, file=item.display)
                 value, findings = parse_text(text, source, record_anchor)
                 yield from findings

@@ -13,12 +13,13 @@ class SourceText:
     at the record's own line. The position index is built on first use only.
     """
 
-    __slots__ = ("_index", "_lines", "file", "first_line", "text")
+    __slots__ = ("_index", "_lines", "file", "first_line", "record", "text")
 
-    def __init__(self, file: str, text: str, first_line: int = 1) -> None:
+    def __init__(self, file: str, text: str, first_line: int = 1, record: bool = False) -> None:
         self.file = file
         self.text = text
         self.first_line = first_line
+        self.record = record  # one NDJSON line (not a whole file)
         self._index: PositionIndex | None = None
         self._lines: LineMap | None = None
 
@@ -49,3 +50,15 @@ class SourceText:
             line, column = self.position_of_offset(offset)
             out.append((path, line, column))
         return out
+
+
+class RecordLine(SourceText):
+    """Where an NDJSON record was, without its text: kept by cross-resource facts so that a
+    large export does not stay in memory. Findings built from it carry the record's line;
+    the column within the line is not known any more."""
+
+    def __init__(self, file: str, line: int) -> None:
+        super().__init__(file, "", first_line=line, record=True)
+
+    def position(self, path: JsonPath | None) -> tuple[int | None, int | None]:
+        return self.first_line, None
