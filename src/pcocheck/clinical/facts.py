@@ -8,6 +8,7 @@ from typing import Any
 
 from pcocheck.engine.references import parse_reference
 from pcocheck.finding import JsonPath
+from pcocheck.jsonutil import listed
 from pcocheck.view import ResourceView
 
 
@@ -75,7 +76,7 @@ def codings(concept: Any) -> list[tuple[str | None, str]]:
     if not isinstance(concept, dict):
         return []
     found = []
-    for coding in concept.get("coding") or []:
+    for coding in listed(concept.get("coding")):
         if isinstance(coding, dict) and isinstance(coding.get("code"), str):
             system = coding.get("system")
             found.append((system if isinstance(system, str) else None, coding["code"]))

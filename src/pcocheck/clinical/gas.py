@@ -29,6 +29,7 @@ from pcocheck.clinical.instruments import (
     level_label,
 )
 from pcocheck.finding import Finding, JsonPath
+from pcocheck.jsonutil import listed
 from pcocheck.view import Anchor, ResourceView
 
 PCO_CATEGORY_SYSTEMS = frozenset(
@@ -86,7 +87,7 @@ def goal_fact(view: ResourceView, findings: list[Finding]) -> GoalFact:
     for index in gas_indexes:
         _check_gas_extension(view, extensions[index], index, fact, findings)
     measures: set[str] = set()
-    for target in goal.get("target") or []:
+    for target in listed(goal.get("target")):
         if isinstance(target, dict):
             measures |= loinc_codes(target.get("measure"))
     claims_gas = claims(goal, frozenset({GAS_GOAL_PROFILE}))
@@ -94,13 +95,13 @@ def goal_fact(view: ResourceView, findings: list[Finding]) -> GoalFact:
     if gas_indexes:
         missing = [c for c in GAS_LEVELS if c not in fact.levels]
         if missing and fact.levels:
-            listed = ", ".join(level_label(c) for c in missing)
+            names = ", ".join(level_label(c) for c in missing)
             findings.append(
                 view.finding(
                     "PCO-GAS-002",
                     f"the goal's attainment scale defines {len(fact.levels)} of the five "
                     "GAS levels; "
-                    f"missing: {listed}",
+                    f"missing: {names}",
                     ("extension", gas_indexes[0]),
                 )
             )

@@ -26,6 +26,7 @@ from pcocheck.clinical.instruments import (
 )
 from pcocheck.clinical.questionnaire import Scoring
 from pcocheck.finding import Finding, JsonPath
+from pcocheck.jsonutil import listed
 from pcocheck.view import Anchor, ResourceView
 
 UCUM = "http://unitsofmeasure.org"
@@ -64,7 +65,7 @@ class ItemScore:
 
 def check_goal_target(view: ResourceView, fact: GoalFact, findings: list[Finding]) -> None:
     """PROM goals: a comparator and a target inside the instrument's range."""
-    for index, target in enumerate(view.resource.get("target") or []):
+    for index, target in enumerate(listed(view.resource.get("target"))):
         if not isinstance(target, dict):
             continue
         measures = loinc_codes(target.get("measure"))
@@ -132,7 +133,7 @@ def prom_observation(
         next((k for k in map(reference_key, focus) if k), None) if isinstance(focus, list) else None
     )
     score = PromScore(view.anchor.detached(), codes, value, when, goal_key)
-    for index, ref in enumerate(obs.get("derivedFrom") or []):
+    for index, ref in enumerate(listed(obs.get("derivedFrom"))):
         key = reference_key(ref)
         if key is not None:
             score.derived_from.append((key, ("derivedFrom", index)))
@@ -195,12 +196,14 @@ def _check_interpretation(
     view: ResourceView, instrument: Instrument, value: float, findings: list[Finding]
 ) -> None:
     expected = instrument.band(value)
-    for index, concept in enumerate(view.resource.get("interpretation") or []):
+    for index, concept in enumerate(listed(view.resource.get("interpretation"))):
         if not isinstance(concept, dict):
             continue
         texts = [str(concept.get("text") or "")]
         texts += [
-            str(c.get("display") or "") for c in concept.get("coding") or [] if isinstance(c, dict)
+            str(c.get("display") or "")
+            for c in listed(concept.get("coding"))
+            if isinstance(c, dict)
         ]
         stated = next((b for b in map(band_in_text, texts) if b), None)
         if stated is not None and expected is not None and stated != expected:
@@ -219,7 +222,7 @@ def _check_panel(view: ResourceView, instrument: Instrument, findings: list[Find
     total: tuple[float, JsonPath] | None = None
     computed: float | None = 0.0
     seen_items = 0
-    for index, component in enumerate(obs.get("component") or []):
+    for index, component in enumerate(listed(obs.get("component"))):
         if not isinstance(component, dict):
             continue
         codes = loinc_codes(component.get("code"))
@@ -249,7 +252,7 @@ def _check_panel(view: ResourceView, instrument: Instrument, findings: list[Find
         _check_total_value(view, instrument, total[0], total[1], findings)
         if seen_items:
             _compare(view.anchor, instrument, total[0], computed, total[1], seen_items, findings)
-    members = [k for k in map(reference_key, obs.get("hasMember") or []) if k]
+    members = [k for k in map(reference_key, listed(obs.get("hasMember"))) if k]
     return Panel(view.anchor.detached(), instrument, members)
 
 

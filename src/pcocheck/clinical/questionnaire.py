@@ -10,6 +10,7 @@ from typing import Any
 from pcocheck.clinical.facts import number
 from pcocheck.clinical.instruments import ANSWER_SCORES, BY_PANEL_CODE, BY_QUESTIONNAIRE, Instrument
 from pcocheck.finding import Finding, JsonPath
+from pcocheck.jsonutil import listed
 from pcocheck.view import ResourceView
 
 Lookup = Callable[[str], dict[str, Any] | None]
@@ -81,7 +82,7 @@ def _instrument_of(canonical: str, questionnaire: dict[str, Any]) -> Instrument 
     found = BY_QUESTIONNAIRE.get(canonical.split("|", 1)[0])
     if found is not None:
         return found
-    for coding in questionnaire.get("code") or []:
+    for coding in listed(questionnaire.get("code")):
         if isinstance(coding, dict) and coding.get("system") == "http://loinc.org":
             match = BY_PANEL_CODE.get(str(coding.get("code")))
             if match is not None:
@@ -96,7 +97,7 @@ def _answers_by_link(items: Any) -> dict[str, list[Any]]:
         for item in nodes if isinstance(nodes, list) else []:
             if not isinstance(item, dict):
                 continue
-            for answer in item.get("answer") or []:
+            for answer in listed(item.get("answer")):
                 if isinstance(answer, dict):
                     found.setdefault(str(item.get("linkId")), []).append(answer)
                     walk(answer.get("item"))
@@ -114,7 +115,7 @@ def _value(answer: dict[str, Any]) -> tuple[str | None, Any]:
 
 
 def _enabled(question: dict[str, Any], answers: dict[str, list[Any]]) -> bool:
-    conditions = [c for c in question.get("enableWhen") or [] if isinstance(c, dict)]
+    conditions = [c for c in listed(question.get("enableWhen")) if isinstance(c, dict)]
     if not conditions:
         return True
     results = [_condition(c, answers.get(str(c.get("question")), [])) for c in conditions]
@@ -219,7 +220,7 @@ def _check_item(
     findings: list[Finding],
 ) -> None:
     qtype = question.get("type")
-    given = [a for a in item.get("answer") or [] if isinstance(a, dict)]
+    given = [a for a in listed(item.get("answer")) if isinstance(a, dict)]
     if qtype in ("group", "display"):
         if given:
             findings.append(
@@ -265,7 +266,7 @@ def _check_item(
             )
         )
     allowed = ANSWER_TYPES.get(str(qtype), ())
-    options = [o for o in question.get("answerOption") or [] if isinstance(o, dict)]
+    options = [o for o in listed(question.get("answerOption")) if isinstance(o, dict)]
     for position, answer in enumerate(given):
         key, value = _value(answer)
         at: JsonPath = (*here, "answer", position)
@@ -336,12 +337,12 @@ def _weights(questionnaire: dict[str, Any]) -> dict[tuple[str, str], float]:
         for question in items if isinstance(items, list) else []:
             if not isinstance(question, dict):
                 continue
-            for option in question.get("answerOption") or []:
+            for option in listed(question.get("answerOption")):
                 coding = option.get("valueCoding") if isinstance(option, dict) else None
                 if not isinstance(coding, dict):
                     continue
                 for holder in (option, coding):
-                    for ext in holder.get("extension") or []:
+                    for ext in listed(holder.get("extension")):
                         if isinstance(ext, dict) and ext.get("url") in ORDINAL_URLS:
                             weight = number(ext.get("valueDecimal", ext.get("valueInteger")))
                             if weight is not None:
@@ -375,7 +376,7 @@ def _score(
     given: float | None = None
     total_rel: JsonPath = ()
     if total_entry is not None:
-        answer = next(iter(total_entry[1].get("answer") or []), None)
+        answer = next(iter(listed(total_entry[1].get("answer"))), None)
         if isinstance(answer, dict):
             key, value = _value(answer)
             given = number(value.get("value") if isinstance(value, dict) else value)
@@ -384,7 +385,7 @@ def _score(
     unanswered: list[str] = []
     for link in instrument.items:
         entry = flat.get(link)
-        answer = next(iter(entry[1].get("answer") or []), None) if entry else None
+        answer = next(iter(listed(entry[1].get("answer"))), None) if entry else None
         coding = answer.get("valueCoding") if isinstance(answer, dict) else None
         code = coding.get("code") if isinstance(coding, dict) else None
         score = weights.get((link, str(code))) if code else None

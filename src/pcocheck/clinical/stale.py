@@ -8,6 +8,7 @@ from typing import Any
 from pcocheck.clinical.facts import loinc_codes, walk_codings
 from pcocheck.clinical.instruments import BY_TOTAL_CODE, GAS_EXTENSION, GAS_LEVELS, PCO
 from pcocheck.finding import Finding
+from pcocheck.jsonutil import listed
 from pcocheck.terminology import STALE_CODES, STALE_IN_VALUE_SET, STALE_SYSTEMS
 from pcocheck.view import ResourceView
 
@@ -94,7 +95,7 @@ def check_stale(view: ResourceView, findings: list[Finding]) -> None:
 
 
 def _check_gas_extensions(view: ResourceView, findings: list[Finding]) -> None:
-    for index, extension in enumerate(view.resource.get("extension") or []):
+    for index, extension in enumerate(listed(view.resource.get("extension"))):
         if not isinstance(extension, dict):
             continue
         url = extension.get("url")
@@ -108,7 +109,7 @@ def _check_gas_extensions(view: ResourceView, findings: list[Finding]) -> None:
             )
         elif url != GAS_EXTENSION:
             continue
-        for position, part in enumerate(extension.get("extension") or []):
+        for position, part in enumerate(listed(extension.get("extension"))):
             if not isinstance(part, dict):
                 continue
             rel = ("extension", index, "extension", position)
@@ -187,5 +188,5 @@ def _is_readiness(obs: dict[str, Any]) -> bool:
         isinstance(c, dict)
         and isinstance(c.get("system"), str)
         and "readiness-assessment-concepts" in c["system"]
-        for c in (code.get("coding") or [] if isinstance(code, dict) else [])
+        for c in (listed(code.get("coding")) if isinstance(code, dict) else [])
     )

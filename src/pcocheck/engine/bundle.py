@@ -20,7 +20,8 @@ def check_bundle(view: ResourceView, index: BundleIndex) -> list[Finding]:
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return []
-    bundle_type = bundle.get("type")
+    raw_type = bundle.get("type")
+    bundle_type = raw_type if isinstance(raw_type, str) else None
     findings: list[Finding] = []
     for position, full_url in index.duplicates:
         findings.append(

@@ -31,6 +31,7 @@ from pcocheck.engine.references import (
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.finding import Finding, JsonPath, Severity
+from pcocheck.jsonutil import listed
 from pcocheck.view import Anchor, ResourceView
 
 if TYPE_CHECKING:
@@ -493,7 +494,7 @@ class ProfileEngine:
         if type_code == "CodeableConcept" and isinstance(value, dict):
             codings = [
                 (c.get("system"), c.get("code"), c.get("display"))
-                for c in value.get("coding") or []
+                for c in listed(value.get("coding"))
                 if isinstance(c, dict)
             ]
             text = value.get("text")
@@ -555,7 +556,7 @@ class ProfileEngine:
         for target in targets:
             codings: list[Any]
             if isinstance(target, dict) and "coding" in target:
-                codings = target.get("coding") or []
+                codings = listed(target.get("coding"))
             else:
                 codings = [target]
             for coding in codings:

@@ -46,6 +46,7 @@ from pcocheck.engine.fhirpath_model import (
     is_subtype,
 )
 from pcocheck.engine.fhirpath_temporal import compare_texts
+from pcocheck.jsonutil import listed
 
 Resolver = Callable[[str], dict[str, Any] | None]
 MemberOf = Callable[[str, str | None, str | None], bool | None]
@@ -352,7 +353,7 @@ def _resolve(ctx: dict[str, Any], coll: list[Any]) -> list[Any]:
             if reference == "#":
                 target = container
             else:
-                for candidate in container.get("contained") or []:
+                for candidate in listed(container.get("contained")):
                     if isinstance(candidate, dict) and candidate.get("id") == reference[1:]:
                         target = candidate
                         break
@@ -379,7 +380,7 @@ def _member_of(ctx: dict[str, Any], coll: list[Any], url: Any) -> list[bool]:
     if isinstance(data, str):
         pairs.append((None, data))
     elif isinstance(data, dict) and "coding" in data:
-        for coding in data.get("coding") or []:
+        for coding in listed(data.get("coding")):
             if isinstance(coding, dict):
                 pairs.append((_str_or_none(coding.get("system")), _str_or_none(coding.get("code"))))
     elif isinstance(data, dict):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from pcocheck.jsonutil import listed
+
 PCO = "http://hl7.org/fhir/us/pco/StructureDefinition/"
 GAS_EXTENSION = PCO + "pco-goal-attainment-scaling"
 GAS_SCORE_VS = "http://hl7.org/fhir/us/pco/ValueSet/goal-attainment-scaling-score"
@@ -25,7 +27,7 @@ def _codings(concept: Any) -> list[tuple[str, str]]:
     if not isinstance(concept, dict):
         return []
     out = []
-    for coding in concept.get("coding") or []:
+    for coding in listed(concept.get("coding")):
         if isinstance(coding, dict):
             system, code = coding.get("system"), coding.get("code")
             if isinstance(system, str) and isinstance(code, str):
@@ -41,10 +43,10 @@ def infer_profiles(resource: dict[str, Any], terminology: Membership) -> list[tu
     """(profile url, reason) pairs for PCO profiles this resource evidently meets."""
     rtype = resource.get("resourceType")
     if rtype == "Goal":
-        extensions = resource.get("extension") or []
+        extensions = listed(resource.get("extension"))
         if any(isinstance(e, dict) and e.get("url") == GAS_EXTENSION for e in extensions):
             return [(PCO + "pco-gas-goal-profile", "it carries the GAS extension")]
-        targets = resource.get("target") or []
+        targets = listed(resource.get("target"))
         measures = [t.get("measure") for t in targets if isinstance(t, dict)]
         if any((LOINC, GAS_TARGET_MEASURE) in _codings(m) for m in measures):
             return [(PCO + "pco-gas-goal-profile", "its target measure is LOINC 107332-9 (GAS)")]

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pcocheck.jsonutil import listed
+
 Resolver = Callable[[str], dict[str, Any] | None]
 _EXTENSION = re.compile(r"^extension\(\s*'([^']*)'\s*\)$")
 _OF_TYPE = re.compile(r"^ofType\(\s*([A-Za-z]+)\s*\)$")
@@ -58,7 +60,7 @@ def navigate(item: Any, path: str, resolver: Resolver | None = None) -> list[Any
             url = match.group(1)
             for value in values:
                 if isinstance(value, dict):
-                    for ext in value.get("extension") or []:
+                    for ext in listed(value.get("extension")):
                         if isinstance(ext, dict) and ext.get("url") == url:
                             next_values.append(ext)
         elif (match := _OF_TYPE.match(step)) is not None:
