@@ -20,6 +20,7 @@ from pcocheck.clinical.instruments import (
     ANSWER_SCORES,
     BY_PANEL_CODE,
     BY_TOTAL_CODE,
+    INSTRUMENTS,
     PHQ9_UNSCORED_ITEM,
     Instrument,
     band_in_text,
@@ -30,6 +31,7 @@ from pcocheck.jsonutil import listed
 from pcocheck.view import Anchor, ResourceView
 
 UCUM = "http://unitsofmeasure.org"
+ITEM_CODES = frozenset(code for i in INSTRUMENTS for code in i.items.values())
 COMPARATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -157,9 +159,11 @@ def _item_score(obs: dict[str, Any], codes: set[str]) -> ItemScore | None:
         if isinstance(quantity, dict):
             value = quantity.get("value")
         return ItemScore(total, number(value))
+    code = next((c for c in codes if c in ITEM_CODES), None)
+    if code is None:
+        return None
     answer = [c for s, c in codings(obs.get("valueCodeableConcept")) if s == "http://loinc.org"]
-    code = next(iter(codes), None)
-    if code is None or not answer:
+    if not answer:
         return None
     score = ANSWER_SCORES.get(answer[0])
     return ItemScore(code, None if score is None else float(score))

@@ -120,6 +120,8 @@ class ProfileEngine:
         """A target outside this resource's Bundle: decide at the end of the run, when
         every resource has been read, whether it was found and claims the profile."""
         key = f"{parsed.type}/{parsed.id}" if parsed.type and parsed.id else reference
+        if self._resolved_by_claim(key, profiles):
+            return  # already indexed (by the prescan, or read earlier): nothing to keep
         group = self._deferred.setdefault(profiles, ([], []))
         group[0].append(key)
         if len(group[1]) < DEFERRED_EXAMPLES:
