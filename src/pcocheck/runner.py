@@ -151,8 +151,8 @@ class DefinitionWarnings:
 
 def build_checkers(config: RunConfig) -> list[Checker]:
     """The checkers a validation run uses, built from the configuration."""
-    from pcocheck.clinical import PcoRules
     from pcocheck.engine.core import ProfileEngine
+    from pcocheck.rules import PcoRules
     from pcocheck.terminology import TerminologyService, TxClient
 
     registry = load_definitions(config)

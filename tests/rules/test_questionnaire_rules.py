@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pcocheck.clinical.questionnaire import check_response
 from pcocheck.finding import Finding
 from pcocheck.inputs.source import SourceText
+from pcocheck.rules import PcoRules
 from pcocheck.view import Anchor, ResourceView
 
 FORM = "http://example.org/fhir/Questionnaire/smoking"
@@ -52,7 +52,9 @@ def _check(items: list[dict[str, Any]], status: str = "completed") -> list[Findi
         response, Anchor(SourceText("qr.json", "{}"), "qr.json", root="QuestionnaireResponse")
     )
     findings: list[Finding] = []
-    check_response(view, lambda url: _questionnaire() if url == FORM else None, findings)
+    findings.extend(
+        PcoRules(questionnaires=lambda url: _questionnaire() if url == FORM else None).check(view)
+    )
     return findings
 
 
@@ -124,7 +126,9 @@ def test_ordinal_value_weights_on_the_questionnaire_are_honoured() -> None:
             response, Anchor(SourceText("qr.json", "{}"), "qr.json", root="QuestionnaireResponse")
         )
         findings: list[Finding] = []
-        check_response(view, lambda url: form if url == form["url"] else None, findings)
+        findings.extend(
+            PcoRules(questionnaires=lambda url: form if url == form["url"] else None).check(view)
+        )
         return findings
 
     assert run(14) == []  # 7 answers weighted 2 each

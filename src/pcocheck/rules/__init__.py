@@ -1,0 +1,189 @@
+"""PCO clinical rules: what StructureDefinitions cannot say.
+
+Goal Attainment Scaling scales and scores, PHQ-9 / GAD-7 scoring and score consistency,
+PROM goal targets, QuestionnaireResponses against their Questionnaires, and pre-STU1
+content. :meth:`PcoRules.check` runs per resource as the input streams by and keeps
+compact facts (:mod:`pcocheck.rules.facts`); :meth:`PcoRules.finish` runs the
+cross-resource checks over every input of the run, matching references by key
+(:mod:`pcocheck.rules.references`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import count
+from typing import Any
+
+from pcocheck.finding import Finding
+from pcocheck.jsonutil import listed
+from pcocheck.rules.access import as_str, canonical_base
+from pcocheck.rules.facts import (
+    GasScore,
+    GoalFact,
+    ItemValue,
+    Panel,
+    PromScore,
+    ResponseTotal,
+    Subject,
+)
+from pcocheck.rules.forms import Form, prepare
+from pcocheck.rules.gas import finish_gas, gas_score
+from pcocheck.rules.goals import goal_fact
+from pcocheck.rules.prom import finish_derived, finish_panels, prom_observation
+from pcocheck.rules.questionnaire import check_response
+from pcocheck.rules.references import Scope, resource_keys
+from pcocheck.rules.responses import response_total
+from pcocheck.rules.stale import check_stale, may_be_stale
+from pcocheck.rules.targets import finish_goals
+from pcocheck.view import ResourceView
+
+QuestionnaireLookup = Callable[[str], dict[str, Any] | None]
+LOCAL_QUESTIONNAIRES_KEPT = 1000  # Questionnaires read from the input itself, at most
+FORMS_KEPT = 1000  # prepared Questionnaires (and misses) remembered, at most
+
+
+class PcoRules:
+    """The PCO business rules, as a checker of the run (``check`` per resource, then
+    ``finish`` once after all inputs)."""
+
+    def __init__(self, *, questionnaires: QuestionnaireLookup) -> None:
+        self._lookup = questionnaires
+        self._local: dict[str, dict[str, Any]] = {}
+        self._forms: dict[str, Form | None] = {}
+        self._serial = count()
+        self._recorded: set[tuple[str, str]] = set()
+        self._text_checked: tuple[object, bool] = (None, True)
+        self.goals: dict[str, GoalFact] = {}
+        self.gas_scores: list[GasScore] = []
+        self.prom_scores: list[PromScore] = []
+        self.panels: list[Panel] = []
+        self.items: dict[str, ItemValue] = {}
+        self.responses: dict[str, ResponseTotal] = {}
+
+    # -- per resource --------------------------------------------------------------------
+    def check(self, view: ResourceView) -> Iterator[Finding]:
+        rtype = view.resource_type
+        if not rtype or rtype == "Bundle":  # a Bundle's entries come as views of their own
+            return iter(())
+        out: list[Finding] = []
+        keys = resource_keys(rtype, view.id, view.full_url)
+        scope = Scope(keys, keys[0] if keys else f"@{next(self._serial)}")
+        subject = Subject(view, view.resource, (), scope)
+        check_stale(subject, out, codes=self._may_be_stale(view))
+        self._dispatch(subject, out)
+        for index, inner in enumerate(listed(view.resource.get("contained"))):
+            if not isinstance(inner, dict) or not isinstance(inner.get("id"), str):
+                continue
+            contained = Subject(view, inner, ("contained", index), scope.contained(inner["id"]))
+            check_stale(contained, out, codes=False)
+            self._dispatch(contained, out)
+        return iter(out)
+
+    def _may_be_stale(self, view: ResourceView) -> bool:
+        """Whether the Coding walk can find anything, judged from the JSON text: an NDJSON
+        record's or a single-resource file's own text, a Bundle file's once for all its
+        entries."""
+        source = view.anchor.source
+        if source is None or not source.text:
+            return True
+        if source is not self._text_checked[0]:
+            self._text_checked = (source, may_be_stale(source.text))
+        return self._text_checked[1]
+
+    def _dispatch(self, subject: Subject, out: list[Finding]) -> None:
+        rtype = subject.resource_type
+        keys = subject.scope.keys
+        if rtype == "Goal":
+            fact = goal_fact(subject, out)
+            for key in keys:
+                self.goals[key] = fact
+        elif rtype == "Observation":
+            gas = gas_score(subject, out)
+            found = prom_observation(subject, out)
+            if gas is None and found.score is None and found.panel is None and found.item is None:
+                return  # nothing PCO about it: keep nothing
+            if not self._first_time(keys, "Observation"):
+                return  # the same resource read twice (a file and a Bundle holding it)
+            if gas is not None:
+                self.gas_scores.append(gas)
+            if found.score is not None:
+                self.prom_scores.append(found.score)
+            if found.panel is not None:
+                self.panels.append(found.panel)
+            if found.item is not None:
+                for key in keys:
+                    self.items[key] = found.item
+        elif rtype == "QuestionnaireResponse":
+            self._response(subject, out)
+        elif rtype == "Questionnaire":
+            self._remember(subject.resource)
+
+    def _first_time(self, keys: tuple[str, ...], kind: str) -> bool:
+        if not keys:
+            return True
+        marker = (kind, keys[0])
+        if marker in self._recorded:
+            return False
+        self._recorded.add(marker)
+        return True
+
+    def _response(self, subject: Subject, out: list[Finding]) -> None:
+        canonical = as_str(subject.resource.get("questionnaire"))
+        if canonical is None or not canonical.strip():
+            return
+        canonical = canonical.strip()
+        form = self._form(canonical)
+        if form is None:
+            out.append(
+                subject.finding(
+                    "PCO-QR-001",
+                    f"Questionnaire {canonical} is not loaded, so the answers were not checked "
+                    "against it (load it with --profiles DIR or --package)",
+                    ("questionnaire",),
+                )
+            )
+        else:
+            check_response(subject, form, out)
+        total = response_total(subject, canonical, form, out)
+        if total is not None:
+            for key in subject.scope.keys:
+                self.responses[key] = total
+
+    def _form(self, canonical: str) -> Form | None:
+        """The Questionnaire ``canonical`` names (exact, then without ``|version``),
+        prepared once per canonical."""
+        if canonical in self._forms:
+            return self._forms[canonical]
+        form = None
+        for key in dict.fromkeys((canonical, canonical_base(canonical))):
+            found = self._lookup(key)
+            if found is None:
+                found = self._local.get(key)
+            if isinstance(found, dict):
+                form = prepare(found)
+                break
+        if len(self._forms) < FORMS_KEPT:
+            self._forms[canonical] = form
+        return form
+
+    def _remember(self, questionnaire: dict[str, Any]) -> None:
+        url = as_str(questionnaire.get("url"))
+        if url is None or len(self._local) >= LOCAL_QUESTIONNAIRES_KEPT:
+            return
+        self._local.setdefault(url, questionnaire)
+        for canonical in [c for c, form in self._forms.items() if form is None]:
+            del self._forms[canonical]  # a miss may now be found
+        version = as_str(questionnaire.get("version"))
+        if version is not None:
+            self._local.setdefault(f"{url}|{version}", questionnaire)
+
+    # -- after all inputs ---------------------------------------------------------------
+    def finish(self) -> Iterator[Finding]:
+        out = finish_gas(self.goals, self.gas_scores)
+        finish_derived(self.prom_scores, self.responses, out)
+        finish_panels(self.panels, self.items, out)
+        finish_goals(self.goals, self.prom_scores, out)
+        return iter(out)
+
+
+__all__ = ["PcoRules", "QuestionnaireLookup"]

@@ -1,0 +1,82 @@
+"""PHQ-9 / GAD-7 QuestionnaireResponses: the answers added up with the standard scores (or
+the Questionnaire's own), and the total item judged against the sum (facts §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pcocheck.finding import Finding, JsonPath
+from pcocheck.jsonutil import listed
+from pcocheck.rules.access import as_dict, as_number
+from pcocheck.rules.facts import ResponseTotal, Subject
+from pcocheck.rules.forms import Form
+from pcocheck.rules.instruments import BY_ITEM, BY_PANEL, instrument_of_questionnaire
+from pcocheck.rules.scoring import Weights, add_up, judge_total, value_score
+
+
+def response_total(
+    subject: Subject, canonical: str, form: Form | None, out: list[Finding]
+) -> ResponseTotal | None:
+    """Score a PHQ-9 / GAD-7 response and judge its total item; the computed total is kept
+    for score Observations derived from it."""
+    instrument = instrument_of_questionnaire(canonical)
+    if instrument is None and form is not None:
+        instrument = next((BY_PANEL[c] for c in form.codes if c in BY_PANEL), None)
+    if instrument is None:
+        return None
+    # linkId -> LOINC code: the IG's linkIds, then the Questionnaire's own item codes.
+    link_codes = dict(instrument.items)
+    link_codes[instrument.total_link] = instrument.total
+    weights: dict[str, Weights] = {}
+    if form is not None:
+        weights = form.weights
+        for link, codes in form.item_codes.items():
+            for code in codes:
+                if code in BY_ITEM or code == instrument.total:
+                    link_codes[link] = code
+    scores: dict[str, float | None] = {}
+    stated: tuple[float, JsonPath] | None = None
+    for path, item in _response_items(subject.resource.get("item"), ()):
+        answered_link = item.get("linkId")
+        item_code = link_codes.get(answered_link) if isinstance(answered_link, str) else None
+        if item_code is None:
+            continue
+        answers = listed(item.get("answer"))
+        first = as_dict(answers[0]) if answers else {}
+        if item_code == instrument.total:
+            value, key = _answer_number(first)
+            if value is not None and stated is None:
+                stated = (value, (*path, "answer", 0, key))
+        elif item_code in instrument.item_codes and item_code not in scores:
+            scores[item_code] = (
+                value_score(first, weights.get(str(answered_link))) if first else None
+            )
+    computed = add_up(instrument, scores)
+    if stated is not None:
+        value, rel = stated
+        judge_total(instrument, value, computed, "the total item", subject.reporter(rel, out))
+    return ResponseTotal(
+        instrument.name, computed.total if computed.complete else None, subject.label
+    )
+
+
+def _response_items(items: Any, path: JsonPath) -> list[tuple[JsonPath, dict[str, Any]]]:
+    found: list[tuple[JsonPath, dict[str, Any]]] = []
+    for index, item in enumerate(listed(items)):
+        if not isinstance(item, dict):
+            continue
+        here = (*path, "item", index)
+        found.append((here, item))
+        found.extend(_response_items(item.get("item"), here))
+        for a_index, answer in enumerate(listed(item.get("answer"))):
+            found.extend(_response_items(as_dict(answer).get("item"), (*here, "answer", a_index)))
+    return found
+
+
+def _answer_number(answer: dict[str, Any]) -> tuple[float | None, str]:
+    for key in ("valueDecimal", "valueInteger"):
+        if key in answer:
+            return as_number(answer[key]), key
+    if "valueQuantity" in answer:
+        return as_number(as_dict(answer["valueQuantity"]).get("value")), "valueQuantity"
+    return None, ""
