@@ -1,5 +1,9 @@
 """The console report (rich): a summary table by severity and file, then findings
 grouped by file and resource. For people, not for parsing.
+
+Everything that comes from the input (file names, ids, expressions, messages, server
+answers) is shown through :func:`printable`: escape sequences, control characters and
+newlines are escaped, so a crafted file cannot clear the screen or print a fake verdict.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from rich.text import Text
 from pcocheck import __version__
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
+from pcocheck.reporting.outcomes import test_outcomes
+from pcocheck.reporting.text import printable
 from pcocheck.result import RunResult
 
 _STYLE = {
@@ -26,7 +32,7 @@ _ORDER = sorted(Severity, reverse=True)
 
 
 def _location(finding: Finding) -> str:
-    place = finding.file or "<run>"
+    place = printable(finding.file or "<run>")
     if finding.line is not None:
         place += f":{finding.line}"
         if finding.column is not None:
@@ -44,7 +50,7 @@ def _summary_table(result: RunResult, findings: list[Finding]) -> Table:
         per_file[finding.file or "<run>"][finding.severity] += 1
     for file in sorted(per_file):
         counts = per_file[file]
-        table.add_row(file, *(str(counts.get(s, 0)) for s in _ORDER))
+        table.add_row(Text(printable(file)), *(str(counts.get(s, 0)) for s in _ORDER))
     totals = result.counts()
     table.add_row(Text("total", style="bold"), *(str(totals[s.label]) for s in _ORDER))
     return table
@@ -89,11 +95,11 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
             current_file = file
             current_resource = None
             console.print()
-            console.print(Text(file, style="bold underline"))
+            console.print(Text(printable(file), style="bold underline"))
         resource_key = (finding.resource, finding.entry)
         if resource_key != current_resource:
             current_resource = resource_key
-            heading = finding.resource or "(document)"
+            heading = printable(finding.resource or "(document)")
             if finding.entry is not None:
                 heading += f"  [entry {finding.entry}]"
             console.print(Text(f"  {heading}", style="bold"))
@@ -103,9 +109,19 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
         line.append(_location(finding), style="dim")
         console.print(line)
         if finding.expression:
-            console.print(Text(f"      at {finding.expression}", style="dim"))
-        console.print(Text(f"      {finding.message}"))
+            console.print(Text(f"      at {printable(finding.expression)}", style="dim"))
+        console.print(Text(f"      {printable(finding.message)}"))
         if options.verbose and finding.profile:
-            console.print(Text(f"      profile {finding.profile}", style="dim"))
+            console.print(Text(f"      profile {printable(finding.profile)}", style="dim"))
+    tests = test_outcomes(result)
+    if tests:
+        console.print()
+        console.print(Text("Server tests", style="bold underline"))
+        for test in tests:
+            line = Text(f"  {test.result:<6} ", style="green" if test.result == "pass" else "bold")
+            line.append(printable(f"{test.id} {test.title}"))
+            if test.reason:
+                line.append(printable(f": {test.reason}"), style="dim")
+            console.print(line)
     console.print()
     console.print(_verdict(result))

@@ -7,6 +7,8 @@ from typing import Any, TextIO
 
 from pcocheck import __version__
 from pcocheck.reporting import ReportOptions
+from pcocheck.reporting.outcomes import test_outcomes
+from pcocheck.reporting.text import encodable_tree
 from pcocheck.result import RunResult
 
 SCHEMA_ID = "pcocheck-report/1"
@@ -14,7 +16,7 @@ SCHEMA_ID = "pcocheck-report/1"
 
 def report_document(result: RunResult) -> dict[str, Any]:
     counts = result.counts()
-    return {
+    document: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "tool": {"name": "pcocheck", "version": __version__},
         "summary": {
@@ -29,6 +31,22 @@ def report_document(result: RunResult) -> dict[str, Any]:
         },
         "issues": [finding.to_dict() for finding in result.sorted_findings()],
     }
+    tests = test_outcomes(result)
+    if tests:
+        document["tests"] = [
+            {
+                "id": t.id,
+                "title": t.title,
+                "group": t.group,
+                "result": t.result,
+                "reason": t.reason,
+                "expectation": t.expectation,
+                "requests": list(t.requests),
+            }
+            for t in tests
+        ]
+    # Lone surrogates (valid JSON escapes in the input) cannot be written as UTF-8.
+    return encodable_tree(document)  # type: ignore[no-any-return]
 
 
 def render_json(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
