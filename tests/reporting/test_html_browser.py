@@ -92,7 +92,7 @@ def test_screenshot_is_not_blank_and_shows_the_summary(html_file: Path, tmp_path
     assert (width, height) == (1280, 900)
     pixels = _pixels(image)
     colours = Counter(pixels)
-    background, share = colours.most_common(1)[0]
+    _background, share = colours.most_common(1)[0]
     assert share < 0.9 * len(pixels), "the page is (almost) one colour"
     assert len(colours) > 50, "too few colours for a rendered report"
 
