@@ -170,7 +170,7 @@ def test_format_repeatable_with_output_per_format(project: Path) -> None:
 def test_output_before_its_format_and_single_pairs(project: Path) -> None:
     run("validate", "data/two.json", "-o", "a.json", "-f", "json")
     assert json.loads((project / "a.json").read_text())["schema"] == "pcocheck-report/1"
-    code, output = run("validate", "data/two.json", "-o", "b.txt")
+    _code, output = run("validate", "data/two.json", "-o", "b.txt")
     assert output == "" and "FAILED" in (project / "b.txt").read_text()
 
 
@@ -202,11 +202,12 @@ def test_github_format_is_chosen_in_github_actions(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     code, output = run("validate", "data/two.json")
+    assert code == 1
     assert output.startswith("::warning file=data/two.json,line=1,")
     assert "::error file=data/two.json," in output
     assert "## pcocheck ❌ failed" in summary.read_text(encoding="utf-8")
     # An explicit format (or one from the config file) is kept.
-    code, output = run("validate", "data/two.json", "-f", "json")
+    _code, output = run("validate", "data/two.json", "-f", "json")
     assert json.loads(output)["summary"]["error"] == 1
 
 

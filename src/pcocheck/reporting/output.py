@@ -41,31 +41,40 @@ def _describe(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+def _status(path: str) -> os.stat_result | None:
+    """What ``path`` is, following links the way the kernel does (``/dev/stdout`` is a
+    link to ``/proc/self/fd/1``, which :func:`os.path.realpath` cannot follow)."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
 def check_output_path(path: str, inputs: Iterable[Path]) -> None:
     """Refuse, before any work, an output that cannot be written or is an input."""
     shown = printable(path)
-    target = Path(os.path.realpath(path))
     try:
-        status = target.stat()
-    except FileNotFoundError:
-        status = None
+        status = _status(path)
     except OSError as error:
         raise OutputRefused(f"cannot write {shown}: {_describe(error)}") from None
-    if status is not None and stat.S_ISDIR(status.st_mode):
+    if status is None:
+        folder = Path(os.path.realpath(path)).parent
+        if not folder.is_dir():
+            raise OutputRefused(
+                f"cannot write {shown}: folder {printable(str(folder))} does not exist"
+            )
+        return
+    if stat.S_ISDIR(status.st_mode):
         raise OutputRefused(f"cannot write {shown}: it is a folder")
-    if status is None and not target.parent.is_dir():
-        raise OutputRefused(
-            f"cannot write {shown}: folder {printable(str(target.parent))} does not exist"
-        )
-    if status is not None and stat.S_ISREG(status.st_mode):
-        for item in inputs:
-            try:
-                if item.exists() and os.path.samefile(item, target):
-                    raise OutputRefused(
-                        f"--output {shown} is one of the inputs; refusing to overwrite it"
-                    )
-            except OSError:
-                continue
+    if not stat.S_ISREG(status.st_mode):
+        return  # a device or pipe: written through, it cannot be an input we re-read
+    for item in inputs:
+        try:
+            same = os.path.samefile(item, path)
+        except OSError:
+            continue
+        if same:
+            raise OutputRefused(f"--output {shown} is one of the inputs; refusing to overwrite it")
 
 
 def _umask() -> int:
@@ -90,21 +99,17 @@ def _replace_atomically(target: Path, data: bytes, mode: int | None) -> None:
 def write_file(path: str, data: bytes) -> None:
     """Write a whole report to ``path`` (see the module docstring for the rules)."""
     shown = printable(path)
-    target = Path(os.path.realpath(path))  # through symbolic links: the link stays
     try:
-        status: os.stat_result | None = target.stat()
-    except FileNotFoundError:
-        status = None
-    except OSError as error:
-        raise OutputError(f"cannot write {shown}: {_describe(error)}") from None
-    try:
+        status = _status(path)
         if status is not None and not stat.S_ISREG(status.st_mode):
             if stat.S_ISDIR(status.st_mode):
                 raise OutputError(f"cannot write {shown}: it is a folder")
             # A device, pipe or terminal: write through, never replace it.
-            with open(target, "wb") as stream:
+            with open(path, "wb") as stream:
                 stream.write(data)
             return
+        # Through symbolic links: the link stays and its target is replaced.
+        target = Path(os.path.realpath(path))
         mode = stat.S_IMODE(status.st_mode) if status is not None else None
         _replace_atomically(target, data, mode)
     except OSError as error:
