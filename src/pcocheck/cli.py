@@ -168,6 +168,7 @@ def validate(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="Report format (repeatable, each with its own --output): "
             + ", ".join(FORMATS)
             + ". Default: console, or github when GITHUB_ACTIONS=true.",
@@ -179,6 +180,7 @@ def validate(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Write the report of the --format just before it to FILE (atomically; "
             "devices and pipes are written through).",
             show_default=False,
@@ -188,6 +190,7 @@ def validate(
         str | None,
         typer.Option(
             "--fail-on",
+            metavar="SEVERITY",
             help="Lowest severity that makes the exit code 1: error, warning, "
             "information or never. Default: error.",
             show_default=False,
@@ -272,6 +275,7 @@ def validate(
         str | None,
         typer.Option(
             "--baseline",
+            metavar="FILE",
             help="Hide the findings recorded in this baseline file; report stale entries.",
         ),
     ] = None,
@@ -285,6 +289,7 @@ def validate(
         str | None,
         typer.Option(
             "--config",
+            metavar="FILE",
             help="Configuration file (default: pcocheck.toml or [tool.pcocheck] in "
             "pyproject.toml, found upward from the working directory).",
         ),
