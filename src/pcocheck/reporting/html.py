@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from typing import TextIO
 
@@ -91,20 +91,21 @@ def _profile_name(profile: str | None) -> str:
     return canonical.rstrip("/").rsplit("/", 1)[-1] or canonical
 
 
-def bar_chart(title: str, rows: list[tuple[str, int]], colour: str) -> str:
-    """A horizontal bar chart as inline SVG (no script, no external asset)."""
+def bar_chart(title: str, rows: list[tuple[str, int, str]], hidden: int = 0) -> str:
+    """A horizontal bar chart as inline SVG (no script, no external asset); each row is
+    (label, count, colour); ``hidden`` rows that did not fit are mentioned below it."""
     if not rows:
         return f"<figure><figcaption>{escape(title)}</figcaption><p>No findings.</p></figure>"
     label_width, bar_width, row_height = 260, 300, 24
     height = row_height * len(rows) + 10
-    top = max(n for _, n in rows)
+    top = max(n for _, n, _ in rows)
     parts = [
         f"<figure><figcaption><strong>{escape(title)}</strong></figcaption>",
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
         f'width="{label_width + bar_width + 60}" height="{height}" '
         f'viewBox="0 0 {label_width + bar_width + 60} {height}">',
     ]
-    for index, (label, count) in enumerate(rows):
+    for index, (label, count, colour) in enumerate(rows):
         y = 5 + index * row_height
         width = max(2, round(bar_width * count / top))
         parts.append(
@@ -115,7 +116,10 @@ def bar_chart(title: str, rows: list[tuple[str, int]], colour: str) -> str:
             f'<text x="{label_width + width + 6}" y="{y + 16}" font-size="12" '
             f'fill="#1d232b">{count}</text>'
         )
-    parts.append("</svg></figure>")
+    parts.append("</svg>")
+    if hidden:
+        parts.append(f"<p>… and {hidden} more not shown.</p>")
+    parts.append("</figure>")
     return "".join(parts)
 
 
@@ -233,15 +237,28 @@ def _summary(result: RunResult, findings: list[Finding]) -> str:
     )
 
 
+def _chart_rows(
+    findings: list[Finding], key: Callable[[Finding], str]
+) -> list[tuple[str, int, str]]:
+    """Rows by count (then name), each coloured by the worst severity among its findings."""
+    counts: Counter[str] = Counter()
+    worst: dict[str, Severity] = {}
+    for finding in findings:
+        name = key(finding)
+        counts[name] += 1
+        worst[name] = max(worst.get(name, finding.severity), finding.severity)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(name, count, COLOURS[worst[name]]) for name, count in ordered]
+
+
 def _charts(findings: list[Finding]) -> str:
-    by_rule = Counter(f.code for f in findings).most_common()
-    by_rule.sort(key=lambda item: (-item[1], item[0]))
-    by_profile = Counter(_profile_name(f.profile) for f in findings).most_common()
-    by_profile.sort(key=lambda item: (-item[1], item[0]))
+    by_rule = _chart_rows(findings, lambda f: f.code)
+    by_profile = _chart_rows(findings, lambda f: _profile_name(f.profile))
+    limit = 20
     return (
         '<section id="charts"><h2>Charts</h2><div class="charts">'
-        + bar_chart("Findings by rule", by_rule[:20], "#c62828")
-        + bar_chart("Findings by profile", by_profile[:20], "#1565c0")
+        + bar_chart("Findings by rule", by_rule[:limit], max(0, len(by_rule) - limit))
+        + bar_chart("Findings by profile", by_profile[:limit], max(0, len(by_profile) - limit))
         + "</div></section>"
     )
 
