@@ -150,10 +150,6 @@ def _emit(result: RunResult, settings: ReportSettings, inventory: Inventory | No
         write_stream(buffer, text.encode(encoding, "backslashreplace"))
 
 
-def _split(values: list[str] | None) -> tuple[str, ...] | None:
-    return split_codes(values)
-
-
 @app.command(epilog=EXIT_CODES_HELP, cls=_OrderedCommand)
 def validate(
     ctx: typer.Context,
@@ -313,8 +309,8 @@ def validate(
         outputs=tuple(output) if output else None,
         ordered=_format_output_order(ctx.meta.get("pcocheck.args", [])),
         fail_on=fail_on,
-        select=_split(select),
-        ignore=_split(ignore),
+        select=split_codes(select),
+        ignore=split_codes(ignore),
         profiles=tuple(profile) if profile is not None else None,
         profile_dirs=tuple(profiles_dir) if profiles_dir is not None else None,
         packages=tuple(package) if package is not None else None,
