@@ -268,3 +268,20 @@ def test_json_report_lists_server_tests(golden_run: GoldenRun) -> None:
         "SRV-META-01": "error",
     }
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", report["tool"]["version"])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_ties_on_position_code_and_message_are_ordered_too(fmt: str) -> None:
+    from pcocheck.finding import Finding
+
+    def tie(resource: str, expression: str) -> Finding:
+        # Cross-resource findings on an NDJSON line carry no column: same place, code, text.
+        return Finding(
+            "FHIR-REF-004", Severity.INFORMATION, "not-found", "same message", "x.ndjson", 3,
+            None, None, resource, expression,
+        )  # fmt: skip
+
+    findings = [tie("Goal/a", "Goal.target[0]"), tie("Goal/b", "Goal.target[1]")]
+    first = render(RunResult(findings=findings, files=1), fmt)
+    second = render(RunResult(findings=list(reversed(findings)), files=1), fmt)
+    assert first == second

@@ -4,9 +4,9 @@ Machine-readable formats (``json``, ``sarif``, ``junit``, ``gitlab``,
 ``operationoutcome``) are stable contracts; ``console``, ``github`` and ``html`` are
 for people and may change between versions — do not parse them.
 
-Every reporter renders the findings in ``result.sorted_findings()`` order (file,
-position, code) so reports diff cleanly, and accepts test outcomes of a server run
-(see :mod:`pcocheck.reporting.outcomes`).
+Every reporter renders the findings in one order (file, position, code, then every
+other field: :func:`pcocheck.reporting.common.ordered_findings`) so reports diff
+cleanly, and accepts the test outcomes of a server run (:mod:`pcocheck.reporting.outcomes`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from pcocheck.finding import Finding
+from pcocheck.result import RunResult
 
 RUN_FILE = "<run>"  # findings about the run itself (no file)
 
@@ -63,3 +64,22 @@ def resource_heading(resource: str | None, entry: int | None) -> str:
     if entry is not None:
         heading += f" [entry {entry}]"
     return heading
+
+
+def _report_key(finding: Finding) -> tuple[object, ...]:
+    # Finding.sort_key (file, line, column, code, message), then everything else that
+    # tells two findings apart, so ties never depend on the order checks ran in.
+    return (
+        *finding.sort_key(),
+        finding.entry if finding.entry is not None else -1,
+        finding.resource or "",
+        finding.expression or "",
+        finding.profile or "",
+        int(finding.severity),
+        finding.type,
+    )
+
+
+def ordered_findings(result: RunResult) -> list[Finding]:
+    """The findings in report order: by file, position and code, with every tie broken."""
+    return sorted(result.findings, key=_report_key)

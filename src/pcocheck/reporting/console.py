@@ -18,6 +18,7 @@ from rich.text import Text
 from pcocheck import __version__
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
+from pcocheck.reporting.common import ordered_findings
 from pcocheck.reporting.outcomes import test_outcomes
 from pcocheck.reporting.text import printable
 from pcocheck.result import RunResult
@@ -76,7 +77,7 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
         highlight=False,
         soft_wrap=False,
     )
-    findings = result.sorted_findings()
+    findings = ordered_findings(result)
     if options.quiet and result.fail_on is not None:
         threshold = result.fail_on
         findings = [f for f in findings if f.severity >= threshold]

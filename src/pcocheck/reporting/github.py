@@ -15,7 +15,7 @@ from typing import TextIO
 from pcocheck import __version__
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
-from pcocheck.reporting.common import where
+from pcocheck.reporting.common import ordered_findings, where
 from pcocheck.reporting.outcomes import test_outcomes
 from pcocheck.reporting.output import OutputError
 from pcocheck.reporting.text import printable, shorten
@@ -87,7 +87,7 @@ def job_summary(result: RunResult) -> str:
         *(f"| {s.label} | {counts[s.label]} |" for s in _ORDER),
         "",
     ]
-    findings = result.sorted_findings()
+    findings = ordered_findings(result)
     if findings:
         by_code = Counter(f.code for f in findings)
         lines += ["| rule | findings |", "|---|---:|"]
@@ -111,7 +111,7 @@ def job_summary(result: RunResult) -> str:
 
 
 def render_github(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
-    for finding in result.sorted_findings():
+    for finding in ordered_findings(result):
         stream.write(annotation(finding) + "\n")
     for test in test_outcomes(result):
         if test.failed:

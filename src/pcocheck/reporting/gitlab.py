@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
-from pcocheck.reporting.common import fingerprint, occurrence_fingerprints
+from pcocheck.reporting.common import fingerprint, occurrence_fingerprints, ordered_findings
 from pcocheck.reporting.outcomes import test_outcomes
 from pcocheck.reporting.text import encodable_tree
 from pcocheck.result import RunResult
@@ -42,7 +42,7 @@ def _issue(finding: Finding, print_: str) -> dict[str, Any]:
 
 
 def gitlab_document(result: RunResult) -> list[dict[str, Any]]:
-    findings = result.sorted_findings()
+    findings = ordered_findings(result)
     issues = [
         _issue(f, p) for f, p in zip(findings, occurrence_fingerprints(findings), strict=True)
     ]

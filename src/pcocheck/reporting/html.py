@@ -18,7 +18,7 @@ from typing import TextIO
 from pcocheck import __version__
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
-from pcocheck.reporting.common import RUN_FILE, is_url, resource_heading, where
+from pcocheck.reporting.common import RUN_FILE, is_url, ordered_findings, resource_heading, where
 from pcocheck.reporting.outcomes import test_outcomes
 from pcocheck.reporting.text import printable, shorten
 from pcocheck.result import RunResult
@@ -320,7 +320,7 @@ def _tests(result: RunResult) -> str:
 
 
 def render_html(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
-    findings = result.sorted_findings()
+    findings = ordered_findings(result)
     stream.write(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

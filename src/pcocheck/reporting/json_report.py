@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from pcocheck import __version__
 from pcocheck.reporting import ReportOptions
+from pcocheck.reporting.common import ordered_findings
 from pcocheck.reporting.outcomes import test_outcomes
 from pcocheck.reporting.text import encodable_tree
 from pcocheck.result import RunResult
@@ -29,7 +30,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "passed": result.passed,
             "failOn": result.fail_on.label if result.fail_on is not None else "never",
         },
-        "issues": [finding.to_dict() for finding in result.sorted_findings()],
+        "issues": [finding.to_dict() for finding in ordered_findings(result)],
     }
     tests = test_outcomes(result)
     if tests:

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
-from pcocheck.reporting.common import RUN_FILE, resource_heading, where
+from pcocheck.reporting.common import RUN_FILE, ordered_findings, resource_heading, where
 from pcocheck.reporting.outcomes import TestOutcome, test_outcomes
 from pcocheck.reporting.text import xml_safe
 from pcocheck.result import RunResult
@@ -132,7 +132,7 @@ def _test_suite(group: str, tests: list[TestOutcome]) -> ET.Element:
 
 def junit_tree(result: RunResult, options: ReportOptions) -> ET.Element:
     by_file: dict[str, list[Finding]] = defaultdict(list)
-    for finding in result.sorted_findings():
+    for finding in ordered_findings(result):
         by_file[finding.file or RUN_FILE].append(finding)
     inventory = options.inventory.files if options.inventory is not None else {}
     root = ET.Element("testsuites", name="pcocheck")

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from pcocheck import __version__
 from pcocheck.finding import Finding
 from pcocheck.reporting import ReportOptions
-from pcocheck.reporting.common import RUN_FILE, where
+from pcocheck.reporting.common import RUN_FILE, ordered_findings, where
 from pcocheck.reporting.outcomes import TestOutcome, test_outcomes
 from pcocheck.reporting.text import encodable_tree, printable
 from pcocheck.result import RunResult
@@ -90,7 +90,7 @@ def _outcome(file: str, issues: list[dict[str, Any]]) -> dict[str, Any]:
 
 def outcome_document(result: RunResult, options: ReportOptions | None = None) -> dict[str, Any]:
     by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for finding in result.sorted_findings():
+    for finding in ordered_findings(result):
         by_file[finding.file or RUN_FILE].append(_issue(finding))
     inventory = options.inventory.files if options and options.inventory else {}
     files = sorted(set(by_file) | set(inventory))

@@ -17,7 +17,12 @@ from pcocheck import __version__
 from pcocheck.catalog import RuleSpec, catalog
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
-from pcocheck.reporting.common import file_uri, fingerprint, occurrence_fingerprints
+from pcocheck.reporting.common import (
+    file_uri,
+    fingerprint,
+    occurrence_fingerprints,
+    ordered_findings,
+)
 from pcocheck.reporting.outcomes import TestOutcome, test_outcomes
 from pcocheck.reporting.text import encodable_tree
 from pcocheck.result import RunResult
@@ -128,7 +133,7 @@ def _test_result(test: TestOutcome, index: int) -> dict[str, Any]:
 
 
 def sarif_document(result: RunResult) -> dict[str, Any]:
-    findings = result.sorted_findings()
+    findings = ordered_findings(result)
     known = catalog()
     specs = [known[code] for code in sorted({f.code for f in findings})]
     rules = [_rule(spec) for spec in specs]
