@@ -122,7 +122,12 @@ def _render(result: RunResult, fmt: str, options: ReportOptions) -> str:
     return buffer.getvalue()
 
 
-def _emit(result: RunResult, settings: ReportSettings, inventory: Inventory | None) -> None:
+def _emit(
+    result: RunResult,
+    settings: ReportSettings,
+    inventory: Inventory | None,
+    baselined: int | None = None,
+) -> None:
     """Render every requested format and write it; raises OutputError / PipeClosed."""
     from pcocheck.reporting import FORMAT_SPECS
     from pcocheck.reporting.output import write_file, write_stream
@@ -135,6 +140,7 @@ def _emit(result: RunResult, settings: ReportSettings, inventory: Inventory | No
             verbose=settings.verbose,
             inventory=inventory,
             summary_path=settings.summary_path,
+            baselined=baselined,
         )
         text = _render(result, spec.format, options)
         if spec.path is not None:
@@ -380,7 +386,7 @@ def _validate(config: RunConfig, settings: ReportSettings, baseline: Baseline | 
             path = Path(settings.write_baseline)
             text = render_baseline(adjusted.all_findings, path)
             write_file(settings.write_baseline, text.encode("utf-8", "backslashreplace"))
-        _emit(result, settings, inventory)
+        _emit(result, settings, inventory, adjusted.suppressed if baseline else None)
     except OutputError as error:
         raise _fail(str(error), EXIT_INCOMPLETE) from None
     except PipeClosed:

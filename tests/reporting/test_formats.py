@@ -260,6 +260,10 @@ def test_server_tests_appear_in_every_format(fmt: str, golden_run: GoldenRun) ->
 
 def test_json_report_lists_server_tests(golden_run: GoldenRun) -> None:
     report = json.loads(render(server_result(golden_run), "json"))
+    schema_path = Path(__file__).resolve().parents[2] / (
+        "src/pcocheck/reporting/schemas/pcocheck-report-1.schema.json"
+    )
+    jsonschema.validate(report, json.loads(schema_path.read_text(encoding="utf-8")))
     results = {t["id"]: t["result"] for t in report["tests"]}
     assert results == {
         "SRV-SEARCH-01": "fail",

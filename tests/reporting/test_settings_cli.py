@@ -231,6 +231,11 @@ def test_baseline_round_trip_line_shifts_and_stale_entries(project: Path) -> Non
     # Everything known is hidden: the build passes.
     code, output = run("validate", "data", "--baseline", "baseline.json", "-f", "json")
     assert code == 0 and codes(output) == []
+    assert json.loads(output)["summary"]["baselined"] == 2
+    assert (
+        "2 known finding(s) hidden by the baseline"
+        in run("validate", "data", "--baseline", "baseline.json")[1]
+    )
     # Lines shift (pretty-printed, blank lines on top): still the same findings.
     pretty = json.dumps(json.loads(TWO), indent=4)
     (project / "data" / "two.json").write_text("\n\n\n" + pretty)

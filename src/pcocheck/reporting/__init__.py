@@ -32,6 +32,8 @@ class ReportOptions:
     inventory: Inventory | None = None
     # Where the github format appends its Markdown job summary ($GITHUB_STEP_SUMMARY).
     summary_path: str | None = None
+    # How many findings a baseline hid (None: no baseline was used).
+    baselined: int | None = None
 
 
 Reporter = Callable[[RunResult, TextIO, ReportOptions], None]

@@ -125,4 +125,6 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
                 line.append(printable(f": {test.reason}"), style="dim")
             console.print(line)
     console.print()
+    if options.baselined:
+        console.print(Text(f"{options.baselined} known finding(s) hidden by the baseline"))
     console.print(_verdict(result))

@@ -15,7 +15,7 @@ from pcocheck.result import RunResult
 SCHEMA_ID = "pcocheck-report/1"
 
 
-def report_document(result: RunResult) -> dict[str, Any]:
+def report_document(result: RunResult, options: ReportOptions | None = None) -> dict[str, Any]:
     counts = result.counts()
     document: dict[str, Any] = {
         "schema": SCHEMA_ID,
@@ -32,6 +32,8 @@ def report_document(result: RunResult) -> dict[str, Any]:
         },
         "issues": [finding.to_dict() for finding in ordered_findings(result)],
     }
+    if options is not None and options.baselined is not None:
+        document["summary"]["baselined"] = options.baselined
     tests = test_outcomes(result)
     if tests:
         document["tests"] = [
@@ -51,5 +53,5 @@ def report_document(result: RunResult) -> dict[str, Any]:
 
 
 def render_json(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
-    json.dump(report_document(result), stream, indent=2, ensure_ascii=False)
+    json.dump(report_document(result, options), stream, indent=2, ensure_ascii=False)
     stream.write("\n")

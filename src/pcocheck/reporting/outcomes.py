@@ -45,9 +45,9 @@ class TestOutcome:
 
 
 def _field(item: Any, name: str) -> Any:
-    if isinstance(item, Mapping):
-        return item.get(name)
-    return getattr(item, name, None)
+    value = item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+    # Enum members (a server result type may use them) count by their value.
+    return getattr(value, "value", value)
 
 
 def _outcome(item: Any) -> TestOutcome:
