@@ -149,6 +149,8 @@ def _outputs(
         # GitHub Actions shows workflow commands as annotations: the natural default there.
         default = "github" if env.get("GITHUB_ACTIONS") == "true" else DEFAULT_FORMAT
         specs = pair_outputs([default], cli.outputs or (), None)
+    # "-o -" is standard output, as usual for command-line tools.
+    specs = [OutputSpec(s.format, None) if s.path == "-" else s for s in specs]
     seen: set[str] = set()
     for spec in specs:
         if spec.path is not None:

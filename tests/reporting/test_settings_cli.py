@@ -172,6 +172,8 @@ def test_output_before_its_format_and_single_pairs(project: Path) -> None:
     assert json.loads((project / "a.json").read_text())["schema"] == "pcocheck-report/1"
     _code, output = run("validate", "data/two.json", "-o", "b.txt")
     assert output == "" and "FAILED" in (project / "b.txt").read_text()
+    _code, output = run("validate", "data/two.json", "-f", "json", "-o", "-")
+    assert json.loads(output)["summary"]["error"] == 1 and not (project / "-").exists()
 
 
 def test_output_pairing_rules() -> None:
