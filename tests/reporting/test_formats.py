@@ -289,3 +289,26 @@ def test_ties_on_position_code_and_message_are_ordered_too(fmt: str) -> None:
     first = render(RunResult(findings=findings, files=1), fmt)
     second = render(RunResult(findings=list(reversed(findings)), files=1), fmt)
     assert first == second
+
+
+def test_junit_on_a_large_export_lists_a_bounded_number_of_testcases(tmp_path: Path) -> None:
+    from pcocheck.config import RunConfig
+    from pcocheck.inventory import Inventory
+    from pcocheck.runner import validate_config
+
+    lines = [json.dumps({"resourceType": "Basic", "id": f"b{i}"}) for i in range(30)]
+    lines[25] = json.dumps({"resourceType": "Basic", "id": "b25", "colour": "red"})
+    export = tmp_path / "export.ndjson"
+    export.write_text("\n".join(lines) + "\n")
+    inventory = Inventory(limit=10)
+    result = validate_config(
+        RunConfig(paths=(str(export),), select=("FHIR-STRUCT-001",)), extra=[inventory]
+    )
+    text = render(result, "junit", inventory=inventory)
+    JUNIT_XSD.validate(text)
+    suite = JUNIT_XSD.to_dict(text)["testsuite"][0]
+    names = [case["@name"] for case in suite["testcase"]]
+    # 10 listed, the failing one past the limit, and one testcase for the other 19.
+    assert names[:10] == [f"Basic/b{i}" for i in range(10)]
+    assert "Basic/b25" in names and names[-1] == "19 more resource(s)"
+    assert suite["@tests"] == "12" and suite["@failures"] == "1"

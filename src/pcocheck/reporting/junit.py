@@ -38,11 +38,6 @@ def _detail(finding: Finding) -> str:
     return xml_safe("\n".join(lines))
 
 
-def _entry_order(key: ResourceKey) -> tuple[int, str]:
-    resource, entry = key
-    return (-1 if entry is None else entry, resource or "")
-
-
 def _file_suite(
     file: str,
     findings: list[Finding],
@@ -55,9 +50,9 @@ def _file_suite(
         if finding.resource is None and finding.entry is None:
             key = (None, None)
         by_resource[key].append(finding)
+    # Resources in the order they appear in the file (the inventory's order: a Bundle
+    # before its entries), then any with findings past the inventory's limit, by line.
     keys = list(dict.fromkeys([*checked, *by_resource]))
-    # Resources in the order they appear in the file: the document first, then entries.
-    keys.sort(key=_entry_order)
     suite = ET.Element("testsuite", name=xml_safe(file))
     failures = 0
     cases = 0
@@ -81,6 +76,8 @@ def _file_suite(
         if others:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(_detail(f) for f in others)
+    # Resources past the inventory's limit that had findings already have their testcase.
+    unlisted -= len(set(by_resource) - set(checked) - {(None, None)}) if unlisted else 0
     if unlisted > 0:
         case = ET.SubElement(
             suite, "testcase", name=f"{unlisted} more resource(s)", classname=xml_safe(file)
