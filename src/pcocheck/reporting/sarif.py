@@ -27,7 +27,9 @@ from pcocheck.reporting.outcomes import TestOutcome, test_outcomes
 from pcocheck.reporting.text import encodable_tree
 from pcocheck.result import RunResult
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 INFORMATION_URI = "https://hl7.org/fhir/us/pco/"
 
 LEVELS = {
