@@ -1,0 +1,101 @@
+"""US Core 6.1.0 as published, compiled into ``pcocheck/data/uscore.zip``.
+
+Built by ``tools/build_uscore.py`` from the official package ``hl7.fhir.us.core`` 6.1.0:
+every profile and extension (from the package's own snapshots), value set, code system,
+search parameter and both CapabilityStatements. The definition registry layers it
+between the R4 core and the shipped PCO profiles (see
+:func:`pcocheck.definitions.registry.default_registry`).
+
+Server-side conformance (for server tests and anything else that needs it)::
+
+    from pcocheck.definitions.uscore import capability_statement, search_parameters
+
+    server = capability_statement("server")      # the US Core Server CapabilityStatement
+    patient_params = search_parameters("Patient")  # US Core SearchParameters on Patient
+
+Both return FHIR JSON exactly as published, minus the narrative (``text``); callers get
+fresh copies they may modify. Nothing is read until first asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+from pcocheck.definitions.core import CompiledArchive
+from pcocheck.definitions.model import DefinitionError
+
+ARCHIVE_NAME = "uscore.zip"
+CAPABILITY_STATEMENT_URLS = {
+    "server": "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server",
+    "client": "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-client",
+}
+
+JsonDict = dict[str, Any]
+
+
+class UsCoreArchive(CompiledArchive):
+    """The compiled US Core package; opened on first use, not at start-up."""
+
+    archive_name = ARCHIVE_NAME
+    description = "the compiled US Core definitions"
+    builder = "tools/build_uscore.py"
+
+    @property
+    def source(self) -> str:
+        """Where the archive came from: the package file and its sha256."""
+        source = self.index.get("source")
+        if not isinstance(source, dict):
+            return self.origin
+        sha = source.get("sha256")
+        digest = f", sha256 {sha[:12]}…" if isinstance(sha, str) else ""
+        return f"{self.origin}, built from {source.get('file')}{digest}"
+
+    @property
+    def dependencies(self) -> dict[str, str]:
+        found = self.index["package"].get("dependencies")
+        return dict(found) if isinstance(found, dict) else {}
+
+    def search_parameter_urls(self) -> list[str]:
+        return list(self._section("searchParameters"))
+
+    def search_parameter(self, url: str) -> JsonDict | None:
+        member = self._section("searchParameters").get(url)
+        return None if member is None else copy.deepcopy(self._read(member)[url])
+
+    def capability_statement(self, url: str) -> JsonDict | None:
+        member = self._section("capabilityStatements").get(url)
+        return None if member is None else copy.deepcopy(self._read(member)[url])
+
+
+_SHARED: list[UsCoreArchive] = []
+
+
+def shared_uscore() -> UsCoreArchive:
+    """The US Core archive, one per process (members are read on first use)."""
+    if not _SHARED:
+        _SHARED.append(UsCoreArchive())
+    return _SHARED[0]
+
+
+def capability_statement(mode: Literal["server", "client"] = "server") -> JsonDict:
+    """The US Core 6.1.0 Server (or Client) CapabilityStatement as published."""
+    url = CAPABILITY_STATEMENT_URLS.get(mode)
+    found = shared_uscore().capability_statement(url) if url else None
+    if found is None:
+        raise DefinitionError(f"no US Core {mode} CapabilityStatement in the shipped archive")
+    return found
+
+
+def search_parameters(resource_type: str | None = None) -> list[JsonDict]:
+    """Every US Core 6.1.0 SearchParameter (those whose ``base`` includes
+    ``resource_type`` when it is given), sorted by canonical URL."""
+    archive = shared_uscore()
+    found: list[JsonDict] = []
+    for url in archive.search_parameter_urls():
+        parameter = archive.search_parameter(url)
+        if parameter is None:
+            continue
+        if resource_type is None or resource_type in (parameter.get("base") or []):
+            found.append(parameter)
+    return found
