@@ -230,7 +230,8 @@ class ProfileEngine:
         base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
         base_pass.run()
         findings.extend(base_pass.findings)
-        for profile_sd in self.profiles_for(view, resource, rel_base, findings):
+        inferred: set[str] = set()
+        for profile_sd in self.profiles_for(view, resource, rel_base, findings, inferred):
             label = profile_sd.canonical
             profile_pass = Pass(
                 self,
@@ -244,7 +245,12 @@ class ProfileEngine:
                 resolve,
             )
             profile_pass.run()
-            findings.extend(profile_pass.findings)
+            if profile_sd.url in inferred:
+                # pcocheck's own inference, not the producer's claim: its findings warn
+                # at most (design notes §5), e.g. a US Core PHQ-9 total as valueString.
+                findings.extend(_at_most_warning(f) for f in profile_pass.findings)
+            else:
+                findings.extend(profile_pass.findings)
 
     def profiles_for(
         self,
@@ -252,7 +258,9 @@ class ProfileEngine:
         resource: dict[str, Any],
         rel_base: JsonPath,
         findings: list[Finding],
+        inferred: set[str] | None = None,
     ) -> list[StructureDef]:
+        """The profiles to run; those chosen by PCO inference alone go into ``inferred``."""
         rtype = str(resource.get("resourceType"))
         chosen: list[StructureDef] = []
         meta = resource.get("meta")
@@ -302,6 +310,8 @@ class ProfileEngine:
                     )
                 )
                 chosen.append(profile)
+                if inferred is not None:
+                    inferred.add(profile.url)
         return self.without_ancestors(chosen)
 
     def without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
@@ -864,6 +874,12 @@ def _fhir_primitive(type_code: str) -> str:
         "System.DateTime": "dateTime",
         "System.Time": "time",
     }.get(type_code, type_code)
+
+
+def _at_most_warning(finding: Finding) -> Finding:
+    if finding.severity > Severity.WARNING:
+        return replace(finding, severity=Severity.WARNING)
+    return finding
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
