@@ -651,11 +651,11 @@ class ProfileEngine:
                 )
             return
         target_type = target.get("resourceType") if target is not None else parsed.type
-        if base:
-            targets = tuple(p for t in element.types for p in t.target_profiles)
-        else:
-            targets = plan.target_profiles
-        if not targets:
+        # Allowed target types come from every targetProfile of the element, not only the
+        # ones the profile adds over its base: a profile that allows base Observation
+        # next to profiled DocumentReference targets (US Core derivedFrom) allows both.
+        targets = tuple(p for t in element.types for p in t.target_profiles)
+        if not targets or not (base or plan.target_profiles):
             return
         allowed_types = {self.profile_type(p) for p in targets}
         if (
