@@ -123,6 +123,11 @@ class CompiledArchive:
     def code_system_urls(self) -> list[str]:
         return list(self._section("codeSystems"))
 
+    def dependency_for(self, url: str) -> str | None:
+        """The package (``id#version``) this archive depends on, does not include, and
+        whose canonical namespace ``url`` is in; ``None`` when unknown."""
+        return None
+
     def counts(self) -> int:
         return sum(len(self._section(key)) for key in ("structures", "valueSets", "codeSystems"))
 

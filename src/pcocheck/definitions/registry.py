@@ -228,6 +228,20 @@ class DefinitionRegistry:
                 return found
         return None
 
+    def unavailable_dependency(self, url: str) -> str | None:
+        """For a canonical that is not loaded: the package (``id#version``) a shipped
+        archive depends on whose namespace it is in and which is not loaded either, so
+        the definition is "not available offline" rather than unknown. ``None`` when the
+        canonical is loaded or belongs to no such package."""
+        plain = url.partition("|")[0]
+        for archive in reversed(self._archives):
+            dependency = archive.dependency_for(plain)
+            if dependency is not None:
+                name = dependency.partition("#")[0]
+                loaded = any(p.name == name for p in self._packages)
+                return None if loaded else dependency
+        return None
+
     def resource_types(self) -> frozenset[str]:
         return self.core.resource_types
 

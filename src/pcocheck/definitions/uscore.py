@@ -33,6 +33,25 @@ CAPABILITY_STATEMENT_URLS = {
 
 JsonDict = dict[str, Any]
 
+# Canonical namespaces of the packages US Core 6.1.0 depends on (package.json
+# "dependencies"); none of them ships with pcocheck. A definition in one of these
+# namespaces that is not loaded is "not available offline", not unknown. The extensions
+# pack shares the core namespace: only what the R4 core lacks is attributed to it.
+DEPENDENCY_NAMESPACES: dict[str, tuple[str, ...]] = {
+    "hl7.terminology.r4": ("http://terminology.hl7.org/",),
+    "hl7.fhir.uv.extensions.r4": (
+        "http://hl7.org/fhir/StructureDefinition/",
+        "http://hl7.org/fhir/ValueSet/",
+        "http://hl7.org/fhir/CodeSystem/",
+    ),
+    "hl7.fhir.uv.bulkdata": ("http://hl7.org/fhir/uv/bulkdata/",),
+    "hl7.fhir.uv.smart-app-launch": ("http://hl7.org/fhir/smart-app-launch/",),
+    "us.nlm.vsac": ("http://cts.nlm.nih.gov/fhir/",),
+    "hl7.fhir.uv.sdc": ("http://hl7.org/fhir/uv/sdc/",),
+    "us.cdc.phinvads": ("http://phinvads.cdc.gov/fhir/",),
+    "ihe.formatcode.fhir": ("http://ihe.net/fhir/ihe.formatcode.fhir/",),
+}
+
 
 class UsCoreArchive(CompiledArchive):
     """The compiled US Core package; opened on first use, not at start-up."""
@@ -55,6 +74,13 @@ class UsCoreArchive(CompiledArchive):
     def dependencies(self) -> dict[str, str]:
         found = self.index["package"].get("dependencies")
         return dict(found) if isinstance(found, dict) else {}
+
+    def dependency_for(self, url: str) -> str | None:
+        """``id#version`` of the dependency whose namespace ``url`` is in, if any."""
+        for name, version in self.dependencies.items():
+            if url.startswith(DEPENDENCY_NAMESPACES.get(name, ())):
+                return f"{name}#{version}"
+        return None
 
     def search_parameter_urls(self) -> list[str]:
         return list(self._section("searchParameters"))

@@ -207,6 +207,17 @@ class ProfileEngine:
         )
         self._summaries[key] = (first, 1)
 
+    def _summarise_view(
+        self, view: ResourceView, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
+    ) -> None:
+        """:meth:`summarise` for findings made outside an element walk."""
+        key = (code, *group)
+        known = self._summaries.get(key)
+        if known is not None:
+            self._summaries[key] = (known[0], known[1] + 1)
+        else:
+            self._summaries[key] = (view.finding(code, message, rel), 1)
+
     # -- resources --------------------------------------------------------------------
     def validate_resource(
         self,
@@ -270,6 +281,18 @@ class ProfileEngine:
                 continue
             rel = rel_base + ("meta", "profile", index)
             profile = self.structure(url)
+            dependency = self.registry.unavailable_dependency(url) if profile is None else None
+            if dependency is not None:
+                self._summarise_view(
+                    view,
+                    "FHIR-PROFILE-030",
+                    rel,
+                    f"claimed profile {url} is defined in {dependency}, which US Core "
+                    "depends on but pcocheck does not ship; the resource was not checked "
+                    f"against it (not available offline; load it with --package {dependency})",
+                    (url,),
+                )
+                continue
             if profile is None:
                 findings.append(
                     view.finding(
