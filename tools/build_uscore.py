@@ -49,6 +49,24 @@ FORMAT = 1
 FIXED_TIME = (2023, 6, 29, 0, 0, 0)  # US Core 6.1.0 build date; keeps the zip reproducible
 _MANIFEST_KEYS = ("name", "version", "date", "license", "canonical", "title", "fhirVersions")
 _NARRATIVE = "text"
+# What snapshot generation reads from a differential element (see compact_element);
+# documentation (definition, comment, mapping ...) is left out.
+_DIFFERENTIAL_KEYS = (
+    "id",
+    "path",
+    "min",
+    "max",
+    "sliceName",
+    "type",
+    "contentReference",
+    "binding",
+    "constraint",
+    "slicing",
+    "mustSupport",
+    "isModifier",
+    "maxLength",
+    "short",
+)
 
 
 def read_package(source: Path, folder: str = "package") -> Iterator[tuple[str, bytes]]:
@@ -82,6 +100,20 @@ def _without_narrative(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != _NARRATIVE}
 
 
+def _slim_differential(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    differential = raw.get("differential")
+    elements = differential.get("element") if isinstance(differential, dict) else None
+    return [
+        {
+            k: v
+            for k, v in element.items()
+            if k in _DIFFERENTIAL_KEYS or k.startswith(("fixed", "pattern"))
+        }
+        for element in elements or []
+        if isinstance(element, dict)
+    ]
+
+
 def _sha256(source: Path) -> str | None:
     return hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else None
 
@@ -98,6 +130,7 @@ def build(source: Path, output: Path) -> dict[str, Any]:
         "package": {},
         "source": {"file": source.name, "sha256": _sha256(source)},
         "structures": {},
+        "differentials": {},
         "valueSets": {},
         "codeSystems": {},
         "searchParameters": {},
@@ -119,6 +152,10 @@ def build(source: Path, output: Path) -> dict[str, Any]:
             member = "sd/extensions.json" if is_extension else f"sd/{raw['id']}.json"
             index["structures"][url] = member
             members.setdefault(member, {})[url] = compact_structure(raw)
+            # The differential too, so tests can regenerate each snapshot from its
+            # parent chain and compare it with the published one.
+            index["differentials"][url] = "differentials.json"
+            members.setdefault("differentials.json", {})[url] = _slim_differential(raw)
         elif resource_type == "ValueSet":
             index["valueSets"][url] = "terminology.json"
             members.setdefault("terminology.json", {})[url] = normalise_value_set(raw)
@@ -136,7 +173,7 @@ def build(source: Path, output: Path) -> dict[str, Any]:
             skipped[str(resource_type)] = skipped.get(str(resource_type), 0) + 1
     if not index["package"]:
         raise SystemExit(f"{source}: no package/package.json; is this an NPM FHIR package?")
-    for key in ("structures", "valueSets", "codeSystems", "searchParameters"):
+    for key in ("structures", "differentials", "valueSets", "codeSystems", "searchParameters"):
         index[key] = dict(sorted(index[key].items()))
     blobs = {name: dump(dict(sorted(content.items()))) for name, content in members.items()}
     blobs["index.json"] = dump(index)

@@ -82,6 +82,12 @@ class UsCoreArchive(CompiledArchive):
                 return f"{name}#{version}"
         return None
 
+    def differential(self, url: str) -> list[JsonDict] | None:
+        """The published differential of a profile or extension (ElementDefinitions
+        without their documentation), for regenerating and comparing snapshots."""
+        member = self._section("differentials").get(url)
+        return None if member is None else copy.deepcopy(self._read(member)[url])
+
     def search_parameter_urls(self) -> list[str]:
         return list(self._section("searchParameters"))
 
