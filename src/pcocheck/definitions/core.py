@@ -128,6 +128,19 @@ class CompiledArchive:
         whose canonical namespace ``url`` is in; ``None`` when unknown."""
         return None
 
+    def contents(self) -> str:
+        """What the archive holds, for listings."""
+        sections = (
+            ("structures", "StructureDefinitions"),
+            ("valueSets", "ValueSets"),
+            ("codeSystems", "CodeSystems"),
+            ("searchParameters", "SearchParameters"),
+            ("capabilityStatements", "CapabilityStatements"),
+        )
+        return ", ".join(
+            f"{len(self._section(key))} {label}" for key, label in sections if self._section(key)
+        )
+
     def counts(self) -> int:
         return sum(len(self._section(key)) for key in ("structures", "valueSets", "codeSystems"))
 

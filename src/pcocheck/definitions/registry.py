@@ -91,6 +91,7 @@ class DefinitionRegistry:
                 version=self.core.package_version,
                 origin="builtin",
                 resources=self.core.counts(),
+                contents=self.core.contents(),
             )
         ]
         self._archives: list[CompiledArchive] = []
@@ -249,6 +250,16 @@ class DefinitionRegistry:
         return name in self.core.resource_types
 
     def packages(self) -> list[PackageInfo]:
+        """Every loaded source; for compiled archives, ``not_loaded`` names the
+        dependencies whose definitions are therefore not available offline."""
+        loaded = {p.name for p in self._packages}
+        for info in self._packages:
+            if info.contents is not None:
+                info.not_loaded = tuple(
+                    f"{name}#{version}"
+                    for name, version in info.dependencies.items()
+                    if name not in loaded
+                )
         return list(self._packages)
 
     def structures(self) -> list[StructureDef]:
@@ -440,11 +451,14 @@ class DefinitionRegistry:
         dependencies are not loaded: what they define is reported as not available
         offline where content needs it."""
         self._archives.append(archive)
+        dependencies = archive.index["package"].get("dependencies")
         info = PackageInfo(
             name=archive.package_name,
             version=archive.package_version,
             origin=origin or archive.origin,
             resources=archive.counts(),
+            dependencies=dict(dependencies) if isinstance(dependencies, dict) else {},
+            contents=archive.contents(),
         )
         self._packages.append(info)
         return info

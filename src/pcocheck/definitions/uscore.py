@@ -62,13 +62,20 @@ class UsCoreArchive(CompiledArchive):
 
     @property
     def source(self) -> str:
-        """Where the archive came from: the package file and its sha256."""
+        """Where the archive came from: the official package file, its sha256, licence."""
         source = self.index.get("source")
         if not isinstance(source, dict):
             return self.origin
         sha = source.get("sha256")
-        digest = f", sha256 {sha[:12]}…" if isinstance(sha, str) else ""
-        return f"{self.origin}, built from {source.get('file')}{digest}"
+        digest = f", sha256 {sha}" if isinstance(sha, str) else ""
+        package = self.index["package"]
+        date = package.get("date")
+        built = f" (built {date[:4]}-{date[4:6]}-{date[6:8]})" if isinstance(date, str) else ""
+        licence = f", {package['license']}" if isinstance(package.get("license"), str) else ""
+        return (
+            f"{self.origin}, compiled by {self.builder} from the official package "
+            f"{source.get('file')}{built}{digest}{licence}"
+        )
 
     @property
     def dependencies(self) -> dict[str, str]:
