@@ -42,6 +42,7 @@ from pcocheck.definitions.compile import (
     normalise_code_system,
     normalise_value_set,
 )
+from pcocheck.definitions.core import CoreArchive
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "src" / "pcocheck" / "data" / "uscore.zip"
@@ -100,6 +101,24 @@ def _without_narrative(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != _NARRATIVE}
 
 
+def _inherit_core_elements(compact: dict[str, Any], core: CoreArchive) -> int:
+    """Replace each snapshot element identical to the R4 core element with the same id
+    by ``{"id": ..., "inherit": true}``: about half of US Core's elements are untouched
+    copies of the base type's, and pcocheck then shares the core's element objects
+    instead of building (and storing) them again. Returns how many were replaced."""
+    base_url = core.type_url(str(compact.get("type", "")))
+    member = core.index["structures"].get(base_url) if base_url else None
+    if member is None:
+        return 0
+    base = {e["id"]: e for e in core._read(member)[base_url]["elements"]}
+    replaced = 0
+    for index, element in enumerate(compact["elements"]):
+        if base.get(element["id"]) == element:
+            compact["elements"][index] = {"id": element["id"], "inherit": True}
+            replaced += 1
+    return replaced
+
+
 def _slim_differential(raw: dict[str, Any]) -> list[dict[str, Any]]:
     differential = raw.get("differential")
     elements = differential.get("element") if isinstance(differential, dict) else None
@@ -137,6 +156,9 @@ def build(source: Path, output: Path) -> dict[str, Any]:
         "capabilityStatements": {},
     }
     skipped: dict[str, int] = {}
+    core = CoreArchive()
+    index["elementsFrom"] = core.package_label
+    inherited = 0
     for name, data in read_package(source):
         raw = json.loads(data)
         if name == "package.json":
@@ -151,7 +173,9 @@ def build(source: Path, output: Path) -> dict[str, Any]:
             is_extension = raw.get("type") == "Extension" and raw.get("derivation") == "constraint"
             member = "sd/extensions.json" if is_extension else f"sd/{raw['id']}.json"
             index["structures"][url] = member
-            members.setdefault(member, {})[url] = compact_structure(raw)
+            compact = compact_structure(raw)
+            inherited += _inherit_core_elements(compact, core)
+            members.setdefault(member, {})[url] = compact
             # The differential too, so tests can regenerate each snapshot from its
             # parent chain and compare it with the published one.
             index["differentials"][url] = "differentials.json"
@@ -193,6 +217,7 @@ def build(source: Path, output: Path) -> dict[str, Any]:
         "code systems": len(index["codeSystems"]),
         "search parameters": len(index["searchParameters"]),
         "capability statements": len(index["capabilityStatements"]),
+        "elements shared with the R4 core": inherited,
         "not compiled (other resource types)": sum(skipped.values()),
         "archive members": len(blobs),
         "largest member (bytes)": max(len(b) for b in blobs.values()),

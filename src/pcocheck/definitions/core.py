@@ -19,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pcocheck.definitions.compile import structure_from_compact
-from pcocheck.definitions.model import DefinitionError, StructureDef
+from pcocheck.definitions.compile import element_from_compact, structure_from_compact
+from pcocheck.definitions.model import DefinitionError, ElementDef, StructureDef
 
 ARCHIVE_NAME = "r4core.zip"
 SUPPORTED_FORMAT = 1
@@ -105,9 +105,32 @@ class CompiledArchive:
         if member is None:
             return None
         compact = self._read(member)[url]
-        found = structure_from_compact(compact, package=self.package_label)
+        elements = None
+        if any(e.get("inherit") for e in compact["elements"]):
+            elements = self._inherited_elements(compact)
+        found = structure_from_compact(compact, elements, package=self.package_label)
         self._structures[url] = found
         return found
+
+    def _inherited_elements(self, compact: dict[str, Any]) -> list[ElementDef]:
+        """Elements marked ``inherit`` are the base type's own (shared, not rebuilt)."""
+        base_archive = self.base_archive
+        base_url = base_archive.type_url(str(compact.get("type"))) if base_archive else None
+        base = base_archive.structure(base_url) if base_archive and base_url else None
+        if base is None:
+            raise DefinitionError(
+                f"{self.description} ({self.origin}) share elements with a base definition "
+                f"of {compact.get('type')} that is not available"
+            )
+        return [
+            base.by_id[e["id"]] if e.get("inherit") else element_from_compact(e)
+            for e in compact["elements"]
+        ]
+
+    @property
+    def base_archive(self) -> CoreArchive | None:
+        """The archive whose elements ``inherit`` refers to (the R4 core)."""
+        return None
 
     def value_set(self, url: str) -> dict[str, Any] | None:
         member = self._section("valueSets").get(url)

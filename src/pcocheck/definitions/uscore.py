@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
-from pcocheck.definitions.core import CompiledArchive
+from pcocheck.definitions.core import CompiledArchive, CoreArchive
 from pcocheck.definitions.model import DefinitionError
 
 ARCHIVE_NAME = "uscore.zip"
@@ -59,6 +59,12 @@ class UsCoreArchive(CompiledArchive):
     archive_name = ARCHIVE_NAME
     description = "the compiled US Core definitions"
     builder = "tools/build_uscore.py"
+
+    @property
+    def base_archive(self) -> CoreArchive | None:
+        from pcocheck.definitions.registry import shared_core
+
+        return shared_core()
 
     @property
     def source(self) -> str:
