@@ -209,3 +209,19 @@ def test_capability_statements_and_search_parameters_are_reachable() -> None:
         if s["definition"].startswith(US_CORE)
     }
     assert named <= {p["url"] for p in everything}
+
+
+def test_every_us_core_invariant_is_in_the_shipped_fhirpath_cache() -> None:
+    """US Core content must not pay fhirpathpy's parser warm-up at run time: rerun
+    tools/build_fhirpath_cache.py after rebuilding the US Core archive."""
+    from pcocheck.engine.invariants import _shipped_trees
+
+    trees = _shipped_trees()
+    expressions = {
+        c.expression
+        for url in STRUCTURE_URLS
+        for e in ARCHIVE.structure(url).elements  # type: ignore[union-attr]
+        for c in e.constraints
+        if c.expression
+    }
+    assert sorted(expressions - set(trees)) == []
