@@ -68,6 +68,11 @@ def test_information_is_only_what_could_not_be_checked_offline(
     sdc = [f for f in result.findings if f.code == "FHIR-PROFILE-030"]
     assert len(sdc) == 1 and "hl7.fhir.uv.sdc#3.0.0" in sdc[0].message
     assert "[3 such findings in this run" in sdc[0].message
+    # a VSAC value set names the package that would provide it
+    vsac = [
+        f for f in result.findings if f.code == "FHIR-BIND-004" and "cts.nlm.nih.gov" in f.message
+    ]
+    assert vsac and all("(it is in us.nlm.vsac#0.10.0" in f.message for f in vsac)
 
 
 def test_patients_with_gender_identity_have_no_findings_on_it(result: RunResult) -> None:
