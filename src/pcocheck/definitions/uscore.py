@@ -54,7 +54,9 @@ DEPENDENCY_NAMESPACES: dict[str, tuple[str, ...]] = {
 
 
 class UsCoreArchive(CompiledArchive):
-    """The compiled US Core package; opened on first use, not at start-up."""
+    """The compiled US Core package: the zip directory and ``index.json`` (a few kB) are
+    read when it is first asked anything (the default registry does so at start-up),
+    each member the first time a definition in it is needed."""
 
     archive_name = ARCHIVE_NAME
     description = "the compiled US Core definitions"
