@@ -293,13 +293,24 @@ class DefinitionRegistry:
                         entry.package,
                     )
                 )
-        archives = [*self._archives, self.core] if include_core else self._archives
-        for archive in archives:
+        for archive in self._archives:
             label = archive.package_label
             for url in archive.value_set_urls():
                 found.append(_archive_summary("ValueSet", archive.value_set(url), url, label))
             for url in archive.code_system_urls():
                 found.append(_archive_summary("CodeSystem", archive.code_system(url), url, label))
+        if include_core:
+            # URLs only: naming the 2,400 core resources would read every member.
+            label = self.core.package_label
+            version = self.core.package_version
+            found.extend(
+                ResourceSummary("ValueSet", u, version, None, label)
+                for u in self.core.value_set_urls()
+            )
+            found.extend(
+                ResourceSummary("CodeSystem", u, version, None, label)
+                for u in self.core.code_system_urls()
+            )
         return found
 
     def questionnaires(self) -> list[ResourceSummary]:
