@@ -60,6 +60,32 @@ def _verdict(result: RunResult) -> Text:
     return Text(f"FAILED ({tally}; fail-on {threshold})", style="bold red")
 
 
+_RESULT_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "skip": "yellow",
+    "omit": "dim",
+    "error": "bold white on red",
+}
+
+
+def _tests_table(result: RunResult) -> Table:
+    """pcocheck server: one row per test, with its reason and the requests showing it."""
+    table = Table(title="Server tests", title_justify="left", show_lines=False)
+    table.add_column("result")
+    table.add_column("expect")
+    table.add_column("test", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    for test in result.tests or ():
+        table.add_row(
+            Text(test.result, style=_RESULT_STYLE.get(test.result, "")),
+            test.expectation,
+            test.id,
+            test.reason or "",
+        )
+    return table
+
+
 def render_console(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
     console = Console(
         file=stream,
@@ -107,5 +133,13 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
         console.print(Text(f"      {finding.message}"))
         if options.verbose and finding.profile:
             console.print(Text(f"      profile {finding.profile}", style="dim"))
+    if result.tests is not None:
+        console.print()
+        console.print(_tests_table(result))
+        tally = Counter(test.result for test in result.tests)
+        console.print(", ".join(f"{tally[k]} {k}" for k in _RESULT_STYLE if tally[k]))
+    if result.incomplete is not None:
+        console.print()
+        console.print(Text(f"INCOMPLETE: {result.incomplete}", style="bold red"))
     console.print()
     console.print(_verdict(result))

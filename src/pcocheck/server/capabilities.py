@@ -14,9 +14,13 @@ from pcocheck.server.state import PCO_PREFIX, KitState
 class Capabilities(KitState):
     def capabilities(self) -> None:
         group = "capabilities"
-        exchange = self.get("metadata")
+        exchange = self.client.get("metadata")
         rid = [exchange.id]
+        if exchange.status is not None or exchange.error is None:
+            self._note_transport(exchange)  # 401/403 end the run here
         if exchange.status is None:
+            tries = f" (after {exchange.retried} retries)" if exchange.retried else ""
+            self.finding("SRV-HTTP-001", f"GET metadata: {exchange.error}{tries}", exchange)
             self.incomplete = f"the server is unreachable: {exchange.error} ({exchange.id})"
             self.add_test(
                 "capabilities-metadata",

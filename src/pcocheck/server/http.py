@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -301,4 +302,9 @@ def _form(form: dict[str, str]) -> bytes:
 
 def _short(error: Exception) -> str:
     text = str(error)
+    errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if errno:
+        return errno.group(1).strip()
+    if "Read timed out" in text:
+        return "read timed out"
     return text if len(text) < 200 else text[:200] + "…"

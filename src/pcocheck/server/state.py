@@ -149,7 +149,7 @@ class KitState:
         return exchange
 
     def _note_transport(self, exchange: Exchange) -> None:
-        if exchange.retried:
+        if exchange.retried and exchange.status is not None:
             self.finding(
                 "SRV-HTTP-007",
                 f"{exchange.method} {exchange.url} succeeded only after {exchange.retried} "
@@ -160,8 +160,11 @@ class KitState:
             self.finding("SRV-HTTP-005", exchange.error, exchange)
             return
         if exchange.status is None:
+            tries = f" (after {exchange.retried} retries)" if exchange.retried else ""
             self.finding(
-                "SRV-HTTP-001", f"{exchange.method} {exchange.url}: {exchange.error}", exchange
+                "SRV-HTTP-001",
+                f"{exchange.method} {exchange.url}: {exchange.error}{tries}",
+                exchange,
             )
             if exchange.error and "cannot connect" in exchange.error:
                 raise RunAborted(f"the server stopped answering: {exchange.error} ({exchange.id})")
