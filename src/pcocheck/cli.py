@@ -269,7 +269,8 @@ def server(
         str, typer.Option("--format", "-f", help="Report format: console or json.")
     ] = "console",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.", dir_okay=False)
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to FILE.", dir_okay=False),
     ] = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="As for validate.")] = "error",
     select: Annotated[list[str] | None, typer.Option("--select", help="As for validate.")] = None,
@@ -300,7 +301,9 @@ def server(
     header: Annotated[
         list[str] | None, typer.Option("--header", "-H", help="Extra header 'Name: value'.")
     ] = None,
-    ca_bundle: Annotated[str | None, typer.Option("--ca-bundle", help="CA certificates file.")] = None,
+    ca_bundle: Annotated[
+        str | None, typer.Option("--ca-bundle", help="CA certificates file (PEM).")
+    ] = None,
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify TLS certificates (flagged).")
     ] = False,

@@ -79,7 +79,9 @@ def test_goal_patient_search_fails_naming_the_request(first_run: dict[str, Any])
     har = json.loads((first_run["tmp"] / "evidence" / "requests.har").read_text())
     entry = next(e for e in har["log"]["entries"] if e["_pcocheckRequestId"] == first)
     assert "/Goal?patient=gasJourneyPatient" in entry["request"]["url"]
-    codes = {i["code"] for i in first_run["report"]["issues"] if i["file"] == entry["request"]["url"]}
+    codes = {
+        i["code"] for i in first_run["report"]["issues"] if i["file"] == entry["request"]["url"]
+    }
     assert "SRV-SEARCH-001" in codes
 
 

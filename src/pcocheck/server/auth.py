@@ -25,6 +25,22 @@ class AuthError(Exception):
         self.exchange = exchange
 
 
+def _algorithm_for(pem: bytes) -> str:
+    """RS384 for an RSA key, ES384 for an elliptic-curve key (SMART Backend Services)."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    except ImportError:
+        raise AuthError(
+            "SMART Backend Services needs PyJWT[crypto]: pip install 'pcocheck[smart]'"
+        ) from None
+    try:
+        key = load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as error:
+        raise AuthError(f"cannot read the private key (PEM, unencrypted): {error}") from None
+    return "ES384" if isinstance(key, ec.EllipticCurvePrivateKey) else "RS384"
+
+
 class BearerAuth:
     def __init__(self, client: HttpClient, token: str) -> None:
         self.token = token
@@ -53,7 +69,7 @@ class SmartBackendAuth:
         self.client = client
         self.client_id = client_id
         self.key_text = key_path.read_bytes()
-        self.algorithm = algorithm or ("ES384" if b"EC PRIVATE" in self.key_text else "RS384")
+        self.algorithm = algorithm or _algorithm_for(self.key_text)
         if self.algorithm not in ("RS384", "ES384"):
             raise AuthError(f"SMART Backend Services signs with RS384 or ES384, not {algorithm}")
         self.key_id = key_id
@@ -63,8 +79,11 @@ class SmartBackendAuth:
         self.expires = 0.0
 
     def discover(self) -> str:
-        exchange = self.client.get(
-            ".well-known/smart-configuration", {"Accept": "application/json"}
+        exchange = self.client.request(
+            "GET",
+            ".well-known/smart-configuration",
+            headers={"Accept": "application/json"},
+            authenticate=False,  # discovery comes before there is a token
         )
         data = exchange.json()
         if exchange.status != 200 or not isinstance(data, dict) or not data.get("token_endpoint"):

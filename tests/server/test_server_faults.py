@@ -1,0 +1,397 @@
+"""Failure modes of `pcocheck server` against a small HTTP server the test controls on
+127.0.0.1: error statuses, 429/503 with Retry-After, timeouts, malformed JSON, HTML,
+redirects to another origin, endless and off-origin next links, huge bodies, SMART."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from pcocheck.cli import app
+from pcocheck.config import RunConfig
+from pcocheck.server.http import HttpClient, HttpSettings
+from pcocheck.server.kit import ServerKit, ServerOptions
+from tests.server.conftest import FaultHandler, FaultServer, free_port, read_report, searchset
+
+RUNNER = CliRunner()
+TOKEN = "fault-token-6d1a0c"
+
+
+def client(base: str, **settings: Any) -> HttpClient:
+    values: dict[str, Any] = {"timeout": 2.0, "retries": 0, "backoff": 0.01}
+    values.update(settings)
+    return HttpClient(base, HttpSettings(**values))
+
+
+def kit_for(base: str, **settings: Any) -> ServerKit:
+    return ServerKit(
+        ServerOptions(base_url=base, max_pages=5), client(base, **settings), RunConfig(paths=())
+    )
+
+
+def codes(kit: ServerKit) -> set[str]:
+    return {f.code for f in kit.findings}
+
+
+def test_error_status_is_not_retried(fault: FaultServer) -> None:
+    fault.routes["/fhir/Goal"] = lambda h: h.reply(500, {"resourceType": "OperationOutcome"})
+    exchange = client(fault.base + "/fhir", retries=3).get("Goal?patient=1")
+    assert exchange.status == 500
+    assert fault.calls("/fhir/Goal") == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured(fault: FaultServer, status: int) -> None:
+    answers = iter([status, 200])
+
+    def route(handler: FaultHandler) -> None:
+        code = next(answers)
+        handler.reply(code, {"resourceType": "Patient", "id": "p"}, headers={"Retry-After": "7"})
+
+    fault.routes["/fhir/Patient/p"] = route
+    http = client(fault.base + "/fhir", retries=2, max_retry_wait=0.05)
+    waits: list[float] = []
+    original = http._retry_wait
+
+    def spy(exchange: Any, attempt: int) -> float:
+        waits.append(original(exchange, attempt))
+        return waits[-1]
+
+    http._retry_wait = spy  # type: ignore[method-assign]
+    exchange = http.get("Patient/p")
+    assert exchange.status == 200 and exchange.retried == 1
+    assert fault.calls("/fhir/Patient/p") == 2
+    assert waits == [0.05]  # Retry-After: 7, capped by max_retry_wait
+
+
+def test_retry_after_value_and_backoff(fault: FaultServer) -> None:
+    http = client(fault.base, backoff=0.5, max_retry_wait=60)
+    from pcocheck.server.http import Exchange
+
+    with_header = Exchange("r", "GET", "u", {}, status=429, response_headers={"Retry-After": "7"})
+    assert http._retry_wait(with_header, 0) == 7.0
+    bare = Exchange("r", "GET", "u", {}, status=503)
+    assert [http._retry_wait(bare, n) for n in range(3)] == [0.5, 1.0, 2.0]
+
+
+def test_timeout_is_reported_not_passed(fault: FaultServer) -> None:
+    def slow(handler: FaultHandler) -> None:
+        time.sleep(1.0)
+        handler.reply(200, {"resourceType": "Patient"})
+
+    fault.routes["/fhir/Patient/slow"] = slow
+    exchange = client(fault.base + "/fhir", timeout=0.2).get("Patient/slow")
+    assert exchange.status is None
+    assert "timeout" in (exchange.error or "") or "timed out" in (exchange.error or "")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        (b'{"resourceType": "Bundle", ', "application/fhir+json", "not valid JSON"),
+        (b"<html><body>Sign in</body></html>", "text/html", "HTML page"),
+        (b"", "application/fhir+json", "empty"),
+        (b'{"hello": 1}', "application/json", "no resourceType"),
+    ],
+)
+def test_unusable_bodies(fault: FaultServer, body: bytes, content_type: str, expected: str) -> None:
+    fault.routes["/fhir/Observation"] = lambda h: h.reply(200, body, content_type)
+    kit = kit_for(fault.base + "/fhir")
+    outcome = kit.search("Observation", {"patient": "1"})
+    assert outcome.problems and expected in outcome.problems[0]
+    assert "SRV-HTTP-003" in codes(kit)
+
+
+def test_redirect_to_another_origin_is_refused_and_the_token_stays(
+    fault: FaultServer, elsewhere: FaultServer
+) -> None:
+    elsewhere.routes["/steal"] = lambda h: h.reply(200, {"resourceType": "Patient"})
+    fault.routes["/fhir/Patient/1"] = lambda h: h.reply(
+        302, b"", "text/plain", {"Location": elsewhere.base + "/steal"}
+    )
+    fault.routes["/fhir/Patient/2"] = lambda h: h.reply(
+        302, b"", "text/plain", {"Location": "/fhir/Patient/3"}
+    )
+    fault.routes["/fhir/Patient/3"] = lambda h: h.reply(200, {"resourceType": "Patient", "id": "3"})
+    kit = kit_for(fault.base + "/fhir")
+    from pcocheck.server.auth import BearerAuth
+
+    kit.client.auth = BearerAuth(kit.client, TOKEN)
+    refused = kit.get("Patient/1")
+    assert refused.status == 302 and "another origin refused" in (refused.error or "")
+    assert elsewhere.seen == []
+    assert "SRV-HTTP-005" in codes(kit)
+    followed = kit.get("Patient/2")  # same origin: followed, with the token
+    assert followed.status == 200 and followed.json()["id"] == "3"
+    assert fault.seen[-1][2].get("Authorization") == f"Bearer {TOKEN}"
+
+
+def _looping(handler: FaultHandler, base: str) -> None:
+    page = {"resourceType": "Observation", "id": "o1", "subject": {"reference": "Patient/1"}}
+    links = [{"relation": "next", "url": base + "/fhir/Observation?page=2"}]
+    handler.reply(200, searchset([page], links))
+
+
+def test_endless_next_loop_is_detected(fault: FaultServer) -> None:
+    fault.routes["/fhir/Observation"] = lambda h: _looping(h, fault.base)
+    kit = kit_for(fault.base + "/fhir")
+    outcome = kit.search("Observation", {"patient": "1"})
+    assert "SRV-PAGE-001" in codes(kit)
+    assert fault.calls("/fhir/Observation") == 2
+    assert any("loops" in p for p in outcome.problems)
+
+
+def test_endless_distinct_pages_stop_at_max_pages(fault: FaultServer) -> None:
+    def pages(handler: FaultHandler) -> None:
+        number = int(handler.path.split("page=")[1]) if "page=" in handler.path else 1
+        links = [{"relation": "next", "url": f"{fault.base}/fhir/Observation?page={number + 1}"}]
+        handler.reply(200, searchset([], links))
+
+    fault.routes["/fhir/Observation"] = pages
+    kit = kit_for(fault.base + "/fhir")
+    kit.search("Observation", {"patient": "1"})
+    assert fault.calls("/fhir/Observation") == 5  # --max-pages of the kit
+    assert "SRV-PAGE-003" in codes(kit)
+
+
+def test_off_origin_next_is_refused(fault: FaultServer, elsewhere: FaultServer) -> None:
+    elsewhere.routes["/fhir/Observation"] = lambda h: h.reply(200, searchset([]))
+    links = [{"relation": "next", "url": elsewhere.base + "/fhir/Observation?page=2"}]
+    fault.routes["/fhir/Observation"] = lambda h: h.reply(200, searchset([], links))
+    kit = kit_for(fault.base + "/fhir")
+    outcome = kit.search("Observation", {"patient": "1"})
+    assert elsewhere.seen == []
+    assert "SRV-PAGE-002" in codes(kit)
+    assert any("leaves the server's origin" in p for p in outcome.problems)
+
+
+def test_total_must_match_the_pages(fault: FaultServer) -> None:
+    body = searchset([{"resourceType": "Observation", "id": "o1"}])
+    body["total"] = 3
+    fault.routes["/fhir/Observation"] = lambda h: h.reply(200, body)
+    kit = kit_for(fault.base + "/fhir")
+    kit.search("Observation", {"patient": "1"})
+    assert "SRV-PAGE-004" in codes(kit)
+
+
+def test_huge_body_is_capped(fault: FaultServer) -> None:
+    big = b'{"resourceType": "Bundle", "type": "searchset", "x": "' + b"a" * 3_000_000 + b'"}'
+    fault.routes["/fhir/Observation"] = lambda h: h.reply(200, big)
+    kit = kit_for(fault.base + "/fhir", max_bytes=100_000)
+    outcome = kit.search("Observation", {"patient": "1"})
+    exchange = outcome.exchanges[0]
+    assert exchange.truncated and len(exchange.body) == 100_000
+    assert "SRV-HTTP-004" in codes(kit)
+    assert "size limit" in outcome.problems[0]
+
+
+def test_returned_resources_must_match_the_search(fault: FaultServer) -> None:
+    other = {
+        "resourceType": "Observation",
+        "id": "o2",
+        "subject": {"reference": "Patient/someone-else"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "70274-6"}]},
+    }
+    fault.routes["/fhir/Observation"] = lambda h: h.reply(200, searchset([other]))
+    kit = kit_for(fault.base + "/fhir")
+    query = {"patient": "1", "code": "http://loinc.org|44261-6"}
+    outcome = kit.search("Observation", query)
+    kit._check_matches("Observation", query, outcome)
+    messages = [f.message for f in kit.findings if f.code == "SRV-SEARCH-002"]
+    assert any("patient=1" in m for m in messages)
+    assert any("code=http://loinc.org|44261-6" in m for m in messages)
+
+
+def test_unreachable_server_exits_3(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    port = free_port()
+    result = RUNNER.invoke(
+        app,
+        [
+            "server",
+            f"http://127.0.0.1:{port}/fhir",
+            "-f",
+            "json",
+            "-o",
+            str(report),
+            "--retries",
+            "0",
+        ],
+    )
+    assert result.exit_code == 3
+    data = read_report(report)
+    assert data["summary"]["incomplete"] is True and data["summary"]["passed"] is False
+    assert "unreachable" in data["summary"]["incompleteReason"]
+    assert [t["result"] for t in data["tests"] if t["id"] == "capabilities-metadata"] == ["error"]
+
+
+def test_html_metadata_cannot_complete(fault: FaultServer, tmp_path: Path) -> None:
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(
+        200, b"<html>proxy login</html>", "text/html"
+    )
+    report = tmp_path / "r.json"
+    result = RUNNER.invoke(app, ["server", fault.base + "/fhir", "-f", "json", "-o", str(report)])
+    assert result.exit_code == 3
+    data = read_report(report)
+    metadata = next(t for t in data["tests"] if t["id"] == "capabilities-metadata")
+    assert metadata["result"] == "fail" and "HTML page" in metadata["reason"]
+
+
+def test_refused_credentials_cannot_complete(fault: FaultServer, tmp_path: Path) -> None:
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(401, {"resourceType": "OperationOutcome"})
+    report = tmp_path / "r.json"
+    result = RUNNER.invoke(
+        app,
+        [
+            "server",
+            fault.base + "/fhir",
+            "-f",
+            "json",
+            "-o",
+            str(report),
+            "--evidence",
+            str(tmp_path / "ev"),
+        ],
+        env={"PCOCHECK_TOKEN": TOKEN},
+    )
+    assert result.exit_code == 3
+    assert fault.seen[0][2]["Authorization"] == f"Bearer {TOKEN}"
+    for path in (tmp_path / "ev").iterdir():
+        assert TOKEN not in path.read_text()
+    assert TOKEN not in result.output
+
+
+def test_headers_user_agent_and_accept(fault: FaultServer) -> None:
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(200, {"resourceType": "CapabilityStatement"})
+    http = client(fault.base + "/fhir", headers={"X-Tenant": "t1"})
+    http.get("metadata")
+    headers = fault.seen[0][2]
+    assert headers["Accept"] == "application/fhir+json"
+    assert headers["User-Agent"].startswith("pcocheck")
+    assert headers["X-Tenant"] == "t1"
+
+
+def test_post_search_is_a_form(fault: FaultServer) -> None:
+    fault.routes["/fhir/Goal/_search"] = lambda h: h.reply(200, searchset([]))
+    kit = kit_for(fault.base + "/fhir")
+    kit.search("Goal", {"patient": "Patient/1"}, method="POST")
+    method, path, headers, body = fault.seen[0]
+    assert (method, path) == ("POST", "/fhir/Goal/_search")
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert body == b"patient=Patient%2F1"
+
+
+# -- SMART Backend Services ------------------------------------------------------------
+
+
+def _keys(kind: str) -> tuple[bytes, Any]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    key: Any = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if kind == "RS384"
+        else ec.generate_private_key(ec.SECP384R1())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem, key.public_key()
+
+
+@pytest.mark.parametrize("algorithm", ["RS384", "ES384"])
+def test_smart_backend_services(fault: FaultServer, tmp_path: Path, algorithm: str) -> None:
+    import jwt
+
+    pem, public = _keys(algorithm)
+    key_file = tmp_path / "client.pem"
+    key_file.write_bytes(pem)
+    access = f"smart-access-{algorithm}-91c"
+    token_url = fault.base + "/auth/token"
+    claims: list[dict[str, Any]] = []
+
+    def token(handler: FaultHandler) -> None:
+        form = dict(p.split("=", 1) for p in handler.body.decode().split("&"))
+        assertion = form["client_assertion"]
+        claims.append(jwt.decode(assertion, public, algorithms=[algorithm], audience=token_url))
+        assert form["grant_type"] == "client_credentials"
+        handler.reply(
+            200,
+            {"access_token": access, "token_type": "bearer", "expires_in": 300},
+            "application/json",
+        )
+
+    def metadata(handler: FaultHandler) -> None:
+        if handler.headers.get("Authorization") != f"Bearer {access}":
+            handler.reply(401, {"resourceType": "OperationOutcome"})
+            return
+        handler.reply(200, b"<html>not FHIR</html>", "text/html")
+
+    fault.routes["/fhir/.well-known/smart-configuration"] = lambda h: h.reply(
+        200, {"token_endpoint": token_url}, "application/json"
+    )
+    fault.routes["/auth/token"] = token
+    fault.routes["/fhir/metadata"] = metadata
+    evidence = tmp_path / "ev"
+    result = RUNNER.invoke(
+        app,
+        [
+            "server",
+            fault.base + "/fhir",
+            "--smart-client-id",
+            "pcocheck-client",
+            "--smart-key",
+            str(key_file),
+            "-f",
+            "json",
+            "--evidence",
+            str(evidence),
+        ],
+    )
+    assert claims, result.output
+    assert claims[0]["iss"] == claims[0]["sub"] == "pcocheck-client"
+    # the token reached the FHIR endpoint (metadata answered HTML, hence incomplete)
+    assert result.exit_code == 3
+    assert fault.seen[-1][2]["Authorization"] == f"Bearer {access}"
+    har = (evidence / "requests.har").read_text()
+    entries = json.loads(har)["log"]["entries"]
+    assert any(e["request"]["url"] == token_url for e in entries)
+    assert access not in har and access not in result.output
+    assert "client_assertion=" in har
+    for entry in entries:
+        body = entry["request"].get("postData", {}).get("text", "")
+        if "client_assertion=" in body:
+            assert "client_assertion=%5Bredacted%5D" in body or "[redacted]" in body
+
+
+def test_smart_token_refused_cannot_complete(fault: FaultServer, tmp_path: Path) -> None:
+    pem, _ = _keys("RS384")
+    key_file = tmp_path / "client.pem"
+    key_file.write_bytes(pem)
+    fault.routes["/auth/token"] = lambda h: h.reply(
+        401, {"error": "invalid_client"}, "application/json"
+    )
+    result = RUNNER.invoke(
+        app,
+        [
+            "server",
+            fault.base + "/fhir",
+            "--smart-client-id",
+            "c",
+            "--smart-key",
+            str(key_file),
+            "--smart-token-url",
+            fault.base + "/auth/token",
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 3
+    assert "SRV-AUTH-001" in result.output
