@@ -46,7 +46,14 @@ class Run:
     def check_view(self, view: ResourceView) -> None:
         self.result.resources += 1
         for checker in self.checkers:
-            self._add(checker.check(view))
+            try:
+                self._add(checker.check(view))
+            except Exception as error:  # one bad resource must not end the run unreported
+                if self.result.incomplete is None:
+                    self.result.incomplete = (
+                        f"internal error while checking {view.label} in {view.anchor.file}: "
+                        f"{type(error).__name__}: {error}"
+                    )
 
     def check_document(self, document: Document) -> None:
         for item in split_resources(document):
