@@ -27,6 +27,7 @@ class ServerKit(Checks, Capabilities):
                 self.incomplete = "no patient to test: none given with --patient and none found"
                 return
             self.first_searches()
+            self.revincludes()
             self.references()  # before the other searches: Practitioner etc. come from here
             self.other_searches()
             self.paging()

@@ -266,6 +266,7 @@ class Searching(KitState):
                     bucket.setdefault(kind, []).append(fetched.resource)
                 if outcome.problems or not matched:
                     continue
+                self.first_queries.setdefault(rtype, query)
                 ids = sorted(str(r.get("id")) for r in matched)
                 variants = [
                     ("patient=Patient/ID", {**query, "patient": f"Patient/{patient}"}, "GET")
@@ -321,6 +322,36 @@ class Searching(KitState):
                 expectation,
                 requests,
             )
+
+    def revincludes(self) -> None:
+        """``_revinclude=Provenance:target`` on a first search that found something: passes
+        when Provenance comes back, skips otherwise (as Inferno does)."""
+        for rtype, query in self.first_queries.items():
+            rplan = self.plan.resources.get(rtype)
+            if rplan is None:
+                continue
+            for name, level in rplan.revincludes.items():
+                expectation = weakest(level, rplan.expectation)
+                included = name.split(":")[0]
+                test_id = f"search-{rtype.lower()}-revinclude-{included.lower()}"
+                title = f"{rtype} search with _revinclude={name}"
+                outcome = self.search(rtype, {**query, "_revinclude": name})
+                found = [f for f in outcome.resources if f.resource.get("resourceType") == included]
+                if outcome.problems:
+                    reason = "; ".join(outcome.problems[:5])
+                    self.add_test(
+                        test_id, title, "search", "fail", reason, expectation, outcome.ids
+                    )
+                elif not found:
+                    reason = f"no {included} returned ({outcome.ids[0]})"
+                    self.add_test(
+                        test_id, title, "search", "skip", reason, expectation, outcome.ids
+                    )
+                else:
+                    reason = f"{len(found)} {included} returned"
+                    self.add_test(
+                        test_id, title, "search", "pass", reason, expectation, outcome.ids
+                    )
 
     def other_searches(self) -> None:
         done = {(t, frozenset(p)) for t, p, _ in self.plan.first_searches()}
@@ -404,6 +435,12 @@ class Searching(KitState):
                             timedelta(days=-1) if prefix in ("gt", "ge") else timedelta(days=1)
                         )
                         queries.append({**query, name: prefix + shifted.date().isoformat()})
+        for name in params:
+            param = rplan.params.get(name)
+            statuses = self.plan.additions.get("statusValues", {}).get(rtype)
+            if param is not None and param.multiple_or == "SHALL" and isinstance(statuses, list):
+                # multipleOr SHALL: every status at once must still find the resource
+                queries.append({**query, name: ",".join(statuses)})
         found = 0
         for variant in queries:
             outcome = self.search(rtype, variant)

@@ -102,6 +102,7 @@ class KitState:
         self.pco_profiles_named: list[str] = []
         self.discovery_requests: list[str] = []
         self.must_support_table: list[Any] = []
+        self.first_queries: dict[str, dict[str, str]] = {}  # a first search that found data
 
     # -- recording -----------------------------------------------------------------------
     def add_test(
