@@ -395,3 +395,67 @@ def test_smart_token_refused_cannot_complete(fault: FaultServer, tmp_path: Path)
     )
     assert result.exit_code == 3
     assert "SRV-AUTH-001" in result.output
+
+
+def test_a_resource_fetched_twice_is_validated_once(fault: FaultServer) -> None:
+    from pcocheck.runner import build_checkers
+
+    broken = {"resourceType": "Observation", "id": "o1", "code": {"text": "x"}}  # no status
+    fault.routes["/fhir/Observation"] = lambda h: h.reply(200, searchset([broken]))
+    kit = kit_for(fault.base + "/fhir")
+    kit.search("Observation", {"patient": "1"})
+    kit.search("Observation", {"patient": "Patient/1"})
+    result = kit.validate(build_checkers(RunConfig(paths=())))
+    assert result.resources == 1
+    on_o1 = [f for f in result.findings if f.resource == "Observation/o1"]
+    assert on_o1 and len({(f.code, f.message) for f in on_o1}) == len(on_o1)
+    assert all(f.file and f.file.startswith(fault.base + "/fhir/Observation?") for f in on_o1)
+    assert {t.id: t.result for t in kit.tests}["validation-observation"] == "fail"
+
+
+def test_insecure_is_flagged(fault: FaultServer, tmp_path: Path) -> None:
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(500, {"resourceType": "OperationOutcome"})
+    report = tmp_path / "r.json"
+    RUNNER.invoke(
+        app, ["server", fault.base + "/fhir", "--insecure", "-f", "json", "-o", str(report)]
+    )
+    data = read_report(report)
+    assert data["server"]["tlsVerification"] is False
+    assert "SRV-HTTP-006" in {i["code"] for i in data["issues"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ca-bundle", "/nonexistent/ca.pem"], "--ca-bundle"),
+        (["--header", "no-colon"], "--header"),
+        (["--smart-client-id", "c"], "--smart-key"),
+        (["--format", "xml"], "--format"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    result = RUNNER.invoke(app, ["server", "http://127.0.0.1:9/fhir", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_max_rps_spaces_requests(fault: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(200, {"resourceType": "CapabilityStatement"})
+    from pcocheck.server import http as http_module
+
+    waits: list[float] = []
+    monkeypatch.setattr(http_module.time, "sleep", waits.append)
+    http = client(fault.base + "/fhir", max_rps=2.0)
+    for _ in range(3):
+        http.get("metadata")
+    assert len(waits) == 2 and all(0 < w <= 0.5 for w in waits)
+
+
+def test_progress_is_silent_off_a_terminal() -> None:
+    import io
+
+    from pcocheck.server.kit import Progress
+    from pcocheck.server.progress import progress_for
+
+    with progress_for(io.StringIO()) as progress:
+        assert type(progress) is Progress

@@ -169,6 +169,7 @@ def run_server(
             for c in kit.must_support_table
         ],
     }
+    client.session.close()
     return ServerSession(result, client)
 
 
