@@ -168,7 +168,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         self.body = body
         state.seen.append((self.command, self.path, dict(self.headers.items()), body))
-        route = state.routes.get(self.path.split("?")[0])
+        route = state.routes.get(self.path.split("?")[0]) or state.routes.get("*")
         if route is None:
             self.reply(404, {"resourceType": "OperationOutcome", "issue": []})
             return

@@ -459,3 +459,30 @@ def test_progress_is_silent_off_a_terminal() -> None:
 
     with progress_for(io.StringIO()) as progress:
         assert type(progress) is Progress
+
+
+def test_a_token_echoed_by_the_server_is_redacted_from_the_report(
+    fault: FaultServer, tmp_path: Path
+) -> None:
+    statement = {"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1", "format": ["json"]}
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(200, statement)
+
+    def echo(handler: FaultHandler) -> None:
+        said = f"rejected {handler.headers.get('Authorization')}"
+        outcome = {"resourceType": "OperationOutcome", "issue": [{"diagnostics": said}]}
+        handler.reply(500, outcome)
+
+    fault.routes["*"] = echo
+    report = tmp_path / "r.json"
+    result = RUNNER.invoke(
+        app,
+        ["server", fault.base + "/fhir", "--patient", "p1", "-f", "json", "-o", str(report)],
+        env={"PCOCHECK_TOKEN": TOKEN},
+    )
+    text = report.read_text()
+    assert "rejected Bearer [redacted]" in text  # the server's words are kept...
+    assert TOKEN not in text and TOKEN not in result.output  # ...without the token
+    console = RUNNER.invoke(
+        app, ["server", fault.base + "/fhir", "--patient", "p1"], env={"PCOCHECK_TOKEN": TOKEN}
+    )
+    assert "rejected Bearer" in console.output and TOKEN not in console.output

@@ -169,8 +169,32 @@ def run_server(
             for c in kit.must_support_table
         ],
     }
+    _scrub(result, client.secrets)
     client.session.close()
     return ServerSession(result, client)
+
+
+def _scrub(result: RunResult, secrets: set[str]) -> None:
+    """A server may echo a credential back (e.g. in an OperationOutcome); the report quotes
+    servers, so every secret is redacted from it as from the evidence."""
+    from dataclasses import replace
+
+    from pcocheck.server.evidence import redact
+
+    if not secrets:
+        return
+    result.findings = [
+        replace(
+            f, message=redact(f.message, secrets), file=redact(f.file, secrets) if f.file else None
+        )
+        for f in result.findings
+    ]
+    result.tests = [
+        replace(t, reason=redact(t.reason, secrets) if t.reason else None)
+        for t in result.tests or ()
+    ]
+    if result.incomplete is not None:
+        result.incomplete = redact(result.incomplete, secrets)
 
 
 def _transport_tests(kit: ServerKit, config: ServerConfig) -> None:
