@@ -75,6 +75,17 @@ def test_retry_after_value_and_backoff(fault: FaultServer) -> None:
 
     with_header = Exchange("r", "GET", "u", {}, status=429, response_headers={"Retry-After": "7"})
     assert http._retry_wait(with_header, 0) == 7.0
+    garbled = Exchange("r", "GET", "u", {}, status=503, response_headers={"Retry-After": "soon"})
+    assert http._retry_wait(garbled, 0) == 0.5
+    past = Exchange(
+        "r",
+        "GET",
+        "u",
+        {},
+        status=503,
+        response_headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},
+    )
+    assert http._retry_wait(past, 0) == 0.0
     bare = Exchange("r", "GET", "u", {}, status=503)
     assert [http._retry_wait(bare, n) for n in range(3)] == [0.5, 1.0, 2.0]
 

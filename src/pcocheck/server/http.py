@@ -156,8 +156,13 @@ class HttpClient:
             if header.isdigit():
                 wait = float(header)
             else:
-                parsed = email.utils.parsedate_to_datetime(header) if header else None
+                try:
+                    parsed = email.utils.parsedate_to_datetime(header)
+                except (TypeError, ValueError):
+                    parsed = None  # unreadable: keep the backoff
                 if parsed is not None:
+                    if parsed.tzinfo is None:
+                        parsed = parsed.replace(tzinfo=UTC)
                     wait = max(0.0, (parsed - datetime.now(UTC)).total_seconds())
         return float(min(wait, self.settings.max_retry_wait))
 
