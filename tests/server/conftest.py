@@ -62,11 +62,9 @@ def _post_json(url: str, document: dict[str, Any]) -> int:
         return int(response.status)
 
 
-@pytest.fixture(scope="session")
-def sekmet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A sekmet-fhir 0.1.1 server with the PCO journeys loaded; yields its base URL."""
-    folder = tmp_path_factory.mktemp("sekmet")
-    port = free_port()
+def _run_sekmet(folder: Path, command: list[str], port: int) -> Iterator[str]:
+    """Start sekmet-fhir on 127.0.0.1:port with a temporary settings file and database,
+    wait for /metadata, load the journeys, yield the base URL, stop it by its PID."""
     base = f"http://127.0.0.1:{port}/fhir"
     settings = folder / "settings.yaml"
     settings.write_text(
@@ -90,25 +88,7 @@ def sekmet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     log = (folder / "server.log").open("wb")
     env = {**os.environ, "SEKMET_CONFIG": str(settings)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "sekmet.main:app_factory",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -133,6 +113,25 @@ def sekmet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def sekmet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """sekmet-fhir 0.1.1 as shipped, with the PCO journeys loaded; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "sekmet.main:app_factory", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    yield from _run_sekmet(tmp_path_factory.mktemp("sekmet"), command, port)
+
+
+@pytest.fixture(scope="session")
+def conformant_sekmet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same server with the R4 Goal / QuestionnaireResponse / List search parameters
+    registered (tests/server/conformant_sekmet.py): a server that supports the searches."""
+    port = free_port()
+    launcher = Path(__file__).resolve().parent / "conformant_sekmet.py"
+    command = [sys.executable, str(launcher), str(port)]
+    yield from _run_sekmet(tmp_path_factory.mktemp("sekmet-conformant"), command, port)
 
 
 # -- the fault server --------------------------------------------------------------------

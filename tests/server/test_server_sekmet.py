@@ -169,3 +169,24 @@ def test_console_report_shows_the_test_table(sekmet: str) -> None:
     assert result.exit_code == 1
     assert "search-goal-patient" in result.output
     assert "fail" in result.output
+
+
+def test_a_server_that_supports_the_searches_passes_them(
+    conformant_sekmet: str, tmp_path: Path
+) -> None:
+    """Not an answer shaped to one server: register the missing R4 search parameters and
+    the same plan passes the Goal and QuestionnaireResponse searches."""
+    _, report = run(
+        conformant_sekmet, tmp_path, "--patient", GAS_PATIENT, "--patient", PROM_PATIENT
+    )
+    tests = by_id(report)
+    for test_id in (
+        "search-goal-patient",
+        "search-questionnaireresponse-patient",
+        "search-questionnaireresponse-patient-questionnaire",
+        "search-goal-patient-lifecycle-status",
+        "read-questionnaireresponse",
+        "validation-questionnaireresponse",
+    ):
+        assert tests[test_id]["result"] == "pass", (test_id, tests[test_id]["reason"])
+    assert "SRV-SEARCH-001" not in {i["code"] for i in report["issues"]}
