@@ -65,6 +65,9 @@ def test_report_shape_and_exit_code(first_run: dict[str, Any]) -> None:
         assert test["result"] in {"pass", "fail", "skip", "omit", "error"}
         if test["result"] in ("fail", "skip"):
             assert test["reason"], test["id"]
+        if test["result"] == "fail":  # every failure names the request that showed it
+            assert test["requests"], test["id"]
+            assert any(f"({r})" in test["reason"] for r in test["requests"]), test["id"]
 
 
 def test_goal_patient_search_fails_naming_the_request(first_run: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pcocheck import __version__
 from pcocheck.server.http import REDACTED, SENSITIVE_HEADERS, Exchange
@@ -40,7 +41,10 @@ def har_entry(exchange: Exchange, secrets: set[str]) -> dict[str, Any]:
         "url": redact(exchange.url, secrets),
         "httpVersion": "HTTP/1.1",
         "headers": _headers(exchange.request_headers, secrets),
-        "queryString": [],
+        "queryString": [
+            {"name": name, "value": redact(value, secrets)}
+            for name, value in parse_qsl(urlsplit(exchange.url).query, keep_blank_values=True)
+        ],
         "cookies": [],
         "headersSize": -1,
         "bodySize": len(exchange.request_body or b""),
@@ -50,7 +54,11 @@ def har_entry(exchange: Exchange, secrets: set[str]) -> dict[str, Any]:
             (v for k, v in exchange.request_headers.items() if k.lower() == "content-type"),
             "application/octet-stream",
         )
-        request["postData"] = {"mimeType": mime, "text": _text(exchange.request_body, secrets)}
+        request["postData"] = {
+            "mimeType": mime,
+            "params": [],
+            "text": _text(exchange.request_body, secrets),
+        }
     location = next(
         (v for k, v in exchange.response_headers.items() if k.lower() == "location"), ""
     )
