@@ -172,6 +172,7 @@ def test_console_report_shows_the_test_table(sekmet: str) -> None:
     assert result.exit_code == 1
     assert "search-goal-patient" in result.output
     assert "fail" in result.output
+    assert "Must Support coverage" in result.output and "pco-gas-goal-profile" in result.output
 
 
 def test_a_server_that_supports_the_searches_passes_them(

@@ -5,7 +5,7 @@ grouped by file and resource. For people, not for parsing.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -86,6 +86,26 @@ def _tests_table(result: RunResult) -> Table:
     return table
 
 
+def _must_support_table(rows: list[dict[str, Any]]) -> Table:
+    """pcocheck server: per PCO profile, the Must Support elements seen and not seen."""
+    table = Table(title="Must Support coverage", title_justify="left", show_lines=False)
+    table.add_column("profile", overflow="fold")
+    table.add_column("instances", justify="right")
+    table.add_column("seen", justify="right")
+    table.add_column("not seen / undecided", overflow="fold")
+    for row in rows:
+        missing = [str(m) for m in row.get("missing") or []]
+        undecided = [str(u) for u in row.get("undecided") or []]
+        gaps = ", ".join(missing) + (f" / {', '.join(undecided)}" if undecided else "")
+        table.add_row(
+            str(row.get("profile", "")).rsplit("/", 1)[-1],
+            str(row.get("instances", 0)),
+            str(len(row.get("seen") or [])),
+            gaps or "-",
+        )
+    return table
+
+
 def render_console(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
     console = Console(
         file=stream,
@@ -136,6 +156,9 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
     if result.tests is not None:
         console.print()
         console.print(_tests_table(result))
+        coverage = (result.server or {}).get("mustSupport")
+        if coverage:
+            console.print(_must_support_table(coverage))
         tally = Counter(test.result for test in result.tests)
         console.print(", ".join(f"{tally[k]} {k}" for k in _RESULT_STYLE if tally[k]))
     if result.incomplete is not None:
