@@ -497,3 +497,46 @@ def test_a_token_echoed_by_the_server_is_redacted_from_the_report(
         app, ["server", fault.base + "/fhir", "--patient", "p1"], env={"PCOCHECK_TOKEN": TOKEN}
     )
     assert "rejected Bearer" in console.output and TOKEN not in console.output
+
+
+def test_a_server_that_requires_status_gets_it(fault: FaultServer) -> None:
+    goal = {
+        "resourceType": "Goal",
+        "id": "g1",
+        "lifecycleStatus": "active",
+        "subject": {"reference": "Patient/p1"},
+    }
+
+    def goals(handler: FaultHandler) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        query = parse_qs(urlsplit(handler.path).query) or parse_qs(handler.body.decode())
+        status = query.get("lifecycle-status")
+        if not status:
+            outcome = {
+                "resourceType": "OperationOutcome",
+                "issue": [{"diagnostics": "status required"}],
+            }
+            handler.reply(400, outcome)
+            return
+        handler.reply(200, searchset([goal] if "active" in status[0].split(",") else []))
+
+    fault.routes["/fhir/Goal"] = goals
+    fault.routes["/fhir/Goal/_search"] = goals
+    kit = kit_for(fault.base + "/fhir")
+    kit.patients = ["p1"]
+    kit._first_search("Goal", ("patient",), [{}])
+    test = kit.tests[-1]
+    assert test.result == "pass", test.reason
+    assert "SRV-HTTP-002" not in codes(kit)
+    assert any("lifecycle-status=active" in path for _, path, _, _ in fault.seen)
+    assert any(b"lifecycle-status=active" in body for _, _, _, body in fault.seen)
+
+
+def test_a_400_without_operation_outcome_fails(fault: FaultServer) -> None:
+    fault.routes["/fhir/Goal"] = lambda h: h.reply(400, b"bad request", "text/plain")
+    kit = kit_for(fault.base + "/fhir")
+    kit.patients = ["p1"]
+    kit._first_search("Goal", ("patient",), [{}])
+    assert kit.tests[-1].result == "fail" and "HTTP 400" in (kit.tests[-1].reason or "")
+    assert "SRV-HTTP-002" in codes(kit)
