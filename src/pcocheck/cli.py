@@ -265,6 +265,9 @@ def server(
         list[str] | None,
         typer.Option("--patient", help="Patient id to test (repeatable); default: discover."),
     ] = None,
+    discover: Annotated[
+        int, typer.Option("--discover", help="Without --patient: test the first N patients found.")
+    ] = 3,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="Report format: console or json.")
     ] = "console",
@@ -339,6 +342,7 @@ def server(
     config = ServerConfig(
         base_url=base_url,
         patients=tuple(patient or ()),
+        discover=discover,
         max_pages=max_pages,
         bearer_token=bearer_token or None,
         smart_client_id=smart_client_id,
