@@ -540,3 +540,9 @@ def test_a_400_without_operation_outcome_fails(fault: FaultServer) -> None:
     kit._first_search("Goal", ("patient",), [{}])
     assert kit.tests[-1].result == "fail" and "HTTP 400" in (kit.tests[-1].reason or "")
     assert "SRV-HTTP-002" in codes(kit)
+
+
+def test_help_never_shows_the_token() -> None:
+    result = RUNNER.invoke(app, ["server", "--help"], env={"PCOCHECK_TOKEN": TOKEN})
+    assert result.exit_code == 0 and "PCOCHECK_TOKEN" in result.output
+    assert TOKEN not in result.output
