@@ -61,6 +61,7 @@ def test_report_shape_and_exit_code(first_run: dict[str, Any]) -> None:
     assert first_run["result"].exit_code == 1  # SHALL failures, run complete
     assert report["summary"]["incomplete"] is False
     assert report["server"]["patients"] == [GAS_PATIENT, PROM_PATIENT]
+    assert len({t["id"] for t in report["tests"]}) == len(report["tests"])  # ids are unique
     for test in report["tests"]:
         assert test["result"] in {"pass", "fail", "skip", "omit", "error"}
         if test["result"] in ("fail", "skip"):
@@ -98,6 +99,7 @@ def test_what_works_passes(first_run: dict[str, Any]) -> None:
         "search-careplan-patient-category",
         "search-servicerequest-patient",
         "search-patient-_id",
+        "read-patients-under-test",
         "search-observation-patient-category-date",
         "paging",
         "read-observation",

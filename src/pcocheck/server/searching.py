@@ -216,12 +216,31 @@ class Searching(KitState):
     def first_searches(self) -> None:
         for rtype, params, fixed_values in self.plan.first_searches():
             self._first_search(rtype, params, fixed_values)
+        missing: list[str] = []
+        requests: list[str] = []
         for patient in self.patients:  # the Patient itself
             exchange = self.get(f"Patient/{quote(patient, safe='')}")
+            requests.append(exchange.id)
             data = exchange.json()
-            if exchange.status == 200 and isinstance(data, dict):
+            if exchange.status == 200 and isinstance(data, dict) and data.get("id") == patient:
                 self.remember(data, exchange, "read")
                 self.scratch.setdefault(patient, {}).setdefault("Patient", []).append(data)
+            else:
+                missing.append(
+                    f"Patient/{patient}: HTTP {exchange.status or exchange.error} ({exchange.id})"
+                )
+        result, reason = (
+            ("fail", "; ".join(missing)) if missing else ("pass", ", ".join(self.patients))
+        )
+        self.add_test(
+            "read-patients-under-test",
+            "The patients under test can be read",
+            "read",
+            result,
+            reason,
+            "SHALL",
+            requests,
+        )
 
     def _first_search(
         self, rtype: str, params: tuple[str, ...], fixed_values: list[dict[str, Any]]
