@@ -283,6 +283,8 @@ class Searching(KitState):
                 bucket = self.scratch.setdefault(patient, {})
                 for fetched in outcome.resources:
                     kind = str(fetched.resource.get("resourceType"))
+                    if kind == rtype and not subject_is(fetched.resource, patient):
+                        continue  # another patient's data (already a failure): no values from it
                     bucket.setdefault(kind, []).append(fetched.resource)
                 if outcome.problems or not matched:
                     continue
