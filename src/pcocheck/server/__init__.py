@@ -6,15 +6,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pcocheck import __version__
 from pcocheck.config import RunConfig
 from pcocheck.result import RunResult
 from pcocheck.server.http import HttpClient, HttpSettings, origin
 from pcocheck.server.kit import Progress, ServerKit, ServerOptions
+
+if TYPE_CHECKING:
+    from pcocheck.engine.core import ProfileEngine
+    from pcocheck.runner import Checker
 
 __all__ = ["Progress", "ServerConfig", "ServerSession", "run_server", "write_run_evidence"]
 
@@ -136,7 +141,8 @@ def run_server(
         result = kit.validate(checkers)
         from pcocheck.server.mustsupport import MustSupport
 
-        support = MustSupport(_registry_of(checkers), _codes_in(checkers), kit.resolve)
+        engine = _engine_of(checkers)
+        support = MustSupport(engine.registry, _codes_in(engine), kit.resolve)
         kit.must_support(support)
     else:
         result = RunResult(fail_on=run_config.fail_on)
@@ -227,23 +233,20 @@ def _transport_tests(kit: ServerKit, config: ServerConfig) -> None:
     )
 
 
-def _registry_of(checkers: list[Any]) -> Any:
+def _engine_of(checkers: Sequence[Checker]) -> ProfileEngine:
+    from pcocheck.engine.core import ProfileEngine
+
     for checker in checkers:
-        registry = getattr(checker, "registry", None)
-        if registry is not None:
-            return registry
-    raise RuntimeError("no checker carries the definitions")
+        if isinstance(checker, ProfileEngine):
+            return checker
+    raise RuntimeError("no profile engine among the checkers")
 
 
-def _codes_in(checkers: list[Any]) -> Any:
-    terminology = next(
-        (getattr(c, "terminology", None) for c in checkers if hasattr(c, "terminology")), None
-    )
+def _codes_in(engine: ProfileEngine) -> Callable[[str, Any], bool | None]:
+    """Is a CodeableConcept in a value set? None when the value set is not enumerable."""
 
     def codes_in(value_set: str, value: Any) -> bool | None:
-        if terminology is None:
-            return None
-        expansion = terminology.expand(value_set)
+        expansion = engine.terminology.expand(value_set)
         if expansion is None:
             return None
         codings = value.get("coding") if isinstance(value, dict) else None

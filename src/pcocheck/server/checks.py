@@ -4,13 +4,18 @@ through the same checkers as ``validate``, and Must Support coverage."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pcocheck.finding import Finding, Severity
 from pcocheck.result import RunResult
 from pcocheck.server.matching import values_at
 from pcocheck.server.searching import Searching
+
+if TYPE_CHECKING:
+    from pcocheck.runner import Checker
+    from pcocheck.server.mustsupport import MustSupport
 from pcocheck.server.state import Fetched, weakest, without_meta
 from pcocheck.view import ResourceView
 
@@ -225,7 +230,7 @@ class Checks(Searching):
                 [missing.id],
             )
 
-    def validate(self, checkers: list[Any]) -> RunResult:
+    def validate(self, checkers: Sequence[Checker]) -> RunResult:
         from pcocheck.runner import document_from_bytes, validate_documents
 
         wanted: dict[str, set[str]] = {}  # exchange id -> the resources validated from it
@@ -290,7 +295,7 @@ class Checks(Searching):
                 requests,
             )
 
-    def must_support(self, support: Any) -> None:
+    def must_support(self, support: MustSupport) -> None:
         resources = [f.resource for f in self.fetched.values()]
         for item in self.plan.additions["profiles"]:
             url = item["url"]
