@@ -546,3 +546,41 @@ def test_help_never_shows_the_token() -> None:
     result = RUNNER.invoke(app, ["server", "--help"], env={"PCOCHECK_TOKEN": TOKEN})
     assert result.exit_code == 0 and "PCOCHECK_TOKEN" in result.output
     assert TOKEN not in result.output
+
+
+def test_references_resolve_with_the_right_type(fault: FaultServer) -> None:
+    from pcocheck.server.http import Exchange
+
+    fault.routes["/fhir/Goal/g1"] = lambda h: h.reply(200, {"resourceType": "Goal", "id": "g1"})
+    fault.routes["/fhir/Goal/g2"] = lambda h: h.reply(200, {"resourceType": "Patient", "id": "g2"})
+    kit = kit_for(fault.base + "/fhir")
+    origin = Exchange("req-0000", "GET", fault.base + "/fhir/Observation?patient=1", {})
+    kit.remember(
+        {
+            "resourceType": "Observation",
+            "id": "o.1",
+            "focus": [
+                {"reference": "Goal/g1/_history/3"},
+                {"reference": "Goal/missing"},
+                {"reference": "Goal/g2"},
+            ],
+        },
+        origin,
+        "match",
+    )
+    kit.remember(
+        {"resourceType": "CarePlan", "id": "c1", "goal": [{"reference": "Observation/o.1"}]},
+        origin,
+        "match",
+    )
+    kit.references()
+    tests = {t.id: t for t in kit.tests}
+    focus = tests["references-observation-focus"]
+    assert focus.result == "fail"
+    assert "Goal/missing did not resolve (HTTP 404)" in (focus.reason or "")
+    assert "Goal/g2 resolved to a Patient" in (focus.reason or "")
+    assert "Goal/g1" not in (focus.reason or "")  # the versioned reference resolved
+    goal = tests["references-careplan-goal"]
+    assert goal.result == "fail" and "points at a Observation" in (goal.reason or "")
+    assert "(req-0000)" in (goal.reason or "")
+    assert tests["references-list-entry-item"].result == "skip"

@@ -86,7 +86,7 @@ class Checks(Searching):
             requests: list[str] = []
             for ref, fetched in refs:
                 where = f"{rtype}/{fetched.resource.get('id')}.{path}"
-                problem, shown = self._follow(ref, where, targets)
+                problem, shown = self._follow(ref, where, fetched, targets)
                 requests.append(shown)
                 if problem is not None:
                     problems.append(problem)
@@ -94,19 +94,21 @@ class Checks(Searching):
             reason = "; ".join(problems[:5]) if problems else f"{len(refs)} reference(s) resolved"
             self.add_test(test_id, title, "references", result, reason, expectation, requests)
 
-    def _follow(self, ref: str, where: str, targets: set[str]) -> tuple[str | None, str]:
+    def _follow(
+        self, ref: str, where: str, source: Fetched, targets: set[str]
+    ) -> tuple[str | None, str]:
         """Read the target of one reference: (a problem naming the request, or None; the
         id of the request that shows it)."""
-        parts = ref.rstrip("/").split("/")
+        plain = ref.split("/_history/")[0].rstrip("/")  # read (SHALL), not vread (SHOULD)
+        parts = plain.split("/")
         target_type = parts[-2] if len(parts) >= 2 else ""
-        source = self.fetched.get(where.split(".")[0])
-        shown = source.exchange.id if source is not None else ""
+        shown = source.exchange.id
         if targets and target_type not in targets:
             message = f"{where} points at a {target_type or '?'} ({ref}); allowed: "
             message += ", ".join(sorted(targets))
-            self.finding("SRV-REF-001", message, source.exchange if source else None)
+            self.finding("SRV-REF-001", message, source.exchange)
             return f"{message} ({shown})", shown
-        url = self.client.absolute(ref)
+        url = self.client.absolute(plain)
         if not self.client.same_origin(url):
             return f"{where} -> {ref} is on another server; not followed", shown
         known = self.fetched.get("/".join(parts[-2:]))

@@ -140,7 +140,8 @@ class KitState:
 
     def resolve(self, reference: str) -> dict[str, Any] | None:
         """The fetched resource a (relative or same-server absolute) reference points at."""
-        key = "/".join(self.client.absolute(reference).rstrip("/").split("/")[-2:])
+        plain = self.client.absolute(reference).split("/_history/")[0].rstrip("/")
+        key = "/".join(plain.split("/")[-2:])
         fetched = self.fetched.get(key)
         return fetched.resource if fetched is not None else None
 
