@@ -584,3 +584,23 @@ def test_references_resolve_with_the_right_type(fault: FaultServer) -> None:
     assert goal.result == "fail" and "points at a Observation" in (goal.reason or "")
     assert "(req-0000)" in (goal.reason or "")
     assert tests["references-list-entry-item"].result == "skip"
+
+
+def test_a_server_that_stops_answering_ends_the_run_incomplete(
+    fault: FaultServer, tmp_path: Path
+) -> None:
+    statement = {"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1", "format": ["json"]}
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(200, statement)
+
+    def silent(handler: FaultHandler) -> None:
+        time.sleep(0.6)
+        handler.reply(200, searchset([]))
+
+    fault.routes["*"] = silent
+    report = tmp_path / "r.json"
+    args = ["server", fault.base + "/fhir", "--patient", "p1", "--timeout", "0.1"]
+    result = RUNNER.invoke(app, [*args, "--retries", "0", "-f", "json", "-o", str(report)])
+    assert result.exit_code == 3
+    data = read_report(report)
+    assert "stopped answering" in data["summary"]["incompleteReason"]
+    assert data["server"]["requests"] == 6  # metadata, then five unanswered requests

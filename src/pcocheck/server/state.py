@@ -17,6 +17,7 @@ from pcocheck.server.plan import Plan, load_plan
 from pcocheck.view import Anchor
 
 EXPECTATION_ORDER = {"SHALL": 3, "SHOULD": 2, "MAY": 1}
+UNANSWERED_LIMIT = 5
 PCO_PREFIX = "http://hl7.org/fhir/us/pco/StructureDefinition/"
 
 
@@ -103,6 +104,7 @@ class KitState:
         self.discovery_requests: list[str] = []
         self.must_support_table: list[Any] = []
         self.first_queries: dict[str, dict[str, str]] = {}  # a first search that found data
+        self.unanswered = 0  # requests in a row without an answer
 
     # -- recording -----------------------------------------------------------------------
     def add_test(
@@ -168,9 +170,15 @@ class KitState:
                 f"{exchange.method} {exchange.url}: {exchange.error}{tries}",
                 exchange,
             )
-            if exchange.error and "cannot connect" in exchange.error:
+            self.unanswered += 1
+            # refused connections, or several requests in a row without an answer: the
+            # server is gone; going on would only pile up timeouts
+            if (exchange.error and "cannot connect" in exchange.error) or (
+                self.unanswered >= UNANSWERED_LIMIT
+            ):
                 raise RunAborted(f"the server stopped answering: {exchange.error} ({exchange.id})")
             return
+        self.unanswered = 0
         if exchange.status in (401, 403):
             self.finding(
                 "SRV-HTTP-002",
