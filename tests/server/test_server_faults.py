@@ -604,3 +604,71 @@ def test_a_server_that_stops_answering_ends_the_run_incomplete(
     data = read_report(report)
     assert "stopped answering" in data["summary"]["incompleteReason"]
     assert data["server"]["requests"] == 6  # metadata, then five unanswered requests
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_tls_is_verified_and_a_ca_bundle_is_honoured(fault: FaultServer, tmp_path: Path) -> None:
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    fault.httpd.socket = context.wrap_socket(fault.httpd.socket, server_side=True)
+    fault.routes["/fhir/metadata"] = lambda h: h.reply(200, b"<html/>", "text/html")
+    base = f"https://127.0.0.1:{fault.httpd.server_address[1]}/fhir"
+
+    def run(*extra: str) -> dict[str, Any]:
+        report = tmp_path / "r.json"
+        report.unlink(missing_ok=True)
+        args = ["server", base, "--retries", "0", "-f", "json", "-o", str(report), *extra]
+        assert RUNNER.invoke(app, args).exit_code == 3  # metadata is an HTML page
+        return read_report(report)
+
+    untrusted = run()
+    assert "TLS error" in untrusted["summary"]["incompleteReason"]
+    trusted = run("--ca-bundle", str(cert_file))
+    tests = {t["id"]: t for t in trusted["tests"]}
+    assert tests["capabilities-tls"]["result"] == "pass"
+    assert "HTML page" in tests["capabilities-metadata"]["reason"]  # the server was reached
+    insecure = run("--insecure")
+    tests = {t["id"]: t for t in insecure["tests"]}
+    assert tests["capabilities-tls"]["result"] == "fail"
+    assert "SRV-HTTP-006" in {i["code"] for i in insecure["issues"]}

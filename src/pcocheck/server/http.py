@@ -11,6 +11,7 @@ import email.utils
 import json
 import re
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import InsecureRequestWarning
 
 FHIR_JSON = "application/fhir+json"
 RETRY_STATUSES = frozenset({429, 503})
@@ -256,16 +258,19 @@ class HttpClient:
         self._throttle()
         start = time.monotonic()
         try:
-            response = self.session.request(
-                method,
-                url,
-                data=body,
-                headers=headers,
-                timeout=self.settings.timeout,
-                verify=self.settings.verify,
-                allow_redirects=False,
-                stream=True,
-            )
+            with warnings.catch_warnings():
+                # --insecure is reported once as SRV-HTTP-006, not warned about per request
+                warnings.simplefilter("ignore", InsecureRequestWarning)
+                response = self.session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=self.settings.timeout,
+                    verify=self.settings.verify,
+                    allow_redirects=False,
+                    stream=True,
+                )
         except requests.exceptions.SSLError as error:
             exchange.error = f"TLS error: {_short(error)}"
         except requests.exceptions.Timeout:
