@@ -286,8 +286,12 @@ def server(
     ] = None,
     bearer_token: Annotated[
         str | None,
-        typer.Option("--bearer-token", envvar="PCOCHECK_TOKEN", show_envvar=True,
-                     help="Bearer token (better: the PCOCHECK_TOKEN environment variable)."),
+        typer.Option(
+            "--bearer-token",
+            envvar="PCOCHECK_TOKEN",
+            show_envvar=True,
+            help="Bearer token (better: the PCOCHECK_TOKEN environment variable).",
+        ),
     ] = None,
     smart_client_id: Annotated[
         str | None, typer.Option("--smart-client-id", help="SMART Backend Services client id.")
