@@ -672,3 +672,41 @@ def test_tls_is_verified_and_a_ca_bundle_is_honoured(fault: FaultServer, tmp_pat
     tests = {t["id"]: t for t in insecure["tests"]}
     assert tests["capabilities-tls"]["result"] == "fail"
     assert "SRV-HTTP-006" in {i["code"] for i in insecure["issues"]}
+
+
+def test_equivalent_search_forms_must_agree(fault: FaultServer) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "survey",
+                    }
+                ]
+            }
+        ],
+    }
+
+    def only_plain_ids(handler: FaultHandler) -> None:
+        plain = "patient=p1" in handler.path or handler.body == b"patient=p1&category=survey"
+        handler.reply(200, searchset([observation] if plain else []))
+
+    fault.routes["/fhir/Observation"] = only_plain_ids
+    fault.routes["/fhir/Observation/_search"] = only_plain_ids
+    kit = kit_for(fault.base + "/fhir")
+    kit.patients = ["p1"]
+    survey = {
+        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+        "code": "survey",
+    }
+    kit._first_search("Observation", ("patient", "category"), [{"category": survey}])
+    test = kit.tests[-1]
+    assert test.result == "fail"
+    assert "with patient=Patient/ID returned 0 resources, the plain search 1" in (test.reason or "")
+    assert "SRV-SEARCH-003" in codes(kit)
+    assert "POST _search" not in (test.reason or "")  # the POST form agreed
