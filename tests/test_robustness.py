@@ -88,3 +88,4 @@ def test_mutated_fixtures_never_raise(seed: int) -> None:
         for checker in checkers:
             list(checker.finish())
         assert all(f.code and f.message for f in run.result.findings)
+        assert run.result.incomplete is None, run.result.incomplete

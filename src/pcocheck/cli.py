@@ -454,6 +454,168 @@ def diff_command(
     raise typer.Exit(1 if difference.failing(threshold) else 0)
 
 
+def _parse_headers(values: list[str] | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values or []:
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip():
+            raise _fail(f"--header must look like 'Name: value' (got {value!r})")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
+@app.command(epilog=EXIT_CODES_HELP, cls=_OrderedCommand)
+def server(
+    ctx: typer.Context,
+    base_url: Annotated[str, typer.Argument(help="FHIR base URL of the server to test.")],
+    patient: Annotated[
+        list[str] | None,
+        typer.Option("--patient", help="Patient id to test (repeatable); default: discover."),
+    ] = None,
+    discover: Annotated[
+        int, typer.Option("--discover", help="Without --patient: test the first N patients found.")
+    ] = 3,
+    output_format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="Report format, as for validate (repeatable)."
+        ),
+    ] = None,
+    output: Annotated[
+        list[str] | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
+    ] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="As for validate.")] = "error",
+    select: Annotated[list[str] | None, typer.Option("--select", help="As for validate.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="As for validate.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    evidence: Annotated[
+        Path | None,
+        typer.Option("--evidence", help="Folder for requests.har (HAR 1.2) and report.json."),
+    ] = None,
+    bearer_token: Annotated[
+        str | None,
+        typer.Option(
+            "--bearer-token",
+            envvar="PCOCHECK_TOKEN",
+            show_envvar=True,
+            help="Bearer token (better: the PCOCHECK_TOKEN environment variable).",
+        ),
+    ] = None,
+    smart_client_id: Annotated[
+        str | None, typer.Option("--smart-client-id", help="SMART Backend Services client id.")
+    ] = None,
+    smart_key: Annotated[
+        str | None, typer.Option("--smart-key", help="PEM private key (RSA: RS384, EC: ES384).")
+    ] = None,
+    smart_kid: Annotated[str | None, typer.Option("--smart-kid", help="JWT key id.")] = None,
+    smart_token_url: Annotated[
+        str | None,
+        typer.Option("--smart-token-url", help="Token endpoint (default: .well-known discovery)."),
+    ] = None,
+    smart_scope: Annotated[str, typer.Option("--smart-scope")] = "system/*.read",
+    header: Annotated[
+        list[str] | None, typer.Option("--header", "-H", help="Extra header 'Name: value'.")
+    ] = None,
+    ca_bundle: Annotated[
+        str | None, typer.Option("--ca-bundle", help="CA certificates file (PEM).")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify TLS certificates (flagged).")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", help="Retries on 429/503/no answer.")] = 2,
+    max_rps: Annotated[
+        float | None, typer.Option("--max-rps", help="At most this many requests per second.")
+    ] = None,
+    max_pages: Annotated[int, typer.Option("--max-pages", help="Pages followed per search.")] = 20,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", help="Largest response body read.")
+    ] = 50_000_000,
+    profiles_dir: Annotated[list[str] | None, typer.Option("--profiles")] = None,
+    package: Annotated[list[str] | None, typer.Option("--package")] = None,
+) -> None:
+    """Test a live FHIR server against the PCO / US Core server test plan (read-only)."""
+    from pcocheck.reporting import FORMATS
+    from pcocheck.reporting.output import OutputError, PipeClosed, silence_stdout
+    from pcocheck.settings import OutputSpec, SettingsError, pair_outputs, parse_fail_on
+
+    for fmt in output_format or ():
+        if fmt not in FORMATS:
+            raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    from pcocheck.runner import ConfigurationError
+    from pcocheck.server import ServerConfig, run_server, write_run_evidence
+    from pcocheck.server.progress import progress_for
+
+    try:
+        threshold = parse_fail_on(fail_on)
+        outputs = pair_outputs(
+            output_format or ["console"],
+            output or [],
+            _format_output_order(ctx.meta.get("pcocheck.args", [])),
+        )
+    except SettingsError as error:
+        raise _fail(str(error)) from None
+    settings = ReportSettings(
+        outputs=tuple(outputs) or (OutputSpec("console", None),),
+        fail_on=threshold,
+        quiet=quiet,
+        verbose=verbose,
+    )
+    run_config = RunConfig(
+        paths=(),
+        fail_on=threshold,
+        select=split_codes(select) or (),
+        ignore=split_codes(ignore) or (),
+        profile_dirs=tuple(profiles_dir or ()),
+        packages=tuple(package or ()),
+    )
+    config = ServerConfig(
+        base_url=base_url,
+        patients=tuple(patient or ()),
+        discover=discover,
+        max_pages=max_pages,
+        bearer_token=bearer_token or None,
+        smart_client_id=smart_client_id,
+        smart_key=smart_key,
+        smart_key_id=smart_kid,
+        smart_token_url=smart_token_url,
+        smart_scope=smart_scope,
+        headers=_parse_headers(header),
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        timeout=timeout,
+        retries=retries,
+        max_rps=max_rps,
+        max_bytes=max_bytes,
+    )
+    try:
+        with progress_for(sys.stderr) as progress:
+            session = run_server(config, run_config, progress)
+    except ConfigurationError as error:
+        raise _fail(str(error)) from None
+    except Exception as error:
+        if verbose:
+            raise
+        raise _fail(
+            f"internal error ({type(error).__name__}: {error}); rerun with --verbose and report it",
+            EXIT_INCOMPLETE,
+        ) from None
+    if evidence is not None:
+        try:
+            write_run_evidence(evidence, session)
+        except OSError as error:
+            raise _fail(f"cannot write evidence to {evidence}: {error.strerror or error}") from None
+    try:
+        _emit(session.result, settings, None)
+    except OutputError as error:
+        raise _fail(str(error), EXIT_INCOMPLETE) from None
+    except PipeClosed:
+        silence_stdout()
+    raise typer.Exit(session.result.exit_code)
+
+
 @app.command()
 def rules() -> None:
     """List every rule code with its severity and summary."""

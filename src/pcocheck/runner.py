@@ -7,15 +7,16 @@ exits the process; the CLI turns the :class:`RunResult` into output and an exit 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
 from pcocheck.config import RunConfig, Selection
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile, discover
-from pcocheck.inputs.read import Document, read_documents
+from pcocheck.inputs.read import Document, parse_text, read_documents
 from pcocheck.inputs.resources import split_resources
+from pcocheck.inputs.source import SourceText
 from pcocheck.result import RunResult
 from pcocheck.view import Anchor, ResourceView
 
@@ -45,7 +46,14 @@ class Run:
     def check_view(self, view: ResourceView) -> None:
         self.result.resources += 1
         for checker in self.checkers:
-            self._add(checker.check(view))
+            try:
+                self._add(checker.check(view))
+            except Exception as error:  # one bad resource must not end the run unreported
+                if self.result.incomplete is None:
+                    self.result.incomplete = (
+                        f"internal error while checking {view.label} in {view.anchor.file}: "
+                        f"{type(error).__name__}: {error}"
+                    )
 
     def check_document(self, document: Document) -> None:
         for item in split_resources(document):
@@ -171,3 +179,54 @@ def validate_config(
     """Validate the inputs named in ``config`` with the full set of checkers (plus
     ``extra`` ones, e.g. the inventory of checked resources some reports list)."""
     return run(config, [*build_checkers(config), *extra], stdin)
+
+
+def validate_documents(
+    config: RunConfig,
+    checkers: Sequence[Checker],
+    documents: Iterable[Document],
+    keep: Callable[[ResourceView], bool] | None = None,
+) -> RunResult:
+    """Validate documents that are already in memory (e.g. HTTP responses, each labelled
+    with its request URL) with the same checkers as files. ``keep`` chooses which resource
+    views are validated (e.g. each resource once although several responses held it); all
+    kept views are indexed first, so references between responses resolve."""
+    run = Run(config, checkers)
+    chosen: list[tuple[Document, list[ResourceView | Finding]]] = []
+    for document in documents:
+        items = [
+            item
+            for item in split_resources(document)
+            if isinstance(item, Finding) or keep is None or keep(item)
+        ]
+        chosen.append((document, items))
+    indexers = [c for c in run.checkers if hasattr(c, "prescan")]
+    for _, items in chosen:
+        for item in items:
+            if isinstance(item, ResourceView):
+                for checker in indexers:
+                    checker.prescan(item)
+    for _, items in chosen:
+        run.result.files += 1
+        for item in items:
+            if isinstance(item, Finding):
+                run._add((item,))
+            else:
+                run.check_view(item)
+    for checker in run.checkers:
+        run._add(checker.finish())
+    return run.result
+
+
+def document_from_bytes(data: bytes, label: str) -> tuple[Document | None, list[Finding]]:
+    """Parse bytes that were not read from a file (an HTTP response body) into a document
+    whose findings carry ``label`` (e.g. the request URL) as their file."""
+    anchor = Anchor(source=None, file=label)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        message = f"bytes at offset {error.start} are not valid UTF-8 ({error.reason})"
+        return None, [anchor.finding("FHIR-JSON-008", message, line=1, column=1)]
+    source = SourceText(label, text)
+    value, findings = parse_text(text, source, Anchor(source=source, file=label))
+    return (Document(source, value) if value is not None else None), findings

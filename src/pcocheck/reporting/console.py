@@ -9,7 +9,7 @@ newlines are escaped, so a crafted file cannot clear the screen or print a fake 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -65,6 +65,52 @@ def _verdict(result: RunResult) -> Text:
     if result.passed:
         return Text(f"PASSED ({tally}; fail-on {threshold})", style="bold green")
     return Text(f"FAILED ({tally}; fail-on {threshold})", style="bold red")
+
+
+_RESULT_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "skip": "yellow",
+    "omit": "dim",
+    "error": "bold white on red",
+}
+
+
+def _tests_table(result: RunResult) -> Table:
+    """pcocheck server: one row per test, with its reason and the requests showing it."""
+    table = Table(title="Server tests", title_justify="left", show_lines=False)
+    table.add_column("result")
+    table.add_column("expect")
+    table.add_column("test", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    for test in test_outcomes(result):
+        table.add_row(
+            Text(test.result, style=_RESULT_STYLE.get(test.result, "")),
+            Text(printable(test.expectation or "")),
+            Text(printable(test.id)),
+            Text(printable(test.reason or "")),
+        )
+    return table
+
+
+def _must_support_table(rows: list[dict[str, Any]]) -> Table:
+    """pcocheck server: per PCO profile, the Must Support elements seen and not seen."""
+    table = Table(title="Must Support coverage", title_justify="left", show_lines=False)
+    table.add_column("profile", overflow="fold")
+    table.add_column("instances", justify="right")
+    table.add_column("seen", justify="right")
+    table.add_column("not seen / undecided", overflow="fold")
+    for row in rows:
+        missing = [str(m) for m in row.get("missing") or []]
+        undecided = [str(u) for u in row.get("undecided") or []]
+        gaps = ", ".join(missing) + (f" / {', '.join(undecided)}" if undecided else "")
+        table.add_row(
+            Text(printable(str(row.get("profile", "")).rsplit("/", 1)[-1])),
+            str(row.get("instances", 0)),
+            str(len(row.get("seen") or [])),
+            Text(printable(gaps or "-")),
+        )
+    return table
 
 
 def render_console(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
@@ -129,13 +175,15 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
     tests = test_outcomes(result)
     if tests:
         console.print()
-        console.print(Text("Server tests", style="bold underline"))
-        for test in tests:
-            line = Text(f"  {test.result:<6} ", style="green" if test.result == "pass" else "bold")
-            line.append(printable(f"{test.id} {test.title}"))
-            if test.reason:
-                line.append(printable(f": {test.reason}"), style="dim")
-            console.print(line)
+        console.print(_tests_table(result))
+        coverage = (result.server or {}).get("mustSupport")
+        if coverage:
+            console.print(_must_support_table(coverage))
+        tally = Counter(test.result for test in tests)
+        console.print(", ".join(f"{tally[k]} {k}" for k in _RESULT_STYLE if tally[k]))
+    if result.incomplete is not None:
+        console.print()
+        console.print(Text(f"INCOMPLETE: {printable(result.incomplete)}", style="bold red"))
     console.print()
     if options.baselined:
         console.print(Text(f"{options.baselined} known finding(s) hidden by the baseline"))

@@ -29,11 +29,14 @@ def report_document(result: RunResult, options: ReportOptions | None = None) -> 
             "information": counts["information"],
             "passed": result.passed,
             "failOn": result.fail_on.label if result.fail_on is not None else "never",
+            "incomplete": result.incomplete is not None,
         },
         "issues": [finding.to_dict() for finding in ordered_findings(result)],
     }
     if options is not None and options.baselined is not None:
         document["summary"]["baselined"] = options.baselined
+    if result.incomplete is not None:
+        document["summary"]["incompleteReason"] = result.incomplete
     tests = test_outcomes(result)
     if tests:
         document["tests"] = [
@@ -48,6 +51,12 @@ def report_document(result: RunResult, options: ReportOptions | None = None) -> 
             }
             for t in tests
         ]
+        tally: dict[str, int] = {}
+        for t in tests:
+            tally[t.result] = tally.get(t.result, 0) + 1
+        document["summary"]["tests"] = tally
+    if result.server is not None:
+        document["server"] = result.server
     # Lone surrogates (valid JSON escapes in the input) cannot be written as UTF-8.
     return encodable_tree(document)  # type: ignore[no-any-return]
 
