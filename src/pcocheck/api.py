@@ -328,8 +328,11 @@ def _memory_bytes(content: object, label: str) -> bytes:
     raise TypeError(f"{label}: cannot read a {type(content).__name__}")
 
 
-def _model_finding(model: object, label: str, data: bytes, registry: DefinitionRegistry) -> Finding:
-    """The finding that says a model was validated as R4 (and what R4 lacks)."""
+def _model_finding(
+    model: object, label: str, data: bytes, registry: DefinitionRegistry
+) -> Finding | None:
+    """The finding that says a model was validated as R4 (and what R4 lacks); None for
+    an R4 model, and for a datatype model (the run reports its missing resourceType)."""
     from pcocheck.inputs.read import Document
     from pcocheck.inputs.resources import split_resources
     from pcocheck.inputs.source import SourceText
@@ -338,12 +341,14 @@ def _model_finding(model: object, label: str, data: bytes, registry: DefinitionR
 
     info = model_info(model)
     text = data.decode("utf-8")
-    source = SourceText(label, text)
     value = json.loads(text)
+    if info.is_r4 or not isinstance(value, dict) or "resourceType" not in value:
+        return None
+    source = SourceText(label, text)
     first = next(split_resources(Document(source, value)))
     anchor = first.anchor if not isinstance(first, Finding) else Anchor(source, file=label)
     what = f"a fhir.resources FHIR {info.release} model ({info.class_name})"
-    missing = elements_not_in_r4(value, registry.structure) if isinstance(value, dict) else []
+    missing = elements_not_in_r4(value, registry.structure)
     if missing:
         return anchor.finding(
             MODEL_NOT_R4,
@@ -384,10 +389,9 @@ def prepare_inputs(
         data = _memory_bytes(item.content, label)
         inputs.append(InputFile(label, None, ndjson=False, gzipped=False, data=data))
         if is_model(item.content):
-            from pcocheck.models import model_info
-
-            if not model_info(item.content).is_r4:
-                problems.append(_model_finding(item.content, label, data, registry))
+            finding = _model_finding(item.content, label, data, registry)
+            if finding is not None:
+                problems.append(finding)
     return inputs, problems
 
 
