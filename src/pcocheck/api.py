@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from itertools import count
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from pcocheck.config import RunConfig
 from pcocheck.definitions.model import DEFAULT_PACKAGE_REGISTRY
@@ -53,6 +53,7 @@ __all__ = [
     "Validator",
     "formats",
     "validate",
+    "validate_config",
 ]
 
 MODEL_NOT_R4 = "FHIR-PROFILE-090"
@@ -445,16 +446,10 @@ class Validator:
             tx_cache=os.fspath(tx_cache) if tx_cache is not None else None,
         )
         with _RUN_LOCK:
-            if not self.config.packages and not self.config.profile_dirs:
-                self.registry = _shipped_registry()
-                self._check_profiles(self.config.profiles)
-            else:
-                self.registry = load_definitions(self.config)
+            self.registry = _load_registry(self.config)
 
     def _check_profiles(self, profiles: tuple[str, ...]) -> None:
-        for url in profiles:
-            if self.registry.structure(url) is None:
-                raise ConfigurationError(f"profile {url}: no such profile is loaded")
+        _check_profiles(self.registry, profiles)
 
     def validate(
         self,
@@ -483,9 +478,27 @@ class Validator:
             if profiles is not None:
                 self._check_profiles(config.profiles)
             inputs, problems = prepare_inputs(source, self.registry)
-            checkers = build_checkers(config, self.registry)
-            result = Run(config, checkers).execute_inputs(inputs, problems)
-        return Report(result)
+            return self._run(config, inputs, problems)
+
+    def _run(
+        self,
+        config: RunConfig,
+        inputs: list[InputFile],
+        problems: list[Finding],
+        stdin: IO[bytes] | None = None,
+    ) -> Report:
+        """One run with fresh checkers over this Validator's definitions (lock held)."""
+        checkers = build_checkers(config, self.registry)
+        return Report(Run(config, checkers).execute_inputs(inputs, problems, stdin))
+
+    @classmethod
+    def from_config(cls, config: RunConfig) -> Validator:
+        """A Validator for a command line configuration (its definitions and options)."""
+        validator = cls.__new__(cls)
+        validator.config = config
+        with _RUN_LOCK:
+            validator.registry = _load_registry(config)
+        return validator
 
     def __repr__(self) -> str:
         extra = [*self.config.packages, *self.config.profile_dirs]
@@ -496,6 +509,33 @@ class Validator:
 def _shipped_registry() -> DefinitionRegistry:
     """The shipped definitions never change in a process: loaded once, shared."""
     return load_definitions(RunConfig(paths=()))
+
+
+def _load_registry(config: RunConfig) -> DefinitionRegistry:
+    if config.packages or config.profile_dirs:
+        return load_definitions(config)  # files can change between Validators: reread
+    registry = _shipped_registry()
+    _check_profiles(registry, config.profiles)
+    return registry
+
+
+def _check_profiles(registry: DefinitionRegistry, profiles: tuple[str, ...]) -> None:
+    for url in profiles:
+        if registry.structure(url) is None:
+            raise ConfigurationError(f"--profile {url}: no such profile is loaded")
+
+
+def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> Report:
+    """The command line's run as a :class:`Report`: ``config.paths`` are discovered as
+    ``pcocheck validate PATH...`` discovers them (``-`` reads ``stdin``).
+
+    The adapter through which the command line can be built on this API: same
+    checkers, same definitions, same result as :func:`pcocheck.runner.validate_config`.
+    """
+    validator = Validator.from_config(config)
+    with _RUN_LOCK:
+        inputs, problems = discover(list(config.paths))
+        return validator._run(config, inputs, problems, stdin)
 
 
 def validate(

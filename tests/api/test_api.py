@@ -17,7 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 import pcocheck
+from pcocheck.api import validate_config
 from pcocheck.cli import app
+from pcocheck.config import RunConfig
 from pcocheck.finding import Finding, Severity
 from tests.conftest import FIXTURES, ROOT
 
@@ -313,3 +315,13 @@ def test_import_pcocheck_loads_no_engine() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     ).stdout
     assert out.strip() == "['pcocheck'] False"
+
+
+def test_the_cli_adapter_reads_stdin_like_the_cli() -> None:
+    data = GAS_GOAL.read_bytes()
+    result = RUNNER.invoke(app, ["validate", "-", "-f", "json", "--fail-on", "warning"], input=data)
+    config = RunConfig(paths=("-",), fail_on=Severity.WARNING)
+    report = validate_config(config, stdin=io.BytesIO(data))
+    assert report.to_json() == result.stdout
+    assert report.exit_code == result.exit_code
+    assert {f.file for f in report.findings} == {"<stdin>"}

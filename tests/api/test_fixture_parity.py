@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 import pcocheck
+from pcocheck.api import validate_config
+from pcocheck.config import RunConfig
 from pcocheck.inputs.discover import InputFile, discover
 from tests.conftest import FIXTURES, ROOT
 
@@ -62,6 +64,8 @@ def api_reports() -> dict[str, pcocheck.Report]:
     return {
         "path": pcocheck.validate(FIXTURES),
         "memory": pcocheck.validate([_in_memory(item) for item in FIXTURE_INPUTS]),
+        # the adapter the command line can be built on: its RunConfig in, a Report out
+        "config": validate_config(RunConfig(paths=(str(FIXTURES),))),
     }
 
 
@@ -71,7 +75,7 @@ def test_the_fixture_tree_holds_every_kind_of_input() -> None:
     assert any(item.gzipped for item in FIXTURE_INPUTS)
 
 
-@pytest.mark.parametrize("mode", ["path", "memory"])
+@pytest.mark.parametrize("mode", ["path", "memory", "config"])
 def test_whole_report_is_the_cli_report(
     mode: str, api_reports: dict[str, pcocheck.Report], cli_json: str
 ) -> None:
@@ -81,7 +85,7 @@ def test_whole_report_is_the_cli_report(
     assert not report.passed
 
 
-@pytest.mark.parametrize("mode", ["path", "memory"])
+@pytest.mark.parametrize("mode", ["path", "memory", "config"])
 @pytest.mark.parametrize("name", FIXTURE_NAMES, ids=[_id(n) for n in FIXTURE_NAMES])
 def test_fixture_findings_match_the_cli(
     name: str, mode: str, api_reports: dict[str, pcocheck.Report], cli_report: dict[str, Any]
