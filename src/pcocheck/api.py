@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol, TypeAlias
 from pcocheck.config import RunConfig
 from pcocheck.definitions.model import DEFAULT_PACKAGE_REGISTRY
 from pcocheck.finding import Finding, Severity
-from pcocheck.inputs.discover import InputFile, discover
+from pcocheck.inputs.discover import InputFile, classify, discover
 from pcocheck.result import RunResult
 from pcocheck.runner import ConfigurationError, Run, build_checkers, load_definitions
 
@@ -58,6 +58,7 @@ __all__ = [
 
 MODEL_NOT_R4 = "FHIR-PROFILE-090"
 MODEL_R4_COMPATIBLE = "FHIR-PROFILE-091"
+GZIP_MAGIC = b"\x1f\x8b"
 
 # One validation at a time per process. The definitions (shared by every Validator:
 # the compiled core is loaded once per process) fill lazy caches as they are used,
@@ -76,7 +77,8 @@ class ResourceModel(Protocol):
 class NamedInput:
     """In-memory content under a name of your choosing: findings report ``name`` as
     their ``file`` (instead of ``<input 1>``). ``content`` is a dict, JSON text,
-    JSON bytes or a fhir.resources model instance (not a path)."""
+    JSON bytes or a fhir.resources model instance (not a path). The name's extension
+    says what bytes hold, as a file name does: ``export.ndjson``, ``bundle.json.gz``."""
 
     name: str
     content: Mapping[str, Any] | str | bytes | bytearray | ResourceModel
@@ -388,7 +390,11 @@ def prepare_inputs(
             continue
         label = item.name if item.name is not None else f"<input {next(numbers)}>"
         data = _memory_bytes(item.content, label)
-        inputs.append(InputFile(label, None, ndjson=False, gzipped=False, data=data))
+        # A name says what the content is, as a file name does (``x.ndjson.gz``);
+        # unnamed content is JSON, gzip-compressed when it starts like gzip.
+        kind = classify(item.name) if item.name is not None else None
+        ndjson, gzipped = kind if kind is not None else (False, data[:2] == GZIP_MAGIC)
+        inputs.append(InputFile(label, None, ndjson=ndjson, gzipped=gzipped, data=data))
         if is_model(item.content):
             finding = _model_finding(item.content, label, data, registry)
             if finding is not None:

@@ -135,6 +135,10 @@ def _describe(finding: Finding) -> str:
 
 
 def _subject(source: object) -> str:
+    from pcocheck.api import NamedInput
+
+    if isinstance(source, NamedInput):
+        return source.name
     if isinstance(source, (str, os.PathLike)) and not str(source).lstrip().startswith(("{", "[")):
         return os.fspath(source)
     return f"the {type(source).__name__} given"

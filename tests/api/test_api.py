@@ -325,3 +325,21 @@ def test_the_cli_adapter_reads_stdin_like_the_cli() -> None:
     assert report.to_json() == result.stdout
     assert report.exit_code == result.exit_code
     assert {f.file for f in report.findings} == {"<stdin>"}
+
+
+def test_a_name_says_what_bytes_hold_and_gzip_is_recognised() -> None:
+    import gzip
+
+    records = FIXTURES / "rules" / "gas-across-files" / "scores.ndjson"
+    data = records.read_bytes()
+    by_path = [f.to_dict() | {"file": None} for f in pcocheck.validate(records).findings]
+    for source in (
+        pcocheck.NamedInput("scores.ndjson", data),
+        pcocheck.NamedInput("scores.ndjson.gz", gzip.compress(data)),
+    ):
+        findings = pcocheck.validate(source).findings
+        assert [f.to_dict() | {"file": None} for f in findings] == by_path
+    goal = GAS_GOAL.read_bytes()
+    assert pcocheck.validate(gzip.compress(goal)).to_json().replace(
+        "<input 1>", "x"
+    ) == pcocheck.validate(goal).to_json().replace("<input 1>", "x")

@@ -51,11 +51,9 @@ def cli_report(cli_json: str) -> dict[str, Any]:
     return report
 
 
-def _in_memory(item: InputFile) -> pcocheck.NamedInput | Path:
-    """A plain .json fixture as bytes under its own name; NDJSON and gzip stay paths."""
+def _in_memory(item: InputFile) -> pcocheck.NamedInput:
+    """A fixture's bytes under its own name (which says JSON, NDJSON or gzip)."""
     assert item.path is not None
-    if item.ndjson or item.gzipped:
-        return item.path
     return pcocheck.NamedInput(item.display, item.path.read_bytes())
 
 

@@ -141,7 +141,8 @@ def _decode(
 
 def _open_binary(item: InputFile, stdin: IO[bytes] | None) -> IO[bytes]:
     if item.data is not None:
-        return io.BytesIO(item.data)
+        data = io.BytesIO(item.data)
+        return cast(IO[bytes], gzip.GzipFile(fileobj=data)) if item.gzipped else data
     if item.path is None:
         raw: IO[bytes] = stdin if stdin is not None else sys.stdin.buffer
         return raw
