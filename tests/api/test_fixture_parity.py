@@ -1,5 +1,6 @@
 """The Python API gives the same findings as ``pcocheck validate -f json``: on every
-fixture, given as paths and given as in-memory content under the same names.
+fixture, given as paths, as in-memory content under the same names, and through the
+``validate_config`` adapter the command line can be built on.
 
 The command line runs once, as a real subprocess over the whole fixture tree; the API
 runs over the same inputs in the same order (cross-file references resolve the same
@@ -30,19 +31,35 @@ def _id(display: str) -> str:
     return Path(display).relative_to(FIXTURES).as_posix()
 
 
+def _in_memory(item: InputFile) -> pcocheck.NamedInput:
+    """A fixture's bytes under its own name (which says JSON, NDJSON or gzip)."""
+    assert item.path is not None
+    return pcocheck.NamedInput(item.display, item.path.read_bytes())
+
+
 @pytest.fixture(scope="session")
-def cli_json(tmp_path_factory: pytest.TempPathFactory) -> str:
+def parity(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, pcocheck.Report]]:
+    """The command line's JSON report of the fixture tree, and the API's reports of it."""
     out = tmp_path_factory.mktemp("cli") / "report.json"
-    completed = subprocess.run(
-        [sys.executable, "-m", "pcocheck", "validate", str(FIXTURES), "-f", "json", "-o", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        check=False,
+    # The command line runs in its own process while the API runs here (two cores).
+    command = [sys.executable, "-m", "pcocheck", "validate", str(FIXTURES), "-f", "json"]
+    process = subprocess.Popen(
+        [*command, "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    assert completed.returncode == 1, completed.stderr  # the fixtures hold errors on purpose
-    return out.read_text(encoding="utf-8")
+    reports = {
+        "path": pcocheck.validate(FIXTURES),
+        "memory": pcocheck.validate([_in_memory(item) for item in FIXTURE_INPUTS]),
+        # the adapter the command line can be built on: its RunConfig in, a Report out
+        "config": validate_config(RunConfig(paths=(str(FIXTURES),))),
+    }
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 1, stderr.decode()  # the fixtures hold errors on purpose
+    return out.read_text(encoding="utf-8"), reports
+
+
+@pytest.fixture(scope="session")
+def cli_json(parity: tuple[str, dict[str, pcocheck.Report]]) -> str:
+    return parity[0]
 
 
 @pytest.fixture(scope="session")
@@ -51,20 +68,9 @@ def cli_report(cli_json: str) -> dict[str, Any]:
     return report
 
 
-def _in_memory(item: InputFile) -> pcocheck.NamedInput:
-    """A fixture's bytes under its own name (which says JSON, NDJSON or gzip)."""
-    assert item.path is not None
-    return pcocheck.NamedInput(item.display, item.path.read_bytes())
-
-
 @pytest.fixture(scope="session")
-def api_reports() -> dict[str, pcocheck.Report]:
-    return {
-        "path": pcocheck.validate(FIXTURES),
-        "memory": pcocheck.validate([_in_memory(item) for item in FIXTURE_INPUTS]),
-        # the adapter the command line can be built on: its RunConfig in, a Report out
-        "config": validate_config(RunConfig(paths=(str(FIXTURES),))),
-    }
+def api_reports(parity: tuple[str, dict[str, pcocheck.Report]]) -> dict[str, pcocheck.Report]:
+    return parity[1]
 
 
 def test_the_fixture_tree_holds_every_kind_of_input() -> None:
