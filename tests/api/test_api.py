@@ -120,6 +120,13 @@ def test_what_cannot_be_read_is_a_type_error(source: Any, message: str) -> None:
         pcocheck.validate(source)
 
 
+def test_nothing_to_validate_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="nothing to validate"):
+        pcocheck.validate([])
+    # an empty folder is a finding, as on the command line
+    assert codes(pcocheck.validate(tmp_path)) == ["FHIR-JSON-011"]
+
+
 # -- options: the same findings as the command line with the same options -----------------
 
 

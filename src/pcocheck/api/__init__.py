@@ -179,6 +179,9 @@ class Validator:
             if profiles is not None:
                 self._check_profiles(config.profiles)
             inputs, problems = prepare_inputs(source, self.registry)
+            if not inputs and not problems:
+                # An empty list would otherwise "pass" with nothing checked.
+                raise ValueError("nothing to validate: the source holds no input")
             return self._run(config, inputs, problems)
 
     def _run(
