@@ -5,8 +5,6 @@ in :mod:`pcocheck.api` and is imported on first use, so ``import pcocheck`` (and
 command line's start-up) stays fast.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 # Not ``from typing import TYPE_CHECKING``: importing typing alone would cost several
@@ -41,7 +39,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     # PEP 562: the API (definitions, engine) is imported only when it is used.
     if name in _API:
         from pcocheck import api
