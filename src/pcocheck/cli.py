@@ -1,4 +1,6 @@
-"""The command line: options → RunConfig → run → report → exit code. Nothing else.
+"""The command line: options → settings (with the config file) → run → reports → exit
+code. Option merging lives in :mod:`pcocheck.settings`, writing in
+:mod:`pcocheck.reporting.output`; this module only translates.
 
 Exit codes (README, design-notes §2): 0 no finding at or above --fail-on; 1 findings at
 or above --fail-on; 2 usage or configuration error; 3 could not complete.
@@ -9,16 +11,22 @@ from __future__ import annotations
 import io
 import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from pcocheck import __version__
 from pcocheck.config import RunConfig
-from pcocheck.finding import Severity
+from pcocheck.reporting import FORMATS, ReportOptions
+from pcocheck.reporting.text import printable
 from pcocheck.result import EXIT_INCOMPLETE, EXIT_USAGE, RunResult
+from pcocheck.settings import ReportSettings, split_codes
+
+if TYPE_CHECKING:
+    from pcocheck.inventory import Inventory
+    from pcocheck.reporting.baseline import Baseline
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 = no finding at or above --fail-on; 1 = findings at or above --fail-on; "
@@ -59,59 +67,98 @@ def _root(
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    typer.echo(f"pcocheck: error: {message}", err=True)
+    typer.echo(f"pcocheck: error: {printable(message)}", err=True)
     return typer.Exit(code)
 
 
-def _split_codes(values: list[str] | None) -> tuple[str, ...]:
-    codes: list[str] = []
-    for value in values or []:
-        codes.extend(part.strip() for part in value.split(",") if part.strip())
-    return tuple(codes)
+class _OrderedCommand(TyperCommand):
+    """Keeps the raw arguments so each --output can be paired with its --format
+    (click merges repeated options into separate lists and loses their order)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["pcocheck.args"] = list(args)
+        parsed: list[str] = super().parse_args(ctx, args)
+        return parsed
 
 
-def _parse_fail_on(value: str) -> Severity | None:
-    if value.lower() == "never":
-        return None
-    try:
-        return Severity.parse(value)
-    except ValueError:
-        raise _fail(
-            f"--fail-on must be one of fatal, error, warning, information, never (got {value!r})"
-        ) from None
+_OPTION_NAMES = (("format", "--format", "-f"), ("output", "--output", "-o"))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write the whole report or nothing: a CI step never reads half a file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+def _format_output_order(args: list[str]) -> tuple[tuple[str, str], ...]:
+    """(format|output, value) in command-line order."""
+    found: list[tuple[str, str]] = []
+    index = 0
+    while index < len(args):
+        token = args[index]
+        if token == "--":
+            break
+        for kind, long, short in _OPTION_NAMES:
+            if token in (long, short) and index + 1 < len(args):
+                found.append((kind, args[index + 1]))
+                index += 1
+                break
+            if token.startswith(long + "="):
+                found.append((kind, token.split("=", 1)[1]))
+                break
+            if token.startswith(short) and not token.startswith("--") and len(token) > 2:
+                found.append((kind, token[2:]))
+                break
+        index += 1
+    return tuple(found)
 
 
-def _emit(result: RunResult, fmt: str, output: Path | None, quiet: bool, verbose: bool) -> None:
-    from pcocheck.reporting import ReportOptions, reporters
+def _input_paths(paths: tuple[str, ...]) -> list[Path]:
+    from pcocheck.inputs.discover import discover
 
-    render = reporters()[fmt]
-    if output is not None:
-        buffer = io.StringIO()
-        render(result, buffer, ReportOptions(color=False, quiet=quiet, verbose=verbose))
-        try:
-            _write_atomically(output, buffer.getvalue())
-        except OSError as error:
-            raise _fail(f"cannot write {output}: {error.strerror or error}") from None
-        return
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    render(result, sys.stdout, ReportOptions(color=color, quiet=quiet, verbose=verbose))
+    inputs, _problems = discover([p for p in paths if p != "-"])
+    return [item.path for item in inputs if item.path is not None]
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+def _render(result: RunResult, fmt: str, options: ReportOptions) -> str:
+    from pcocheck.reporting import reporter
+
+    buffer = io.StringIO()
+    reporter(fmt)(result, buffer, options)
+    return buffer.getvalue()
+
+
+def _emit(
+    result: RunResult,
+    settings: ReportSettings,
+    inventory: Inventory | None,
+    baselined: int | None = None,
+) -> None:
+    """Render every requested format and write it; raises OutputError / PipeClosed."""
+    from pcocheck.reporting import FORMAT_SPECS
+    from pcocheck.reporting.output import write_file, write_stream
+
+    for spec in settings.outputs:
+        to_terminal = spec.path is None and sys.stdout.isatty()
+        options = ReportOptions(
+            color=to_terminal and spec.format == "console" and "NO_COLOR" not in os.environ,
+            quiet=settings.quiet,
+            verbose=settings.verbose,
+            inventory=inventory,
+            summary_path=settings.summary_path,
+            baselined=baselined,
+        )
+        text = _render(result, spec.format, options)
+        if spec.path is not None:
+            write_file(spec.path, text.encode("utf-8", "backslashreplace"))
+            continue
+        machine = FORMAT_SPECS[spec.format].machine
+        encoding = "utf-8" if machine else (sys.stdout.encoding or "utf-8")
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text-only stream (embedding): let it encode
+            sys.stdout.write(text)
+            continue
+        write_stream(buffer, text.encode(encoding, "backslashreplace"))
+
+
+@app.command(epilog=EXIT_CODES_HELP, cls=_OrderedCommand)
 def validate(
+    ctx: typer.Context,
     paths: Annotated[
         list[str],
         typer.Argument(
@@ -119,22 +166,38 @@ def validate(
         ),
     ],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="Report format: console or json.")
-    ] = "console",
-    output: Annotated[
-        Path | None,
+        list[str] | None,
         typer.Option(
-            "--output", "-o", help="Write the report to FILE (atomically).", dir_okay=False
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Report format (repeatable, each with its own --output): "
+            + ", ".join(FORMATS)
+            + ". Default: console, or github when GITHUB_ACTIONS=true.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report of the --format just before it to FILE (atomically; "
+            "devices and pipes are written through).",
+            show_default=False,
         ),
     ] = None,
     fail_on: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--fail-on",
+            metavar="SEVERITY",
             help="Lowest severity that makes the exit code 1: error, warning, "
-            "information or never.",
+            "information or never. Default: error.",
+            show_default=False,
         ),
-    ] = "error",
+    ] = None,
     select: Annotated[
         list[str] | None,
         typer.Option(
@@ -210,42 +273,185 @@ def validate(
             "--no-display-check", help="Do not compare coding displays with known displays."
         ),
     ] = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="Hide the findings recorded in this baseline file; report stale entries.",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--write-baseline", help="Write every finding of this run to a baseline file."
+        ),
+    ] = None,
+    config_file: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Configuration file (default: pcocheck.toml or [tool.pcocheck] in "
+            "pyproject.toml, found upward from the working directory).",
+        ),
+    ] = None,
+    no_config: Annotated[
+        bool, typer.Option("--no-config", help="Ignore configuration files.")
+    ] = False,
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
-    from pcocheck.reporting import FORMATS
+    from pcocheck.configfile import ConfigFileError
+    from pcocheck.reporting.baseline import BaselineError, load_baseline
+    from pcocheck.reporting.output import OutputRefused, check_output_path
+    from pcocheck.settings import CliOptions, SettingsError, load_file_config, resolve
 
-    if output_format not in FORMATS:
-        raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {output_format!r})")
-    config = RunConfig(
+    for fmt in output_format or ():
+        if fmt not in FORMATS:
+            raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    cli = CliOptions(
         paths=tuple(paths),
-        fail_on=_parse_fail_on(fail_on),
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
-        profiles=tuple(profile or ()),
-        profile_dirs=tuple(profiles_dir or ()),
-        packages=tuple(package or ()),
+        formats=tuple(output_format) if output_format else None,
+        outputs=tuple(output) if output else None,
+        ordered=_format_output_order(ctx.meta.get("pcocheck.args", [])),
+        fail_on=fail_on,
+        select=split_codes(select),
+        ignore=split_codes(ignore),
+        profiles=tuple(profile) if profile is not None else None,
+        profile_dirs=tuple(profiles_dir) if profiles_dir is not None else None,
+        packages=tuple(package) if package is not None else None,
         package_registry=package_registry,
         fetch_packages=fetch_packages,
         tx_url=tx,
         tx_cache=tx_cache,
-        must_support=must_support,
+        must_support=True if must_support else None,
         display_check=not no_display_check,
+        quiet=quiet,
+        verbose=verbose,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        config=config_file,
+        no_config=no_config,
     )
+    try:
+        file_config = load_file_config(cli, Path.cwd(), FORMATS)
+        config, settings = resolve(cli, file_config, os.environ)
+        loaded_baseline = load_baseline(Path(settings.baseline)) if settings.baseline else None
+        targets = [s.path for s in settings.outputs if s.path is not None]
+        if settings.write_baseline:
+            targets.append(settings.write_baseline)
+        if targets:
+            inputs = _input_paths(config.paths)
+            for target in targets:
+                check_output_path(target, inputs)
+    except (ConfigFileError, SettingsError, BaselineError, OutputRefused) as error:
+        raise _fail(str(error)) from None
+    _validate(config, settings, loaded_baseline)
+
+
+def _validate(config: RunConfig, settings: ReportSettings, baseline: Baseline | None) -> None:
+    from pcocheck.config import Selection
+    from pcocheck.inventory import Inventory
+    from pcocheck.reporting.adjust import adjust
+    from pcocheck.reporting.baseline import render_baseline
+    from pcocheck.reporting.output import OutputError, PipeClosed, silence_stdout, write_file
     from pcocheck.runner import ConfigurationError, validate_config
 
+    wants_inventory = {"junit", "operationoutcome"} & set(settings.formats)
+    inventory = Inventory() if wants_inventory else None
     try:
-        result = validate_config(config, stdin=sys.stdin.buffer if "-" in paths else None)
+        result = validate_config(
+            config,
+            stdin=sys.stdin.buffer if "-" in config.paths else None,
+            extra=[inventory] if inventory is not None else [],
+        )
+        adjusted = adjust(
+            result,
+            settings.severity_overrides,
+            baseline,
+            Selection(config.select, config.ignore),
+        )
+        result = adjusted.result
     except ConfigurationError as error:
         raise _fail(str(error)) from None
     except Exception as error:  # a bug must still end in one line and exit 3
-        if verbose:
+        if settings.verbose:
             raise
         raise _fail(
             f"internal error ({type(error).__name__}: {error}); rerun with --verbose and report it",
             EXIT_INCOMPLETE,
         ) from None
-    _emit(result, output_format, output, quiet, verbose)
+    try:
+        if settings.write_baseline:
+            path = Path(settings.write_baseline)
+            text = render_baseline(adjusted.all_findings, path)
+            write_file(settings.write_baseline, text.encode("utf-8", "backslashreplace"))
+        _emit(result, settings, inventory, adjusted.suppressed if baseline else None)
+    except OutputError as error:
+        raise _fail(str(error), EXIT_INCOMPLETE) from None
+    except PipeClosed:
+        # The reader (| head) has what it wanted; that is not a failure of the run.
+        silence_stdout()
+    except Exception as error:
+        if settings.verbose:
+            raise
+        raise _fail(
+            f"internal error while writing the report ({type(error).__name__}: {error}); "
+            "rerun with --verbose and report it",
+            EXIT_INCOMPLETE,
+        ) from None
     raise typer.Exit(result.exit_code)
+
+
+@app.command(
+    "diff",
+    epilog="Exit codes: 0 = nothing new at or above --fail-on; 1 = new "
+    "findings at or above --fail-on; 2 = a report cannot be read.",
+)
+def diff_command(
+    old: Annotated[str, typer.Argument(help="The earlier JSON report (pcocheck -f json).")],
+    new: Annotated[str, typer.Argument(help="The later JSON report.")],
+    fail_on: Annotated[
+        str,
+        typer.Option("--fail-on", help="Lowest severity of a new finding that makes exit 1."),
+    ] = "error",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="console or json.")
+    ] = "console",
+) -> None:
+    """Compare two JSON reports: findings new, fixed and unchanged (matched like a baseline)."""
+    from pcocheck.reporting.diff import (
+        ReportFileError,
+        diff_reports,
+        load_report,
+        render_diff_json,
+        render_diff_text,
+    )
+    from pcocheck.reporting.output import OutputError, PipeClosed, silence_stdout, write_stream
+    from pcocheck.settings import SettingsError, parse_fail_on
+
+    if output_format not in ("console", "json"):
+        raise _fail(f"--format must be console or json (got {output_format!r})")
+    try:
+        threshold = parse_fail_on(fail_on)
+        difference = diff_reports(load_report(Path(old)), load_report(Path(new)))
+    except (SettingsError, ReportFileError) as error:
+        raise _fail(str(error)) from None
+    buffer = io.StringIO()
+    render = render_diff_json if output_format == "json" else render_diff_text
+    render(difference, threshold, buffer)
+    try:
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:
+            sys.stdout.write(buffer.getvalue())
+        else:
+            write_stream(stream, buffer.getvalue().encode("utf-8", "backslashreplace"))
+    except OutputError as error:
+        raise _fail(str(error), EXIT_INCOMPLETE) from None
+    except PipeClosed:
+        silence_stdout()
+    raise typer.Exit(1 if difference.failing(threshold) else 0)
 
 
 @app.command()

@@ -177,6 +177,9 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
     return [DefinitionWarnings(registry), engine, rules]
 
 
-def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> RunResult:
-    """Validate the inputs named in ``config`` with the full set of checkers."""
-    return run(config, build_checkers(config), stdin)
+def validate_config(
+    config: RunConfig, stdin: IO[bytes] | None = None, extra: Sequence[Checker] = ()
+) -> RunResult:
+    """Validate the inputs named in ``config`` with the full set of checkers (plus
+    ``extra`` ones, e.g. the inventory of checked resources some reports list)."""
+    return run(config, [*build_checkers(config), *extra], stdin)

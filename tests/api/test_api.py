@@ -296,6 +296,8 @@ def test_render_dispatches_to_the_cli_reporters() -> None:
 @pytest.mark.parametrize(
     ("method", "fmt"),
     [
+        ("to_console", "console"),
+        ("to_json", "json"),
         ("to_sarif", "sarif"),
         ("to_junit", "junit"),
         ("to_github", "github"),
@@ -304,13 +306,13 @@ def test_render_dispatches_to_the_cli_reporters() -> None:
         ("to_html", "html"),
     ],
 )
-def test_format_methods_go_through_the_same_dispatch(method: str, fmt: str) -> None:
-    report = pcocheck.validate(BARE_GOAL)
-    if fmt in pcocheck.formats():
-        assert getattr(report, method)() == report.render(fmt)
-    else:
-        with pytest.raises(ValueError, match=f"unknown report format '{fmt}'"):
-            getattr(report, method)()
+def test_every_format_is_the_cli_report(method: str, fmt: str) -> None:
+    # a folder with a resource that passes (JUnit and OperationOutcome list it too)
+    folder = FIXTURES / "rules" / "gas-across-files"
+    expected = RUNNER.invoke(app, ["validate", str(folder), "-f", fmt]).stdout
+    report = pcocheck.validate(folder)
+    assert fmt in pcocheck.formats()
+    assert getattr(report, method)() == report.render(fmt) == expected
 
 
 def test_import_pcocheck_loads_no_engine() -> None:

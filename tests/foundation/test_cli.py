@@ -158,3 +158,13 @@ def test_bundled_fixture_folder_reports_every_problem() -> None:
     jsonschema.validate(report, SCHEMA)
     assert result.exit_code == 1
     assert all(i["line"] is not None for i in report["issues"] if not i["file"].endswith(".gz"))
+
+
+def test_help_lists_every_report_format_and_diff_exit_codes() -> None:
+    from pcocheck.reporting import FORMATS
+
+    text = RUNNER.invoke(app, ["validate", "--help"]).output
+    for fmt in FORMATS:
+        assert fmt in text
+    diff_help = RUNNER.invoke(app, ["diff", "--help"])
+    assert diff_help.exit_code == 0 and "Exit codes" in diff_help.output

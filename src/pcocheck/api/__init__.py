@@ -191,9 +191,16 @@ class Validator:
         problems: list[Finding],
         stdin: IO[bytes] | None = None,
     ) -> Report:
-        """One run with fresh checkers over this Validator's definitions (lock held)."""
-        checkers = build_checkers(config, self.registry)
-        return Report(Run(config, checkers).execute_inputs(inputs, problems, stdin))
+        """One run with fresh checkers over this Validator's definitions (lock held).
+
+        The inventory of checked resources is kept (bounded per file) so that every
+        format can be rendered afterwards, as the command line renders it."""
+        from pcocheck.inventory import Inventory
+
+        inventory = Inventory()
+        checkers = [*build_checkers(config, self.registry), inventory]
+        result = Run(config, checkers).execute_inputs(inputs, problems, stdin)
+        return Report(result, inventory)
 
     @classmethod
     def from_config(cls, config: RunConfig) -> Validator:

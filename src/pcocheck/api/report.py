@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pcocheck.finding import Finding, Severity
 from pcocheck.result import RunResult
 
+if TYPE_CHECKING:
+    from pcocheck.inventory import Inventory
+
 
 def formats() -> tuple[str, ...]:
     """The report formats :meth:`Report.render` accepts (those of ``--format``)."""
-    from pcocheck.reporting import reporters
+    from pcocheck.reporting import FORMATS
 
-    return tuple(reporters())
+    return FORMATS
 
 
 def render_result(
@@ -25,22 +28,24 @@ def render_result(
     quiet: bool = False,
     verbose: bool = False,
     width: int | None = None,
+    inventory: Inventory | None = None,
 ) -> str:
     """Render ``result`` with the reporter the command line uses for ``--format fmt``.
 
-    The one dispatch every ``Report.render``/``to_*`` method goes through, so a format
-    added to :func:`pcocheck.reporting.reporters` is available here at once.
+    The one dispatch every ``Report.render``/``to_*`` method goes through: a format in
+    :data:`pcocheck.reporting.FORMATS` is available here at once. ``inventory`` lists the
+    resources the run checked (the JUnit and OperationOutcome reports name those that
+    passed too).
     """
-    from pcocheck.reporting import ReportOptions, reporters
+    from pcocheck.reporting import FORMATS, ReportOptions, reporter
 
-    available = reporters()
-    renderer = available.get(fmt)
-    if renderer is None:
-        raise ValueError(
-            f"unknown report format {fmt!r}; available: {', '.join(sorted(available))}"
-        )
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; available: {', '.join(FORMATS)}")
+    options = ReportOptions(
+        color=color, quiet=quiet, verbose=verbose, width=width, inventory=inventory
+    )
     buffer = io.StringIO()
-    renderer(result, buffer, ReportOptions(color=color, quiet=quiet, verbose=verbose, width=width))
+    reporter(fmt)(result, buffer, options)
     return buffer.getvalue()
 
 
@@ -51,11 +56,14 @@ class Report:
     made of (``finding.to_dict()`` is one entry of its ``issues``), sorted as there.
     """
 
-    __slots__ = ("_findings", "result")
+    __slots__ = ("_findings", "inventory", "result")
 
-    def __init__(self, result: RunResult) -> None:
+    def __init__(self, result: RunResult, inventory: Inventory | None = None) -> None:
+        from pcocheck.reporting.common import ordered_findings
+
         self.result = result
-        self._findings = result.sorted_findings()
+        self.inventory = inventory
+        self._findings = ordered_findings(result)
 
     @property
     def findings(self) -> list[Finding]:
@@ -114,7 +122,13 @@ class Report:
     ) -> str:
         """The report in a ``--format`` of the command line (see :func:`formats`)."""
         return render_result(
-            self.result, fmt, color=color, quiet=quiet, verbose=verbose, width=width
+            self.result,
+            fmt,
+            color=color,
+            quiet=quiet,
+            verbose=verbose,
+            width=width,
+            inventory=self.inventory,
         )
 
     def to_json(self) -> str:

@@ -1,5 +1,9 @@
 """The console report (rich): a summary table by severity and file, then findings
 grouped by file and resource. For people, not for parsing.
+
+Everything that comes from the input (file names, ids, expressions, messages, server
+answers) is shown through :func:`printable`: escape sequences, control characters and
+newlines are escaped, so a crafted file cannot clear the screen or print a fake verdict.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from rich.text import Text
 from pcocheck import __version__
 from pcocheck.finding import Finding, Severity
 from pcocheck.reporting import ReportOptions
+from pcocheck.reporting.common import ordered_findings
+from pcocheck.reporting.outcomes import test_outcomes
+from pcocheck.reporting.text import printable
 from pcocheck.result import RunResult
 
 _STYLE = {
@@ -26,7 +33,7 @@ _ORDER = sorted(Severity, reverse=True)
 
 
 def _location(finding: Finding) -> str:
-    place = finding.file or "<run>"
+    place = printable(finding.file or "<run>")
     if finding.line is not None:
         place += f":{finding.line}"
         if finding.column is not None:
@@ -44,7 +51,7 @@ def _summary_table(result: RunResult, findings: list[Finding]) -> Table:
         per_file[finding.file or "<run>"][finding.severity] += 1
     for file in sorted(per_file):
         counts = per_file[file]
-        table.add_row(file, *(str(counts.get(s, 0)) for s in _ORDER))
+        table.add_row(Text(printable(file)), *(str(counts.get(s, 0)) for s in _ORDER))
     totals = result.counts()
     table.add_row(Text("total", style="bold"), *(str(totals[s.label]) for s in _ORDER))
     return table
@@ -70,7 +77,7 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
         highlight=False,
         soft_wrap=False,
     )
-    findings = result.sorted_findings()
+    findings = ordered_findings(result)
     if options.quiet and result.fail_on is not None:
         threshold = result.fail_on
         findings = [f for f in findings if f.severity >= threshold]
@@ -81,6 +88,15 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
         )
         if findings:
             console.print(_summary_table(result, findings))
+    # The findings are printed in batches of joined lines: one rich render per batch
+    # instead of one per line (20,000 findings took 20 s line by line).
+    batch: list[Text] = []
+
+    def flush() -> None:
+        if batch:
+            console.print(Text("\n").join(batch))
+            batch.clear()
+
     current_file: str | None = None
     current_resource: tuple[str | None, int | None] | None = None
     for finding in findings:
@@ -88,24 +104,39 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
         if file != current_file:
             current_file = file
             current_resource = None
-            console.print()
-            console.print(Text(file, style="bold underline"))
+            batch.append(Text(""))
+            batch.append(Text(printable(file), style="bold underline"))
         resource_key = (finding.resource, finding.entry)
         if resource_key != current_resource:
             current_resource = resource_key
-            heading = finding.resource or "(document)"
+            heading = printable(finding.resource or "(document)")
             if finding.entry is not None:
                 heading += f"  [entry {finding.entry}]"
-            console.print(Text(f"  {heading}", style="bold"))
+            batch.append(Text(f"  {heading}", style="bold"))
         line = Text("    ")
         line.append(f"{finding.severity.label:<11}", style=_STYLE[finding.severity])
         line.append(f" {finding.code:<15} ", style="bold")
         line.append(_location(finding), style="dim")
-        console.print(line)
+        batch.append(line)
         if finding.expression:
-            console.print(Text(f"      at {finding.expression}", style="dim"))
-        console.print(Text(f"      {finding.message}"))
+            batch.append(Text(f"      at {printable(finding.expression)}", style="dim"))
+        batch.append(Text(f"      {printable(finding.message)}"))
         if options.verbose and finding.profile:
-            console.print(Text(f"      profile {finding.profile}", style="dim"))
+            batch.append(Text(f"      profile {printable(finding.profile)}", style="dim"))
+        if len(batch) >= 500:
+            flush()
+    flush()
+    tests = test_outcomes(result)
+    if tests:
+        console.print()
+        console.print(Text("Server tests", style="bold underline"))
+        for test in tests:
+            line = Text(f"  {test.result:<6} ", style="green" if test.result == "pass" else "bold")
+            line.append(printable(f"{test.id} {test.title}"))
+            if test.reason:
+                line.append(printable(f": {test.reason}"), style="dim")
+            console.print(line)
     console.print()
+    if options.baselined:
+        console.print(Text(f"{options.baselined} known finding(s) hidden by the baseline"))
     console.print(_verdict(result))

@@ -7,14 +7,17 @@ from typing import Any, TextIO
 
 from pcocheck import __version__
 from pcocheck.reporting import ReportOptions
+from pcocheck.reporting.common import ordered_findings
+from pcocheck.reporting.outcomes import test_outcomes
+from pcocheck.reporting.text import encodable_tree
 from pcocheck.result import RunResult
 
 SCHEMA_ID = "pcocheck-report/1"
 
 
-def report_document(result: RunResult) -> dict[str, Any]:
+def report_document(result: RunResult, options: ReportOptions | None = None) -> dict[str, Any]:
     counts = result.counts()
-    return {
+    document: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "tool": {"name": "pcocheck", "version": __version__},
         "summary": {
@@ -27,10 +30,28 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "passed": result.passed,
             "failOn": result.fail_on.label if result.fail_on is not None else "never",
         },
-        "issues": [finding.to_dict() for finding in result.sorted_findings()],
+        "issues": [finding.to_dict() for finding in ordered_findings(result)],
     }
+    if options is not None and options.baselined is not None:
+        document["summary"]["baselined"] = options.baselined
+    tests = test_outcomes(result)
+    if tests:
+        document["tests"] = [
+            {
+                "id": t.id,
+                "title": t.title,
+                "group": t.group,
+                "result": t.result,
+                "reason": t.reason,
+                "expectation": t.expectation,
+                "requests": list(t.requests),
+            }
+            for t in tests
+        ]
+    # Lone surrogates (valid JSON escapes in the input) cannot be written as UTF-8.
+    return encodable_tree(document)  # type: ignore[no-any-return]
 
 
 def render_json(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
-    json.dump(report_document(result), stream, indent=2, ensure_ascii=False)
+    json.dump(report_document(result, options), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
