@@ -151,8 +151,15 @@ def test_structure_definitions_have_core_metadata() -> None:
         assert sd["fhirVersion"] == "4.0.1"
         assert "snapshot" not in sd, f"{sd['id']}: authored as differential only"
         assert sd["url"].endswith("/StructureDefinition/" + sd["id"])
-        expected_version = "1.0.0" if sd["url"].startswith(PCO_SD) else "6.1.0"
-        assert sd["version"] == expected_version, sd["id"]
+        assert sd["version"] == "1.0.0", sd["id"]
+
+
+def test_us_core_is_not_re_authored_here() -> None:
+    """US Core 6.1.0 ships whole from its official package (src/pcocheck/data/uscore.zip,
+    tools/build_uscore.py); profiles/ holds PCO's own definitions only."""
+    for path in _files(PROFILES):
+        url = load(path).get("url", "")
+        assert not url.startswith("http://hl7.org/fhir/us/core/"), path.name
 
 
 def _path_of(element_id: str) -> str:

@@ -228,7 +228,7 @@ def test_a_validator_gives_each_input_a_run_of_its_own() -> None:
     again = validator.validate(JOURNEY)
     # "not checked offline" information is summarised once per run: a reused
     # Validator must report it again, as a fresh command line run does
-    assert "FHIR-BIND-004" in codes(first)
+    assert {"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND-006"} & set(codes(first))
     assert again.to_json() == first.to_json() == pcocheck.validate(JOURNEY).to_json()
 
 

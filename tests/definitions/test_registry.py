@@ -164,9 +164,9 @@ def test_default_registry_uses_the_shipped_profiles() -> None:
     folder = shipped_profiles_dir()
     names = [p.name for p in registry.packages()]
     if folder is None:
-        assert names == ["hl7.fhir.r4.core"]
+        assert names == ["hl7.fhir.r4.core", "hl7.fhir.us.core"]
     else:
-        assert names == ["hl7.fhir.r4.core", SHIPPED_PROFILES_LABEL]
+        assert names == ["hl7.fhir.r4.core", "hl7.fhir.us.core", SHIPPED_PROFILES_LABEL]
         assert not [p for p in registry.problems if p.severity == "error"], registry.problems
 
 

@@ -177,6 +177,10 @@ class PackageInfo:
     origin: str  # file path or "builtin"
     resources: int = 0
     dependencies: dict[str, str] = field(default_factory=dict)
+    # For listings: what the source holds ("59 profiles and extensions, ...") and the
+    # dependencies it names that are not loaded (their definitions are not available).
+    contents: str | None = None
+    not_loaded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
 """The definition registry: every StructureDefinition, ValueSet, CodeSystem and
 Questionnaire a run can use, by canonical URL.
 
-Sources, lowest priority first: the compiled R4 core archive, then each folder or
-package in the order it was added; when two sources define the same canonical URL the
-later one wins (a user's ``--package`` overrides the shipped profiles). Everything is
-lazy: JSON from packages is parsed, and snapshots are generated, the first time a
-definition is asked for.
+Sources, lowest priority first: the compiled R4 core archive, then compiled IG archives
+(the shipped US Core 6.1.0), then each folder or package in the order it was added; when
+two sources define the same canonical URL the later one wins (a user's ``--package``
+overrides the shipped definitions). Everything is lazy: archive members and JSON from
+packages are parsed, and snapshots are generated, the first time a definition is asked
+for.
 
 Returned objects are shared between callers and must be treated as read-only.
 Nothing here raises for bad definitions: problems are collected in
@@ -32,7 +33,7 @@ from pcocheck.definitions.compile import (
     strip_version,
     structure_from_compact,
 )
-from pcocheck.definitions.core import CoreArchive
+from pcocheck.definitions.core import CompiledArchive, CoreArchive
 from pcocheck.definitions.model import (
     DEFAULT_PACKAGE_REGISTRY,
     DefinitionError,
@@ -90,8 +91,10 @@ class DefinitionRegistry:
                 version=self.core.package_version,
                 origin="builtin",
                 resources=self.core.counts(),
+                contents=self.core.contents(),
             )
         ]
+        self._archives: list[CompiledArchive] = []
         self._problems: list[DefinitionProblem] = []
         self._pending_dependencies: list[tuple[str, str, str]] = []
         self._building: set[int] = set()
@@ -167,21 +170,28 @@ class DefinitionRegistry:
             return None
         if isinstance(found, _Entry):
             return self._compile(found)
-        return self.core.structure(found)
+        archive, url = found
+        return archive.structure(url)
 
-    def _find_structure(self, ref: str) -> _Entry | str | None:
-        """The entry defining ``ref``, or the core URL when the core archive has it."""
+    def _find_structure(self, ref: str) -> _Entry | tuple[CompiledArchive, str] | None:
+        """The entry defining ``ref``, or the compiled archive (and URL) that has it."""
         url, _, version = ref.partition("|")
         if "/" not in url and ":" not in url:
             url = self.core.type_url(url) or CORE_CANONICAL + url
         entry = self._find("StructureDefinition", url, version or None)
         if entry is not None:
             return entry
-        if self.core.has_structure(url) and (
-            not version or _version_matches(version, self.core.package_version)
-        ):
-            return url
+        for archive in self._layers():
+            if archive.has_structure(url) and (
+                not version or _version_matches(version, archive.package_version)
+            ):
+                return archive, url
         return None
+
+    def _layers(self) -> Iterable[CompiledArchive]:
+        """Compiled archives, highest priority first (the core last)."""
+        yield from reversed(self._archives)
+        yield self.core
 
     def value_set(self, url: str) -> JsonDict | None:
         """A ValueSet (FHIR JSON, normalised: compose and expansion, concepts with code,
@@ -211,11 +221,27 @@ class DefinitionRegistry:
                 normalise = normalise_value_set if kind == "ValueSet" else normalise_code_system
                 entry.normalised = normalise(raw)
             return entry.normalised
-        if version and not _version_matches(version, self.core.package_version):
-            return None
-        if kind == "ValueSet":
-            return self.core.value_set(plain)
-        return self.core.code_system(plain)
+        for archive in self._layers():
+            if version and not _version_matches(version, archive.package_version):
+                continue
+            found = archive.value_set(plain) if kind == "ValueSet" else archive.code_system(plain)
+            if found is not None:
+                return found
+        return None
+
+    def unavailable_dependency(self, url: str) -> str | None:
+        """For a canonical that is not loaded: the package (``id#version``) a shipped
+        archive depends on whose namespace it is in and which is not loaded either, so
+        the definition is "not available offline" rather than unknown. ``None`` when the
+        canonical is loaded or belongs to no such package."""
+        plain = url.partition("|")[0]
+        for archive in reversed(self._archives):
+            dependency = archive.dependency_for(plain)
+            if dependency is not None:
+                name = dependency.partition("#")[0]
+                loaded = any(p.name == name for p in self._packages)
+                return None if loaded else dependency
+        return None
 
     def resource_types(self) -> frozenset[str]:
         return self.core.resource_types
@@ -224,12 +250,32 @@ class DefinitionRegistry:
         return name in self.core.resource_types
 
     def packages(self) -> list[PackageInfo]:
+        """Every loaded source; for compiled archives, ``not_loaded`` names the
+        dependencies whose definitions are therefore not available offline."""
+        loaded = {p.name for p in self._packages}
+        for info in self._packages:
+            if info.contents is not None:
+                info.not_loaded = tuple(
+                    f"{name}#{version}"
+                    for name, version in info.dependencies.items()
+                    if name not in loaded
+                )
         return list(self._packages)
 
     def structures(self) -> list[StructureDef]:
-        """Every loaded (non-core) profile and extension, compiled; for listings."""
-        compiled = (self._compile(e) for e in self._all_entries("StructureDefinition"))
-        return [sd for sd in compiled if sd is not None]
+        """Every loaded (non-core) profile and extension, compiled; for listings. A
+        definition overridden by a later source is listed once, as overridden."""
+        found: dict[str, StructureDef] = {}
+        for archive in self._archives:
+            for url in archive.structure_urls():
+                sd = archive.structure(url)
+                if sd is not None:
+                    found[sd.canonical] = sd
+        for entry in self._all_entries("StructureDefinition"):
+            sd = self._compile(entry)
+            if sd is not None:
+                found[sd.canonical] = sd
+        return list(found.values())
 
     def value_sets(self, include_core: bool = False) -> list[ResourceSummary]:
         """Loaded ValueSets and CodeSystems (and, on request, the core ones)."""
@@ -247,7 +293,14 @@ class DefinitionRegistry:
                         entry.package,
                     )
                 )
+        for archive in self._archives:
+            label = archive.package_label
+            for url in archive.value_set_urls():
+                found.append(_archive_summary("ValueSet", archive.value_set(url), url, label))
+            for url in archive.code_system_urls():
+                found.append(_archive_summary("CodeSystem", archive.code_system(url), url, label))
         if include_core:
+            # URLs only: naming the 2,400 core resources would read every member.
             label = self.core.package_label
             version = self.core.package_version
             found.extend(
@@ -402,6 +455,24 @@ class DefinitionRegistry:
         )
         self._entries[str(kind)].setdefault(entry.url, []).append(entry)
         return 1
+
+    def add_archive(self, archive: CompiledArchive, origin: str | None = None) -> PackageInfo:
+        """Layer a compiled IG archive (such as the shipped US Core) over the core: it wins
+        over the core and loses to every folder or package added later. Its own package
+        dependencies are not loaded: what they define is reported as not available
+        offline where content needs it."""
+        self._archives.append(archive)
+        dependencies = archive.index["package"].get("dependencies")
+        info = PackageInfo(
+            name=archive.package_name,
+            version=archive.package_version,
+            origin=origin or archive.origin,
+            resources=archive.counts(),
+            dependencies=dict(dependencies) if isinstance(dependencies, dict) else {},
+            contents=archive.contents(),
+        )
+        self._packages.append(info)
+        return info
 
     def add_resource(
         self, resource: JsonDict, label: str = "memory", origin: str = "memory"
@@ -624,6 +695,20 @@ def _has_snapshot(raw: JsonDict) -> bool:
     return isinstance(snapshot, dict) and bool(snapshot.get("element"))
 
 
+def _archive_summary(
+    kind: str, resource: JsonDict | None, url: str, package: str
+) -> ResourceSummary:
+    raw = resource or {}
+    version, name = raw.get("version"), raw.get("name")
+    return ResourceSummary(
+        kind,
+        url,
+        version if isinstance(version, str) else None,
+        name if isinstance(name, str) else None,
+        package,
+    )
+
+
 ProblemSink = Callable[..., None]
 
 
@@ -701,8 +786,13 @@ def shipped_profiles_dir() -> Path | None:
 
 
 def default_registry(package_cache: Path | None = None) -> DefinitionRegistry:
-    """Core R4 plus the profiles pcocheck ships (PCO STU1 and its US Core parents)."""
+    """Core R4, US Core 6.1.0 (the official package, compiled) and the PCO STU1
+    definitions pcocheck ships in ``profiles/``."""
+    from pcocheck.definitions.uscore import shared_uscore
+
     registry = DefinitionRegistry(package_cache=package_cache)
+    uscore = shared_uscore()
+    registry.add_archive(uscore, origin=f"builtin: {uscore.source}")
     folder = shipped_profiles_dir()
     if folder is not None:
         registry.add_folder(folder, label=SHIPPED_PROFILES_LABEL)

@@ -212,6 +212,17 @@ class ProfileEngine:
         )
         self._summaries[key] = (first, 1)
 
+    def _summarise_view(
+        self, view: ResourceView, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
+    ) -> None:
+        """:meth:`summarise` for findings made outside an element walk."""
+        key = (code, *group)
+        known = self._summaries.get(key)
+        if known is not None:
+            self._summaries[key] = (known[0], known[1] + 1)
+        else:
+            self._summaries[key] = (view.finding(code, message, rel), 1)
+
     # -- resources --------------------------------------------------------------------
     def validate_resource(
         self,
@@ -235,7 +246,8 @@ class ProfileEngine:
         base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
         base_pass.run()
         findings.extend(base_pass.findings)
-        for profile_sd in self.profiles_for(view, resource, rel_base, findings):
+        inferred: set[str] = set()
+        for profile_sd in self.profiles_for(view, resource, rel_base, findings, inferred):
             label = profile_sd.canonical
             profile_pass = Pass(
                 self,
@@ -249,7 +261,12 @@ class ProfileEngine:
                 resolve,
             )
             profile_pass.run()
-            findings.extend(profile_pass.findings)
+            if profile_sd.url in inferred:
+                # pcocheck's own inference, not the producer's claim: its findings warn
+                # at most (design notes §5), e.g. a US Core PHQ-9 total as valueString.
+                findings.extend(_at_most_warning(f) for f in profile_pass.findings)
+            else:
+                findings.extend(profile_pass.findings)
 
     def profiles_for(
         self,
@@ -257,7 +274,9 @@ class ProfileEngine:
         resource: dict[str, Any],
         rel_base: JsonPath,
         findings: list[Finding],
+        inferred: set[str] | None = None,
     ) -> list[StructureDef]:
+        """The profiles to run; those chosen by PCO inference alone go into ``inferred``."""
         rtype = str(resource.get("resourceType"))
         chosen: list[StructureDef] = []
         meta = resource.get("meta")
@@ -267,6 +286,18 @@ class ProfileEngine:
                 continue
             rel = rel_base + ("meta", "profile", index)
             profile = self.structure(url)
+            dependency = self.registry.unavailable_dependency(url) if profile is None else None
+            if dependency is not None:
+                self._summarise_view(
+                    view,
+                    "FHIR-PROFILE-030",
+                    rel,
+                    f"claimed profile {url} is defined in {dependency}, which US Core "
+                    "depends on but pcocheck does not ship; the resource was not checked "
+                    f"against it (not available offline; load it with --package {dependency})",
+                    (url,),
+                )
+                continue
             if profile is None:
                 findings.append(
                     view.finding(
@@ -307,6 +338,8 @@ class ProfileEngine:
                     )
                 )
                 chosen.append(profile)
+                if inferred is not None:
+                    inferred.add(profile.url)
         return self.without_ancestors(chosen)
 
     def without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
@@ -647,11 +680,11 @@ class ProfileEngine:
                 )
             return
         target_type = target.get("resourceType") if target is not None else parsed.type
-        if base:
-            targets = tuple(p for t in element.types for p in t.target_profiles)
-        else:
-            targets = plan.target_profiles
-        if not targets:
+        # Allowed target types come from every targetProfile of the element, not only the
+        # ones the profile adds over its base: a profile that allows base Observation
+        # next to profiled DocumentReference targets (US Core derivedFrom) allows both.
+        targets = tuple(p for t in element.types for p in t.target_profiles)
+        if not targets or not (base or plan.target_profiles):
             return
         allowed_types = {self.profile_type(p) for p in targets}
         if (
@@ -870,6 +903,12 @@ def _fhir_primitive(type_code: str) -> str:
         "System.DateTime": "dateTime",
         "System.Time": "time",
     }.get(type_code, type_code)
+
+
+def _at_most_warning(finding: Finding) -> Finding:
+    if finding.severity > Severity.WARNING:
+        return replace(finding, severity=Severity.WARNING)
+    return finding
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

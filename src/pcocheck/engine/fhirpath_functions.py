@@ -35,6 +35,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from fhirpathpy.engine.invocations import equality as _fp_equality
+from fhirpathpy.engine.invocations import logic as _fp_logic
 from fhirpathpy.engine.nodes import FP_DateTime, ResourceNode, TypeInfo
 
 from pcocheck.engine.fhirpath_model import (
@@ -444,7 +445,33 @@ def invocation_table() -> dict[str, dict[str, Any]]:
         "<=": {"fn": _comparison("<="), "arity": {2: ["Any", "Any"]}, "nullable": True},
         ">": {"fn": _comparison(">"), "arity": {2: ["Any", "Any"]}, "nullable": True},
         ">=": {"fn": _comparison(">="), "arity": {2: ["Any", "Any"]}, "nullable": True},
+        "or": {"fn": _logical(_fp_logic.or_op), "arity": {2: ["Any", "Any"]}},
+        "and": {"fn": _logical(_fp_logic.and_op), "arity": {2: ["Any", "Any"]}},
+        "xor": {"fn": _logical(_fp_logic.xor_op), "arity": {2: ["Any", "Any"]}},
+        "implies": {"fn": _logical(_fp_logic.implies_op), "arity": {2: ["Any", "Any"]}},
     }
+
+
+def _as_boolean(items: Any) -> Any:
+    """A Boolean operand by FHIRPath singleton evaluation (§4.5), as the HL7 validator
+    applies it: empty stays empty, a single Boolean is itself, any other content is true.
+    fhirpathpy raises instead, so US Core's ``telecom or endpoint`` (pd-1) or
+    ``practitioner or organization`` (us-core-13) could not be evaluated."""
+    values = items if isinstance(items, list) else [items]
+    if not values:
+        return []
+    if len(values) == 1:
+        value = values[0].data if isinstance(values[0], ResourceNode) else values[0]
+        if value is True or value is False:
+            return value
+    return True
+
+
+def _logical(operator: Any) -> Any:
+    def apply(ctx: Any, left: Any, right: Any) -> Any:
+        return operator(ctx, _as_boolean(left), _as_boolean(right))
+
+    return apply
 
 
 # -- XHTML narrative -----------------------------------------------------------------------

@@ -13,7 +13,13 @@ def render_definitions(registry: DefinitionRegistry, stream: TextIO) -> None:
     write("Packages\n")
     for info in registry.packages():
         version = f"#{info.version}" if info.version else ""
-        write(f"  {info.name}{version}  ({info.resources} resources, {info.origin})\n")
+        contents = info.contents or f"{info.resources} resources"
+        write(f"  {info.name}{version}  ({contents}; {info.origin})\n")
+        if info.not_loaded:
+            write(
+                "    depends on, not shipped (its definitions are reported as not "
+                f"available offline): {', '.join(info.not_loaded)}\n"
+            )
     write("\nProfiles and extensions\n")
     for sd in sorted(registry.structures(), key=lambda s: s.url):
         if sd.type == "Extension" and sd.is_profile:

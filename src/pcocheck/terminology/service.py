@@ -345,10 +345,15 @@ class TerminologyService:
         binding = f"value set {vs_url} ({strength} binding)"
         field = "code" if single else None
         if compiled is None:
+            # A value set of a package the shipped US Core depends on (VSAC, THO ...)
+            # says which package would provide it.
+            dependency = getattr(self._registry, "unavailable_dependency", lambda _: None)(vs_url)
+            source = f" (it is in {dependency}, which pcocheck does not ship)" if dependency else ""
             return TermIssue(
                 codes.VALUE_SET_UNKNOWN,
-                f"{binding} is not available offline, so {shown} was not checked against it; "
-                "load the package that defines it (--package, --profiles) or use --tx",
+                f"{binding} is not available offline{source}, so {shown} was not checked "
+                "against it; load the package that defines it (--package, --profiles) or use "
+                "--tx",
                 None,
                 field,
             )
