@@ -71,7 +71,7 @@ class Run:
         if not indexers or len(inputs) == 0:
             return
         for item in inputs:
-            if item.path is None:
+            if item.path is None and item.data is None:
                 continue
             for produced in read_documents(item):
                 if isinstance(produced, Finding):
@@ -83,6 +83,16 @@ class Run:
 
     def execute(self, stdin: IO[bytes] | None = None) -> RunResult:
         inputs, problems = discover(list(self.config.paths))
+        return self.execute_inputs(inputs, problems, stdin)
+
+    def execute_inputs(
+        self,
+        inputs: list[InputFile],
+        problems: Iterable[Finding] = (),
+        stdin: IO[bytes] | None = None,
+    ) -> RunResult:
+        """Run over inputs the caller has already discovered (the Python API brings
+        in-memory inputs of its own); ``problems`` are findings made while preparing them."""
         self._add(problems)
         self.prescan(inputs)
         for item in inputs:
@@ -157,13 +167,15 @@ class DefinitionWarnings:
                 yield anchor.finding(problem.code, problem.message)
 
 
-def build_checkers(config: RunConfig) -> list[Checker]:
-    """The checkers a validation run uses, built from the configuration."""
+def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None) -> list[Checker]:
+    """The checkers a validation run uses, built from the configuration (and from
+    ``registry`` when the caller loaded the definitions once for many runs)."""
     from pcocheck.engine.core import ProfileEngine
     from pcocheck.rules import PcoRules
     from pcocheck.terminology import TerminologyService, TxClient
 
-    registry = load_definitions(config)
+    if registry is None:
+        registry = load_definitions(config)
     tx = TxClient(config.tx_url, cache_dir=config.tx_cache) if config.tx_url else None
     terminology = TerminologyService(registry, display_check=config.display_check, tx=tx)
     engine = ProfileEngine(

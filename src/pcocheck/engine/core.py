@@ -78,7 +78,7 @@ class ProfileEngine:
         self._base_elements: dict[str, ElementDef | None] = {}
         self._conformance: dict[tuple[int, str], bool | None] = {}
         self._in_progress: set[tuple[int, str]] = set()
-        self._bundle_cache: tuple[int, BundleIndex] | None = None
+        self._bundle_cache: tuple[dict[str, Any], BundleIndex] | None = None
         self._summaries: dict[tuple[str, ...], tuple[Finding, int]] = {}
         self._seen: dict[str, tuple[str, ...]] = {}
         self._claim_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -89,6 +89,11 @@ class ProfileEngine:
         self.remember(view)
 
     def check(self, view: ResourceView) -> list[Finding]:
+        if view.bundle is None:
+            # A new document: conformance is cached by id() of targets, which only ever
+            # come from the document being checked (its Bundle, its contained resources);
+            # once that document is freed, its ids can be reused by the next one's.
+            self._conformance.clear()
         self.remember(view)
         findings: list[Finding] = []
         self.validate_resource(view, view.resource, (), findings)
@@ -617,10 +622,11 @@ class ProfileEngine:
     # -- references ---------------------------------------------------------------------
     def bundle_index(self, bundle: dict[str, Any]) -> BundleIndex:
         cached = self._bundle_cache
-        if cached is not None and cached[0] == id(bundle):
+        # Identity, not id(): a freed Bundle's address can be reused by the next one.
+        if cached is not None and cached[0] is bundle:
             return cached[1]
         index = BundleIndex(bundle)
-        self._bundle_cache = (id(bundle), index)
+        self._bundle_cache = (bundle, index)
         return index
 
     def resolver_for(self, view: ResourceView, resource: dict[str, Any]):  # type: ignore[no-untyped-def]

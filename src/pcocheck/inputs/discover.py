@@ -22,12 +22,13 @@ STDIN = "-"
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """One input to read. ``path`` is None for stdin."""
+    """One input to read. ``path`` is None for stdin and for in-memory ``data``."""
 
     display: str
     path: Path | None
     ndjson: bool
     gzipped: bool
+    data: bytes | None = None  # in-memory content (the Python API), read instead of a file
 
 
 def classify(name: str) -> tuple[bool, bool] | None:

@@ -8,6 +8,7 @@ export never has to fit in memory. The standard ``json`` parser does the parsing
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import sys
@@ -139,6 +140,9 @@ def _decode(
 
 
 def _open_binary(item: InputFile, stdin: IO[bytes] | None) -> IO[bytes]:
+    if item.data is not None:
+        data = io.BytesIO(item.data)
+        return cast(IO[bytes], gzip.GzipFile(fileobj=data)) if item.gzipped else data
     if item.path is None:
         raw: IO[bytes] = stdin if stdin is not None else sys.stdin.buffer
         return raw
