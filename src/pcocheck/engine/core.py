@@ -45,6 +45,7 @@ SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND
 # the answer is "not determined" (FHIR-REF-012), so chains of any length cannot recurse
 # without bound.
 MAX_TARGET_DEPTH = 4
+CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 
 
 class ProfileEngine:
@@ -87,6 +88,7 @@ class ProfileEngine:
         self._depth = 0
         self._cuts = 0  # how often the depth bound stopped a probe (results then not cached)
         self._summaries: dict[tuple[str, ...], tuple[Finding, int]] = {}
+        self._canonical_types: dict[str, tuple[str, ...]] = {}
         # References whose target conformance is decided at the end of the run, key: the
         # required profiles; value: (reference key, server base, referring file) per
         # reference and a few located examples. Lifetime: the run.
@@ -726,6 +728,59 @@ class ProfileEngine:
                 f"{reference} is ambiguous: {resolution.how()[len('ambiguous: ') :]}; it was "
                 "not resolved (validate them in separate runs, or use fullUrls)",
             )
+
+    def check_canonical(self, walk: Pass, element: ElementDef, value: Any, rel: JsonPath) -> None:
+        """A canonical that resolves to a loaded resource (shipped, --profiles/--package, or
+        read from the input) of a type the element does not allow is an error."""
+        if not isinstance(value, str) or walk.quiet:
+            return
+        allowed = tuple(
+            sorted(
+                {
+                    self.profile_type(p)
+                    for t in element.types
+                    if t.code == "canonical"
+                    for p in t.target_profiles
+                }
+            )
+        )
+        if not allowed or "Resource" in allowed or "" in allowed:
+            return
+        found = self.canonical_types(value)
+        if not found or any(t in allowed for t in found):
+            return
+        what = " and ".join(sorted(found))
+        article = "an" if what[:1] in "AEIOU" else "a"
+        walk.report(
+            "FHIR-REF-011",
+            rel,
+            f"{value} refers to {article} {what}, expected {' or '.join(allowed)}",
+        )
+
+    def canonical_types(self, url: str) -> tuple[str, ...]:
+        """The types of the loaded resources ``url`` names. Cached: key the canonical text,
+        lifetime the run (definitions are fixed for a run; input resources are indexed by
+        the first pass, which is complete before any check)."""
+        cached = self._canonical_types.get(url)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        for candidate in dict.fromkeys((url, url.split("|", 1)[0])):
+            if self.structure(candidate) is not None and "/" in candidate:
+                found.add("StructureDefinition")
+            if self.registry.value_set(candidate) is not None:
+                found.add("ValueSet")
+            if self.registry.code_system(candidate) is not None:
+                found.add("CodeSystem")
+            if self.registry.questionnaire(candidate) is not None:
+                found.add("Questionnaire")
+            from_input = self.resolver.canonical_type(candidate)
+            if from_input is not None:
+                found.add(from_input)
+        result = tuple(sorted(found))
+        if len(self._canonical_types) < CANONICALS_KEPT:
+            self._canonical_types[url] = result
+        return result
 
     def _claims_any(self, target: dict[str, Any], profiles: list[str]) -> bool:
         return any(self.claims(target, p) for p in profiles)

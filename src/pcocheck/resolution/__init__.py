@@ -8,9 +8,10 @@ Used by the profile engine (reference targets, target-profile conformance, FHIRP
    ``Parameters.parameter.resource`` or any other inline resource is at a level of its own
    (no Bundle around it), a contained resource is at its container's level.
 3. The other inputs of the run (other files, other Bundles, NDJSON lines): a reference that
-   did not resolve locally resolves elsewhere only when exactly one resource in the run has
-   that ``Type/id`` (preferring the referring file itself, e.g. an NDJSON export; with the
-   same server base when the reference is absolute). Two or more are ``ambiguous``.
+   did not resolve locally resolves elsewhere only when exactly one resource has that
+   ``Type/id`` (with the same server base when the reference is absolute) in the nearest
+   scope that has any: the referring file (an NDJSON export), its folder (a bulk export),
+   the whole run. Two or more in that scope are ``ambiguous``, never a silent first pick.
 
 Determinism: the run-wide index is filled by the runner's first pass (or as resources are
 read, for inputs read once such as stdin), keyed by ``Type/id``; candidates are sorted by
@@ -19,6 +20,7 @@ where they are. No cache is keyed by an object's ``id()``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -339,15 +341,23 @@ class Resolver:
         )
 
     def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
-        """The resources of the run a non-local ``Type/id`` reference can mean: with the
-        same server base when the reference is absolute; those in the referring file when
-        it has any (an NDJSON export refers within itself); sorted by where they are."""
+        """The resources of the run a non-local ``Type/id`` reference can mean, nearest
+        first: with the same server base when the reference is absolute; those in the
+        referring file when it has any (an NDJSON export refers within itself), else those
+        in the referring file's folder (a bulk export is a folder of NDJSON files), else
+        the whole run. Sorted by where they are."""
         found = self.index.candidates(key)
         if base is not None:
             found = [c for c in found if _base_of(c.full_url) == base]
-        same_file = [c for c in found if c.file == near_file]
-        if same_file:
-            found = same_file
+        if len(found) > 1:
+            same_file = [c for c in found if c.file == near_file]
+            if same_file:
+                found = same_file
+            else:
+                folder = os.path.dirname(near_file)
+                same_folder = [c for c in found if os.path.dirname(c.file) == folder]
+                if same_folder:
+                    found = same_folder
         return tuple(sorted(found, key=lambda c: (c.file, c.line or 0, c.entry or -1)))
 
     def canonical_type(self, url: str) -> str | None:
