@@ -25,6 +25,7 @@ from pcocheck.engine.primitives import check_primitive
 from pcocheck.engine.references import ParsedReference, parse_reference
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
+from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.jsonutil import listed
 from pcocheck.resolution import ReferenceContext, RemoteStub, Resolution, Resolver
@@ -632,16 +633,17 @@ class ProfileEngine:
             )
             if base or "Resource" in base_allowed or target_type in base_allowed:
                 how = f" ({resolution.how()})" if resolution is not None and target else ""
+                article = "an" if target_type[:1] in "AEIOU" else "a"
                 walk.report(
                     "FHIR-REF-001",
                     ref_rel,
-                    f"reference to a {target_type}{how}, but {walk.profile_name} allows only "
-                    f"{', '.join(sorted(t for t in allowed_types if t))}",
+                    f"reference to {article} {target_type}{how}, but {walk.profile_name} "
+                    f"allows only {', '.join(sorted(t for t in allowed_types if t))}",
                 )
             return
         if base:
             return
-        profiled = [p for p in plan.target_profiles if not p.startswith(_BASE_PREFIX)]
+        profiled = [p for p in plan.target_profiles if not _is_base_type(p)]
         if isinstance(target_type, str):
             # Only the profiles for the target's own type can apply to it.
             profiled = [p for p in profiled if self.profile_type(p) in (target_type, "")]
@@ -667,12 +669,15 @@ class ProfileEngine:
                 "requires",
             )
         elif not walk.quiet:
-            walk.report(
+            # Summarised per profile: a long chain would otherwise repeat it on every link.
+            self.summarise(
+                walk,
                 "FHIR-REF-012",
                 ref_rel,
                 f"the conformance of {reference}{how} to "
-                f"{' or '.join(_short(p) for p in profiled)} could not be determined "
-                f"(a reference cycle, or a chain of references deeper than {MAX_TARGET_DEPTH})",
+                f"{' or '.join(_short(p) for p in profiled)} could not be determined (a "
+                f"reference cycle, or a chain of references deeper than {MAX_TARGET_DEPTH})",
+                tuple(profiled),
             )
 
     def report_resolution(self, walk: Pass, rel: JsonPath, resolution: Resolution) -> None:
@@ -820,7 +825,7 @@ class ProfileEngine:
         return found
 
     def profile_type(self, url: str) -> str:
-        if url.startswith(_BASE_PREFIX):
+        if _is_base_type(url):
             return url[len(_BASE_PREFIX) :].split("|", 1)[0]
         sd = self.structure(url)
         return sd.type if sd is not None else ""
@@ -890,8 +895,12 @@ class ProfileEngine:
             self._depth -= 1
             if key is not None:
                 self._in_progress.discard(key)
-        result = errors == 0
-        if key is not None and self._cuts == cuts_before:
+        result: bool | None = errors == 0
+        if self._cuts != cuts_before:
+            # The chain went deeper than MAX_TARGET_DEPTH below this target: no error seen
+            # is not a pass. Not cached: the answer depends on where the probe started.
+            return None if result else False
+        if key is not None:
             self._conformance[key] = result
         return result
 
@@ -967,6 +976,17 @@ class ProfileEngine:
         sub.run_value(value, rel)
         walk.findings.extend(sub.findings)
         walk.errors += sub.errors
+
+
+def _is_base_type(url: str) -> bool:
+    """A base resource or datatype definition (``…/StructureDefinition/Patient``), not a
+    core profile such as ``…/StructureDefinition/vitalsigns``."""
+    if not url.startswith(_BASE_PREFIX):
+        return False
+    name = url[len(_BASE_PREFIX) :].split("|", 1)[0]
+    if name in R4_RESOURCE_TYPES or name in ("Resource", "DomainResource"):
+        return True
+    return name[:1].isupper() and "-" not in name  # datatypes; core profiles are lower case
 
 
 def _short(url: str) -> str:

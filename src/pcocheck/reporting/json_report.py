@@ -26,6 +26,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "information": counts["information"],
             "passed": result.passed,
             "failOn": result.fail_on.label if result.fail_on is not None else "never",
+            "incomplete": result.incomplete is not None,
         },
         "issues": [finding.to_dict() for finding in result.sorted_findings()],
     }

@@ -86,8 +86,8 @@ class Resolution:
             return "contained in the same resource"
         if self.status in ("bundle", "bundle-by-id"):
             entry = self.local.entry if self.local is not None else None
-            at = f" (entry {entry.index})" if entry is not None else ""
-            return f"in the same Bundle{at}"
+            at = f", entry {entry.index}" if entry is not None else ""
+            return f"in the same Bundle{at}"  # e.g. "in the same Bundle, entry 3"
         if self.status == "run" and self.identity is not None:
             return f"in {self.identity.where()}"
         if self.status == "ambiguous":
