@@ -261,31 +261,83 @@ class DocumentState:
         return node
 
 
-class RunIndex:
-    """Every resource of the run with an id, by ``Type/id`` (one Identity, or a list when
-    several resources share it). Lifetime: the run."""
+# One resource in the run-wide index, packed into one int (file number, NDJSON line, entry,
+# claimed-profile set number) — or (that int, fullUrl) for a Bundle entry with a fullUrl —
+# so that a 100,000-record export costs one small int per resource, not an object.
+Packed = int | tuple[int, str]
+_LINE_BITS, _ENTRY_BITS, _CLAIMS_BITS = 32, 24, 16
 
-    __slots__ = ("by_key", "canonicals")
+
+class RunIndex:
+    """Every resource of the run with an id, by ``Type/id`` (one packed identity, or a list
+    when several resources share it), plus the canonical URLs of conformance resources read
+    from the input. Lifetime: the run."""
+
+    __slots__ = ("_claims", "_claims_no", "_file_no", "_files", "by_key", "canonicals")
 
     def __init__(self) -> None:
-        self.by_key: dict[str, Identity | list[Identity]] = {}
+        self.by_key: dict[str, Packed | list[Packed]] = {}
         self.canonicals: dict[str, str] = {}  # canonical url -> resourceType, from the input
+        self._files: list[str] = []
+        self._file_no: dict[str, int] = {}
+        self._claims: list[tuple[str, ...]] = []
+        self._claims_no: dict[tuple[str, ...], int] = {}
+
+    def _pack(self, identity: Identity) -> Packed:
+        file_no = self._file_no.get(identity.file)
+        if file_no is None:
+            file_no = self._file_no[identity.file] = len(self._files)
+            self._files.append(identity.file)
+        claims_no = self._claims_no.get(identity.claims)
+        if claims_no is None:
+            claims_no = len(self._claims)
+            if claims_no < (1 << _CLAIMS_BITS) - 1:
+                self._claims_no[identity.claims] = claims_no
+                self._claims.append(identity.claims)
+            else:  # pathological: more distinct claim lists than a packed number holds
+                claims_no = (1 << _CLAIMS_BITS) - 1
+        line = (identity.line or 0) & ((1 << _LINE_BITS) - 1)
+        entry = 0 if identity.entry is None else min(identity.entry + 1, (1 << _ENTRY_BITS) - 1)
+        packed = (((file_no << _LINE_BITS | line) << _ENTRY_BITS | entry) << _CLAIMS_BITS) | (
+            claims_no
+        )
+        return packed if identity.full_url is None else (packed, identity.full_url)
+
+    def _unpack(self, key: str, item: Packed) -> Identity:
+        packed, full_url = (item, None) if isinstance(item, int) else item
+        claims_no = packed & ((1 << _CLAIMS_BITS) - 1)
+        packed >>= _CLAIMS_BITS
+        entry = packed & ((1 << _ENTRY_BITS) - 1)
+        packed >>= _ENTRY_BITS
+        line = packed & ((1 << _LINE_BITS) - 1)
+        file_no = packed >> _LINE_BITS
+        claims = self._claims[claims_no] if claims_no < len(self._claims) else ()
+        return Identity(
+            key=key,
+            file=self._files[file_no],
+            line=line or None,
+            entry=entry - 1 if entry else None,
+            full_url=full_url,
+            claims=claims,
+        )
 
     def add(self, identity: Identity) -> None:
+        item = self._pack(identity)
         known = self.by_key.get(identity.key)
         if known is None:
-            self.by_key[identity.key] = identity
-        elif isinstance(known, Identity):
-            if known != identity:
-                self.by_key[identity.key] = [known, identity]
-        elif identity not in known:
-            known.append(identity)
+            self.by_key[identity.key] = item
+        elif not isinstance(known, list):
+            if known != item:
+                self.by_key[identity.key] = [known, item]
+        elif item not in known:
+            known.append(item)
 
     def candidates(self, key: str) -> list[Identity]:
         known = self.by_key.get(key)
         if known is None:
             return []
-        return [known] if isinstance(known, Identity) else list(known)
+        items = known if isinstance(known, list) else [known]
+        return [self._unpack(key, item) for item in items]
 
 
 _MISSING = object()

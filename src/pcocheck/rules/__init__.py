@@ -21,6 +21,7 @@ from pcocheck.rules.facts import (
     GasScore,
     GoalFact,
     ItemValue,
+    Link,
     Panel,
     PromScore,
     ResponseTotal,
@@ -174,8 +175,8 @@ class PcoRules:
     def finish(self) -> Iterator[Finding]:
         resolver = self.resolver
 
-        def settled(target: Target) -> Target:
-            return settle(target, resolver)
+        def settled(link: Link) -> Target:
+            return settle(link.target, link.place.anchor, resolver)
 
         out = finish_gas(self.goals, self.gas_scores, settled)
         finish_derived(self.prom_scores, self.responses, settled, out)

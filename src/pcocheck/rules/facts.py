@@ -104,7 +104,7 @@ class Link:
     """One reference to follow later: what it resolved to (or waits for) and where it was
     written."""
 
-    target: Target
+    target: Target | str  # a str: the Type/id of a relative reference to look up at the end
     place: Place
     text: str
 

@@ -180,7 +180,7 @@ def gas_score(subject: Subject, out: list[Finding]) -> GasScore | None:
     )
 
 
-Settle = Callable[[Target], Target]
+Settle = Callable[[Link], Target]
 
 
 def finish_gas(
@@ -216,7 +216,7 @@ def _focus_goal(
         return None  # reported with the score itself
     first: Target | None = None
     for link in score.focus:
-        target = settle(link.target)
+        target = settle(link)
         first = first or target
         goal = goals.get(target.key) if target.key is not None else None
         if goal is None or target.key is None:

@@ -158,7 +158,7 @@ def _panel(subject: Subject, instrument: Instrument, out: list[Finding]) -> Pane
     return Panel(instrument.name, subject.label, members)
 
 
-Settle = Callable[[Target], Target]
+Settle = Callable[[Link], Target]
 
 
 def finish_derived(
@@ -173,7 +173,7 @@ def finish_derived(
         if instrument is None or score.value is None:
             continue
         for link in score.derived_from:
-            target = settle(link.target)
+            target = settle(link)
             response = responses.get(target.key) if target.key is not None else None
             if response is None:
                 continue
@@ -202,7 +202,7 @@ def finish_panels(
     """A panel's hasMember items add up to its hasMember total."""
     for panel in panels:
         instrument = BY_NAME[panel.instrument]
-        resolved = [(link, _item(items, settle(link.target))) for link in panel.members]
+        resolved = [(link, _item(items, settle(link))) for link in panel.members]
         if any(item is None for _, item in resolved):
             continue  # some member is not in the input: nothing certain to say
         scores: dict[str, float | None] = {}

@@ -118,7 +118,7 @@ class _Series:
 def finish_goals(
     goals: Mapping[ResourceKey, GoalFact],
     scores: list[PromScore],
-    settle: Callable[[Target], Target],
+    settle: Callable[[Link], Target],
     out: list[Finding],
 ) -> None:
     """PROM goals against the scores focusing on them."""
@@ -148,10 +148,10 @@ def finish_goals(
 
 
 def _focus(
-    score: PromScore, goals: Mapping[ResourceKey, GoalFact], settle: Callable[[Target], Target]
+    score: PromScore, goals: Mapping[ResourceKey, GoalFact], settle: Callable[[Link], Target]
 ) -> tuple[ResourceKey | None, GoalFact | None, Link | None]:
     for link in score.focus:
-        key = settle(link.target).key
+        key = settle(link).key
         goal = goals.get(key) if key is not None else None
         if goal is not None:
             return key, goal, link
