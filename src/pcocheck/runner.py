@@ -102,6 +102,7 @@ class Run:
         repeated; problems are reported once, by the main pass. Inputs that cannot be
         read twice (stdin, pipes, process substitution, FIFOs) are not prescanned: they
         are read once, by the main pass, and indexed as they are read."""
+        # The checkers' resolvers index identities; a checker may also index more itself.
         indexers = [c for c in self.checkers if hasattr(c, "prescan")]
         if not indexers and not self.resolvers:
             return

@@ -99,9 +99,6 @@ class ProfileEngine:
         ] = {}
 
     # -- checker protocol -----------------------------------------------------------
-    def prescan(self, view: ResourceView) -> None:
-        self.resolver.add(view)
-
     def check(self, view: ResourceView) -> list[Finding]:
         self.resolver.add(view)  # no-op when the runner's first pass indexed it
         document = self.resolver.document(view)

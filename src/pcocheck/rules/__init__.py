@@ -65,9 +65,6 @@ class PcoRules:
         self.responses: dict[ResourceKey, ResponseTotal] = {}
 
     # -- per resource --------------------------------------------------------------------
-    def prescan(self, view: ResourceView) -> None:
-        self.resolver.add(view)
-
     def check(self, view: ResourceView) -> Iterator[Finding]:
         self.resolver.add(view)  # no-op when the runner's first pass indexed it
         rtype = view.resource_type
