@@ -46,6 +46,8 @@ SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND
 # the answer is "not determined" (FHIR-REF-012), so chains of any length cannot recurse
 # without bound.
 MAX_TARGET_DEPTH = 4
+# Unresolved references already reported by how they failed (not "not in the input").
+_REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 
 
@@ -72,6 +74,9 @@ class ProfileEngine:
         self.invariants = InvariantEvaluator(
             member_of=self._member_of_callback, conforms_to=None, resolver=None
         )
+        # Definition caches, keyed by definition URL, element id or element path (and the
+        # element objects of the run's definitions for _base_plans); lifetime: the engine,
+        # i.e. one run — the definitions do not change during a run.
         self._children: dict[tuple[str, str], ChildIndex] = {}
         self._structures: dict[str, StructureDef | None] = {}
         self._choice_keys: dict[str, dict[str, str]] = {}
@@ -649,7 +654,8 @@ class ProfileEngine:
         if target is None or (
             isinstance(target, RemoteStub) and not self._claims_any(target, profiled)
         ):
-            if not walk.quiet:
+            reported = resolution is not None and resolution.status in _REPORTED_UNRESOLVED
+            if not walk.quiet and not reported:
                 self.defer_reference(walk, ref_rel, reference, parsed, tuple(profiled))
             return
         where = resolution.path if resolution is not None else None
