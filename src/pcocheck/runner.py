@@ -48,6 +48,7 @@ class Run:
         for checker in self.checkers:
             resolver = getattr(checker, "resolver", None)
             if isinstance(resolver, Resolver) and not any(resolver is r for r in self.resolvers):
+                resolver.managed = True  # this run indexes every resource into it
                 self.resolvers.append(resolver)
 
     def _add(self, findings: Iterable[Finding]) -> None:
@@ -75,8 +76,11 @@ class Run:
             f"{reason}; the checks after it were not performed — please report it",
         )
 
-    def check_view(self, view: ResourceView) -> None:
+    def check_view(self, view: ResourceView, indexed: bool = True) -> None:
         self.result.resources += 1
+        if not indexed:  # read once (stdin, a pipe): indexed as it is read
+            for resolver in self.resolvers:
+                resolver.add(view)
         for checker in self.checkers:
             try:
                 # Materialised here so that an error raised by a lazy checker is caught.
@@ -88,12 +92,12 @@ class Run:
                 ]
             self._add(findings)
 
-    def check_document(self, document: Document) -> None:
+    def check_document(self, document: Document, indexed: bool = True) -> None:
         for item in split_resources(document):
             if isinstance(item, Finding):
                 self._add((item,))
             else:
-                self.check_view(item)
+                self.check_view(item, indexed)
 
     def prescan(self, inputs: list[InputFile]) -> None:
         """A quick first pass that indexes every resource (its identity only) before any
@@ -127,11 +131,12 @@ class Run:
         self.prescan(inputs)
         for item in inputs:
             self.result.files += 1
+            indexed = rereadable(item)  # by the first pass
             for produced in read_documents(item, stdin):
                 if isinstance(produced, Finding):
                     self._add((produced,))
                 else:
-                    self.check_document(produced)
+                    self.check_document(produced, indexed)
         for checker in self.checkers:
             try:
                 findings = list(checker.finish())

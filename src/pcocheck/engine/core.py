@@ -105,7 +105,7 @@ class ProfileEngine:
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
-        self.resolver.add(view)  # no-op when the runner's first pass indexed it
+        self.resolver.add_checked(view)  # unless a runner indexes every resource
         document = self.resolver.document(view)
         if document is not self._conformance_document:
             self._conformance.clear()
@@ -611,7 +611,10 @@ class ProfileEngine:
         resolution = context.resolve(reference) if isinstance(context, ReferenceContext) else None
         if base and resolution is not None:
             self.report_resolution(walk, ref_rel, resolution)
-        target = walk.resolve(reference)
+        if isinstance(context, ReferenceContext) and resolution is not None:
+            target = context.target(resolution)
+        else:
+            target = walk.resolve(reference)
         if target is None and parsed.kind in ("contained", "urn"):
             return  # local references resolve only locally: reported above or by ref-1
         target_type = target.get("resourceType") if target is not None else parsed.type

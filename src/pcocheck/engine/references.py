@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
@@ -37,6 +38,9 @@ class ParsedReference:
         return f"{self.base}/{key}" if self.base else key
 
 
+# Memoised: the engine, the resolver and the rules parse the same strings. Key: the
+# reference text; lifetime: the process, at most 2,048 entries (least recently used go).
+@lru_cache(maxsize=2048)
 def parse_reference(reference: str) -> ParsedReference:
     if reference.startswith("#"):
         return ParsedReference("contained", id=reference[1:] or None)
@@ -58,6 +62,7 @@ def parse_reference(reference: str) -> ParsedReference:
     return ParsedReference("invalid")
 
 
+@lru_cache(maxsize=1024)  # key: the fullUrl text; lifetime: the process, bounded
 def restful_base(full_url: str | None) -> str | None:
     """The server base of a RESTful fullUrl (``http://x/fhir`` of
     ``http://x/fhir/Goal/1``), or None for urn:uuid / non-RESTful fullUrls."""

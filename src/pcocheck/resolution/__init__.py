@@ -128,7 +128,14 @@ class ReferenceContext:
         self.full_url = full_url
 
     def __call__(self, reference: str) -> dict[str, Any] | None:
-        resolution = self.resolve(reference)
+        return self.target(self.resolve(reference))
+
+    def resolve(self, reference: str) -> Resolution:
+        return self._resolve(reference.strip())
+
+    def target(self, resolution: Resolution) -> dict[str, Any] | None:
+        """The resource a resolution gives FHIRPath and slicing: the resource itself in
+        this document, a :class:`RemoteStub` for one read elsewhere, else None."""
         if resolution.target is not None:
             return resolution.target
         if resolution.status == "run" and resolution.identity is not None:
@@ -139,16 +146,6 @@ class ReferenceContext:
                 stub["meta"] = {"profile": list(identity.claims)}
             return stub
         return None
-
-    def resolve(self, reference: str) -> Resolution:
-        # Cached per document (key: container path and reference string; lifetime: the
-        # document), since the engine and the rules ask about the same references.
-        cache_key = (self.container_path, self.full_url, reference)
-        cached = self.document.resolutions.get(cache_key)
-        if cached is None:
-            cached = self._resolve(reference.strip())
-            self.document.resolutions[cache_key] = cached
-        return cached
 
     def _resolve(self, reference: str) -> Resolution:
         if reference.startswith("#"):
@@ -210,11 +207,10 @@ class ReferenceContext:
 
 class DocumentState:
     """What one document (a file's JSON, or one NDJSON record) needs while it is checked:
-    its Bundle scopes, resolutions and reference contexts. Lifetime: from the first
-    resource of the document to the first resource of the next one (see
-    :meth:`Resolver.document`); keys are JSON paths and reference strings."""
+    its Bundle scopes, keyed by the Bundle's JSON path. Lifetime: from the first resource of
+    the document to the first resource of the next one (see :meth:`Resolver.document`)."""
 
-    __slots__ = ("contexts", "file", "line", "resolutions", "root", "root_view", "scopes")
+    __slots__ = ("file", "line", "root", "root_view", "scopes")
 
     def __init__(self, root_view: ResourceView) -> None:
         self.root_view = root_view
@@ -223,8 +219,6 @@ class DocumentState:
         self.file = intern(root_view.anchor.file or "")
         self.line = source.first_line if source is not None and source.record else None
         self.scopes: dict[JsonPath, BundleScope] = {}
-        self.resolutions: dict[tuple[JsonPath, str | None, str], Resolution] = {}
-        self.contexts: dict[JsonPath, ReferenceContext] = {}
 
     def holds(self, identity: Identity) -> bool:
         return identity.file == self.file and identity.line == self.line
@@ -367,6 +361,14 @@ class Resolver:
     def __init__(self) -> None:
         self.index = RunIndex()
         self._document: DocumentState | None = None
+        # True when a runner indexes every resource (first pass, or as inputs that cannot
+        # be re-read are read); checkers then need not index what they check.
+        self.managed = False
+
+    def add_checked(self, view: ResourceView) -> None:
+        """Index a resource a checker is about to check, unless a runner does it."""
+        if not self.managed:
+            self.add(view)
 
     # -- the run-wide index -----------------------------------------------------------
     def add(self, view: ResourceView) -> None:
@@ -425,20 +427,11 @@ class Resolver:
 
     def context(self, view: ResourceView, rel: JsonPath = ()) -> ReferenceContext:
         """The reference context of the resource at ``rel`` inside ``view``'s resource."""
-        document = self.document(view)
-        path = (*view.anchor.base_path, *rel)
-        found = document.contexts.get(path)
-        if found is None:
-            found = document.contexts[path] = self._context_at(document, path)
-        return found
+        return self._context_at(self.document(view), (*view.anchor.base_path, *rel))
 
     def context_in(self, view: ResourceView, path: JsonPath) -> ReferenceContext:
         """The reference context of the resource at ``path`` from the document root."""
-        document = self.document(view)
-        found = document.contexts.get(path)
-        if found is None:
-            found = document.contexts[path] = self._context_at(document, path)
-        return found
+        return self._context_at(self.document(view), path)
 
     def _context_at(self, document: DocumentState, path: JsonPath) -> ReferenceContext:
         node: Any = document.root

@@ -55,8 +55,10 @@ class BundleScope:
     def __init__(self, bundle: dict[str, Any], path: JsonPath = ()) -> None:
         self.path = path  # where the Bundle sits in its document
         self.entries: list[BundleEntry] = []
-        self.by_full_url: dict[str, list[BundleEntry]] = {}
-        self.by_key: dict[str, list[BundleEntry]] = {}
+        # One entry, or a list when several share the fullUrl / Type/id (rare): a large
+        # Bundle costs one dict slot per entry, not a list.
+        self.by_full_url: dict[str, BundleEntry | list[BundleEntry]] = {}
+        self.by_key: dict[str, BundleEntry | list[BundleEntry]] = {}
         self.duplicates: list[tuple[int, str]] = []
         self.history = bundle.get("type") == "history"
         seen: set[tuple[str, Any]] = set()
@@ -79,9 +81,9 @@ class BundleScope:
                 if (full_url, version) in seen and not self.history:
                     self.duplicates.append((index, full_url))
                 seen.add((full_url, version))
-                self.by_full_url.setdefault(full_url, []).append(entry)
+                _put(self.by_full_url, full_url, entry)
             if key is not None:
-                self.by_key.setdefault(key, []).append(entry)
+                _put(self.by_key, key, entry)
 
     def entry_path(self, entry: BundleEntry) -> JsonPath:
         return (*self.path, "entry", entry.index, "resource")
@@ -89,21 +91,21 @@ class BundleScope:
     def match(self, reference: str, from_full_url: str | None) -> LocalMatch:
         parsed = parse_reference(reference)
         if parsed.kind == "urn" or (parsed.kind == "canonical-like" and ":" in reference):
-            return self._pick(self.by_full_url.get(reference, []), None, reference)
+            return self._pick(_get(self.by_full_url, reference), None, reference)
         if parsed.kind == "absolute":
             url = parsed.unversioned
-            return self._pick(self.by_full_url.get(url, []), parsed.version, url)
+            return self._pick(_get(self.by_full_url, url), parsed.version, url)
         if parsed.kind != "relative" or parsed.key is None:
             return LocalMatch("absent")
         base = restful_base(from_full_url)
         resolved = f"{base}/{parsed.key}" if base else None
         if resolved is not None:
-            found = self._pick(self.by_full_url.get(resolved, []), parsed.version, resolved)
+            found = self._pick(_get(self.by_full_url, resolved), parsed.version, resolved)
             if found.status != "absent":
                 return found
         # No entry has the resolved URL: the HL7 validator then matches by type and id,
         # with a warning, and uses that entry.
-        by_id = self._pick(self.by_key.get(parsed.key, []), parsed.version, resolved)
+        by_id = self._pick(_get(self.by_key, parsed.key), parsed.version, resolved)
         if by_id.status == "found":
             return LocalMatch("found-by-id", by_id.entry, resolved_url=resolved)
         return by_id
@@ -119,3 +121,20 @@ class BundleScope:
         if len(entries) > 1 and not self.history:
             return LocalMatch("multiple", candidates=tuple(entries), resolved_url=url)
         return LocalMatch("found", entries[0], resolved_url=url)
+
+
+def _put(table: dict[str, BundleEntry | list[BundleEntry]], key: str, entry: BundleEntry) -> None:
+    known = table.get(key)
+    if known is None:
+        table[key] = entry
+    elif isinstance(known, list):
+        known.append(entry)
+    else:
+        table[key] = [known, entry]
+
+
+def _get(table: dict[str, BundleEntry | list[BundleEntry]], key: str) -> list[BundleEntry]:
+    known = table.get(key)
+    if known is None:
+        return []
+    return known if isinstance(known, list) else [known]

@@ -66,7 +66,7 @@ class PcoRules:
 
     # -- per resource --------------------------------------------------------------------
     def check(self, view: ResourceView) -> Iterator[Finding]:
-        self.resolver.add(view)  # no-op when the runner's first pass indexed it
+        self.resolver.add_checked(view)  # unless a runner indexes every resource
         rtype = view.resource_type
         if not rtype or rtype == "Bundle":  # a Bundle's entries come as views of their own
             return iter(())
