@@ -95,3 +95,20 @@ def test_a_complete_run_says_so() -> None:
     assert result.incomplete is None
     assert report_document(result)["summary"]["incomplete"] is False
     assert json.dumps(report_document(result))  # still plain JSON
+
+
+def test_a_questionnaire_read_after_its_responses_is_still_used(tmp_path: Path) -> None:
+    """Canonical resolution of input Questionnaires does not depend on the input order."""
+    bundle = json.loads((FIXTURES / "rules" / "qr-valid-form" / "input.json").read_text("utf-8"))
+    (tmp_path / "a-responses.json").write_text(json.dumps(bundle), encoding="utf-8")
+    form = (FIXTURES / "rules" / "questionnaires" / "Questionnaire-visit-form.json").read_text(
+        "utf-8"
+    )
+    (tmp_path / "z-form.json").write_text(form, encoding="utf-8")
+    findings = []
+    for paths in ([tmp_path / "a-responses.json", tmp_path / "z-form.json"], [tmp_path]):
+        rules = PcoRules(questionnaires=lambda url: None)
+        result = run(RunConfig(paths=tuple(str(p) for p in paths)), [rules])
+        findings.append(sorted((f.code, f.expression) for f in result.findings))
+    assert findings[0] == findings[1]
+    assert not [code for code, _ in findings[0] if code == "PCO-QR-001"]

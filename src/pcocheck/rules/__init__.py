@@ -65,6 +65,12 @@ class PcoRules:
         self.responses: dict[ResourceKey, ResponseTotal] = {}
 
     # -- per resource --------------------------------------------------------------------
+    def prescan(self, view: ResourceView) -> None:
+        """The runner's first pass: Questionnaires read from the input are known before any
+        QuestionnaireResponse is checked, whatever the order of the inputs."""
+        if view.resource_type == "Questionnaire":
+            self._remember(view.resource)
+
     def check(self, view: ResourceView) -> Iterator[Finding]:
         self.resolver.add_checked(view)  # unless a runner indexes every resource
         rtype = view.resource_type
