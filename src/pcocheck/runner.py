@@ -41,6 +41,7 @@ class Run:
         self.keep = Selection(config.select, config.ignore)
         self.result = RunResult(fail_on=config.fail_on)
         self.errors = 0
+        self.prescanned: set[str] = set()  # inputs whose resources the first pass indexed
         self._first_error: str | None = None
         # The resolvers of the checkers (normally one, shared): the first pass indexes
         # every resource into each.
@@ -113,16 +114,23 @@ class Run:
         for item in inputs:
             if not rereadable(item):
                 continue
-            for produced in read_documents(item):
-                if isinstance(produced, Finding):
+            try:
+                self._index(item, indexers)
+            except Exception:  # the main pass reads the file again and reports the error
+                continue
+            self.prescanned.add(item.display)
+
+    def _index(self, item: InputFile, indexers: list[Checker]) -> None:
+        for produced in read_documents(item):
+            if isinstance(produced, Finding):
+                continue
+            for view in split_resources(produced):
+                if isinstance(view, Finding):
                     continue
-                for view in split_resources(produced):
-                    if isinstance(view, Finding):
-                        continue
-                    for resolver in self.resolvers:
-                        resolver.add(view)
-                    for checker in indexers:
-                        checker.prescan(view)
+                for resolver in self.resolvers:
+                    resolver.add(view)
+                for checker in indexers:
+                    getattr(checker, "prescan")(view)  # noqa: B009 - optional method
 
     def execute(self, stdin: IO[bytes] | None = None) -> RunResult:
         found, problems = discover(list(self.config.paths))
@@ -131,12 +139,16 @@ class Run:
         self.prescan(inputs)
         for item in inputs:
             self.result.files += 1
-            indexed = rereadable(item)  # by the first pass
-            for produced in read_documents(item, stdin):
-                if isinstance(produced, Finding):
-                    self._add((produced,))
-                else:
-                    self.check_document(produced, indexed)
+            indexed = item.display in self.prescanned
+            try:
+                for produced in read_documents(item, stdin):
+                    if isinstance(produced, Finding):
+                        self._add((produced,))
+                    else:
+                        self.check_document(produced, indexed)
+            except Exception as error:  # a bug while reading one file: the others go on
+                anchor = Anchor(source=None, file=item.display)
+                self._add([self._internal_error(error, f"reading {item.display}", anchor)])
         for checker in self.checkers:
             try:
                 findings = list(checker.finish())

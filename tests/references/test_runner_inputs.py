@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,3 +113,25 @@ def test_a_questionnaire_read_after_its_responses_is_still_used(tmp_path: Path) 
         findings.append(sorted((f.code, f.expression) for f in result.findings))
     assert findings[0] == findings[1]
     assert not [code for code, _ in findings[0] if code == "PCO-QR-001"]
+
+
+def test_a_bug_while_reading_one_file_does_not_lose_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pcocheck.runner as runner_module
+
+    real = runner_module.read_documents
+    first = str(REFS / "two-bundles" / "first.json")
+
+    def flaky(item: Any, stdin: Any = None) -> Any:
+        if item.display == first:
+            raise RuntimeError("decoder bug")
+        return real(item, stdin)
+
+    monkeypatch.setattr(runner_module, "read_documents", flaky)
+    rules = PcoRules(questionnaires=questionnaire_lookup())
+    result = run(RunConfig(paths=(first, str(REFS / "two-bundles" / "second.json"))), [rules])
+    (internal,) = [f for f in result.findings if f.code == "FHIR-PROFILE-070"]
+    assert internal.file == first and "RuntimeError: decoder bug" in internal.message
+    assert len(_gas_errors(result.findings)) == 1
+    assert result.exit_code == EXIT_INCOMPLETE
