@@ -133,8 +133,9 @@ def finish_goals(
             out.append(
                 link.place.finding(
                     "PCO-PROM-013",
-                    f"this score is LOINC {score.code} but {goal.label} targets LOINC "
-                    f"{wanted}; it does not count towards that goal",
+                    f"this score is LOINC {score.code} but {goal.label} "
+                    f"({settle(link).how}) targets LOINC {wanted}; it does not count towards "
+                    "that goal",
                 )
             )
             continue
