@@ -94,6 +94,12 @@ class Resolution:
             return f"ambiguous: {describe_candidates(self.candidates)}"
         if self.status == "multiple" and self.local is not None:
             return f"{len(self.local.candidates)} matches in the Bundle"
+        if self.status == "version-mismatch":
+            return "no entry of the Bundle has that version"
+        if self.status == "urn-missing":
+            return "not locally contained within the Bundle"
+        if self.status == "contained-missing":
+            return "no contained resource has that id"
         return "not found in the input"
 
 
