@@ -135,3 +135,31 @@ def test_a_bug_while_reading_one_file_does_not_lose_the_others(
     assert internal.file == first and "RuntimeError: decoder bug" in internal.message
     assert len(_gas_errors(result.findings)) == 1
     assert result.exit_code == EXIT_INCOMPLETE
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("piped", ["goal", "scores"])
+def test_references_between_a_pipe_and_a_file_resolve_either_way(
+    piped: str, tmp_path: Path
+) -> None:
+    """A pipe is indexed as it is read, once; the rules look references up at the end of
+    the run, so it does not matter which side comes through the pipe."""
+    folder = REFS / "cross-file-unique"
+    sources = {"goal": folder / "Goal-walk-to-shop.json", "scores": folder / "scores.ndjson"}
+    fifo = tmp_path / ("goal.json" if piped == "goal" else "scores.ndjson")
+    os.mkfifo(fifo)
+    data = sources[piped].read_bytes()
+
+    def feed() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    other = sources["scores" if piped == "goal" else "goal"]
+    try:
+        rules = PcoRules(questionnaires=questionnaire_lookup())
+        result = run(RunConfig(paths=(str(fifo), str(other))), [rules])
+    finally:
+        writer.join(timeout=10)
+    assert len(_gas_errors(result.findings)) == 1
