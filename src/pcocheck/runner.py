@@ -7,6 +7,8 @@ exits the process; the CLI turns the :class:`RunResult` into output and an exit 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
@@ -17,6 +19,7 @@ from pcocheck.inputs.discover import InputFile, discover
 from pcocheck.inputs.read import Document, parse_text, read_documents
 from pcocheck.inputs.resources import split_resources
 from pcocheck.inputs.source import SourceText
+from pcocheck.resolution import Resolver
 from pcocheck.result import RunResult
 from pcocheck.view import Anchor, ResourceView
 
@@ -38,73 +41,167 @@ class Run:
         self.checkers = list(checkers)
         self.keep = Selection(config.select, config.ignore)
         self.result = RunResult(fail_on=config.fail_on)
+        self.errors = 0
+        self.prescanned: set[str] = set()  # inputs whose resources the first pass indexed
+        self._first_error: str | None = None
+        # The resolvers of the checkers (normally one, shared): the first pass indexes
+        # every resource into each.
+        self.resolvers: list[Resolver] = []
+        for checker in self.checkers:
+            resolver = getattr(checker, "resolver", None)
+            if isinstance(resolver, Resolver) and not any(resolver is r for r in self.resolvers):
+                resolver.managed = True  # this run indexes every resource into it
+                self.resolvers.append(resolver)
 
     def _add(self, findings: Iterable[Finding]) -> None:
         keep = self.keep
         self.result.findings.extend(f for f in findings if keep(f.code))
 
-    def check_view(self, view: ResourceView) -> None:
+    def _internal_error(self, error: Exception, where: str, anchor: Anchor | None) -> Finding:
+        """An unexpected exception: a ``processing`` finding where it happened, and the run
+        is marked incomplete (exit code 3) — never a silent pass."""
+        detail = f"{type(error).__name__}: {error}"
+        if len(detail) > 300:
+            detail = detail[:297] + "..."
+        reason = f"internal error while {where} ({detail})"
+        self.errors += 1
+        if self._first_error is None:
+            self._first_error = reason
+            self.result.incomplete = reason
+        else:
+            self.result.incomplete = (
+                f"{self.errors} internal errors; the first: {self._first_error}"
+            )
+        target = anchor if anchor is not None else Anchor(source=None, file=None)
+        return target.finding(
+            "FHIR-PROFILE-070",
+            f"{reason}; the checks after it were not performed — please report it",
+        )
+
+    def check_view(self, view: ResourceView, indexed: bool = True) -> None:
         self.result.resources += 1
+        if not indexed:  # read once (stdin, a pipe): indexed as it is read
+            for resolver in self.resolvers:
+                resolver.add(view)
         for checker in self.checkers:
             try:
-                self._add(checker.check(view))
-            except Exception as error:  # one bad resource must not end the run unreported
-                if self.result.incomplete is None:
-                    self.result.incomplete = (
-                        f"internal error while checking {view.label} in {view.anchor.file}: "
-                        f"{type(error).__name__}: {error}"
-                    )
+                # Materialised here so that an error raised by a lazy checker is caught.
+                findings = list(checker.check(view))
+            except Exception as error:  # a bug in one check must not lose the run
+                name = type(checker).__name__
+                findings = [
+                    self._internal_error(error, f"{name} checked {view.label}", view.anchor)
+                ]
+            self._add(findings)
 
-    def check_document(self, document: Document) -> None:
+    def check_document(self, document: Document, indexed: bool = True) -> None:
         for item in split_resources(document):
             if isinstance(item, Finding):
                 self._add((item,))
             else:
-                self.check_view(item)
+                self.check_view(item, indexed)
 
     def prescan(self, inputs: list[InputFile]) -> None:
-        """A quick first pass that lets checkers index every resource before any is
-        validated, so references to resources later in the run (another file, a later
-        NDJSON line) resolve. Only parsing is repeated; problems are reported once, by
-        the main pass. Standard input cannot be read twice and is not prescanned."""
+        """A quick first pass that indexes every resource (its identity only) before any
+        is validated, so references to resources later in the run (another file, a later
+        NDJSON line) resolve the same whatever the order of the inputs. Only parsing is
+        repeated; problems are reported once, by the main pass. Inputs that cannot be
+        read twice (stdin, pipes, process substitution, FIFOs) are not prescanned: they
+        are read once, by the main pass, and indexed as they are read."""
+        # The checkers' resolvers index identities; a checker may also index more itself.
         indexers = [c for c in self.checkers if hasattr(c, "prescan")]
-        if not indexers or len(inputs) == 0:
+        if not indexers and not self.resolvers:
             return
         for item in inputs:
-            if item.path is None and item.data is None:
+            if not rereadable(item):
                 continue
-            for produced in read_documents(item):
-                if isinstance(produced, Finding):
+            try:
+                self._index(item, indexers)
+            except Exception:  # the main pass reads the file again and reports the error
+                continue
+            self.prescanned.add(item.display)
+
+    def _index(self, item: InputFile, indexers: list[Checker]) -> None:
+        for produced in read_documents(item):
+            if isinstance(produced, Finding):
+                continue
+            for view in split_resources(produced):
+                if isinstance(view, Finding):
                     continue
-                for view in split_resources(produced):
-                    if not isinstance(view, Finding):
-                        for checker in indexers:
-                            checker.prescan(view)
+                for resolver in self.resolvers:
+                    resolver.add(view)
+                for checker in indexers:
+                    getattr(checker, "prescan")(view)  # noqa: B009 - optional method
 
     def execute(self, stdin: IO[bytes] | None = None) -> RunResult:
-        inputs, problems = discover(list(self.config.paths))
-        return self.execute_inputs(inputs, problems, stdin)
+        found, problems = discover(list(self.config.paths))
+        return self.execute_inputs(found, problems, stdin)
 
     def execute_inputs(
         self,
-        inputs: list[InputFile],
+        found: list[InputFile],
         problems: Iterable[Finding] = (),
         stdin: IO[bytes] | None = None,
     ) -> RunResult:
         """Run over inputs the caller has already discovered (the Python API brings
         in-memory inputs of its own); ``problems`` are findings made while preparing them."""
         self._add(problems)
+        inputs = distinct_files(found)
         self.prescan(inputs)
         for item in inputs:
             self.result.files += 1
-            for produced in read_documents(item, stdin):
-                if isinstance(produced, Finding):
-                    self._add((produced,))
-                else:
-                    self.check_document(produced)
+            indexed = item.display in self.prescanned
+            try:
+                for produced in read_documents(item, stdin):
+                    if isinstance(produced, Finding):
+                        self._add((produced,))
+                    else:
+                        self.check_document(produced, indexed)
+            except Exception as error:  # a bug while reading one file: the others go on
+                anchor = Anchor(source=None, file=item.display)
+                self._add([self._internal_error(error, f"reading {item.display}", anchor)])
         for checker in self.checkers:
-            self._add(checker.finish())
+            try:
+                findings = list(checker.finish())
+            except Exception as error:
+                name = type(checker).__name__
+                findings = [self._internal_error(error, f"{name} finished the run", None)]
+            self._add(findings)
         return self.result
+
+
+def rereadable(item: InputFile) -> bool:
+    """Whether an input can be read twice: a regular file (not stdin, a pipe, a FIFO, a
+    process substitution such as ``<(zcat f.gz)`` or ``/dev/stdin``)."""
+    if item.data is not None:  # in memory (the Python API)
+        return True
+    if item.path is None:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(item.path).st_mode)
+    except OSError:
+        return False
+
+
+def distinct_files(inputs: list[InputFile]) -> list[InputFile]:
+    """The inputs without repeats of one file under another name (a hard link, a second
+    path to the same file): each file is read, and its resources identified, once."""
+    seen: set[tuple[int, int]] = set()
+    out: list[InputFile] = []
+    for item in inputs:
+        if item.path is not None:
+            try:
+                info = os.stat(item.path)
+            except OSError:
+                out.append(item)
+                continue
+            if stat.S_ISREG(info.st_mode):
+                marker = (info.st_dev, info.st_ino)
+                if marker in seen:
+                    continue
+                seen.add(marker)
+        out.append(item)
+    return out
 
 
 def run(
@@ -178,10 +275,15 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
         registry = load_definitions(config)
     tx = TxClient(config.tx_url, cache_dir=config.tx_cache) if config.tx_url else None
     terminology = TerminologyService(registry, display_check=config.display_check, tx=tx)
+    resolver = Resolver()  # one for the run: the engine and the rules resolve alike
     engine = ProfileEngine(
-        registry, terminology, extra_profiles=config.profiles, must_support=config.must_support
+        registry,
+        terminology,
+        extra_profiles=config.profiles,
+        must_support=config.must_support,
+        resolver=resolver,
     )
-    rules = PcoRules(questionnaires=registry.questionnaire)
+    rules = PcoRules(questionnaires=registry.questionnaire, resolver=resolver)
     return [DefinitionWarnings(registry), engine, rules]
 
 
@@ -216,8 +318,10 @@ def validate_documents(
     for _, items in chosen:
         for item in items:
             if isinstance(item, ResourceView):
+                for resolver in run.resolvers:
+                    resolver.add(item)
                 for checker in indexers:
-                    checker.prescan(item)
+                    getattr(checker, "prescan")(item)  # noqa: B009 - optional method
     for _, items in chosen:
         run.result.files += 1
         for item in items:

@@ -41,7 +41,10 @@ def test_thirty_examples_are_present() -> None:
 
 def test_references_across_files_resolve_in_both_directions() -> None:
     """CarePlan.goal and Goal.addresses point at files read later (alphabetically): the
-    prescan pass indexes every resource first, so their profile-based slices resolve."""
-    result = validate_config(RunConfig(paths=(str(EXAMPLES),)))
+    prescan pass indexes every resource first, so their profile-based slices resolve.
+    (The single-resource files only: the folder's Bundle holds the same resources again,
+    which makes those references ambiguous — see tests/references.)"""
+    files = sorted(str(p) for p in EXAMPLES.glob("[A-Z]*.json"))
+    result = validate_config(RunConfig(paths=tuple(files)))
     unresolved = [f.code for f in result.findings if f.code in ("FHIR-SLICE-006", "FHIR-REF-004")]
     assert unresolved == []

@@ -782,7 +782,8 @@ urn_ref = gas_score(
 )
 case(
     "gas-reference-forms",
-    "the goal is reached by an absolute URL with _history and by its urn:uuid fullUrl",
+    "the goal (fullUrl urn:uuid) is reached by its urn:uuid; an absolute URL on another server "
+    "with the same type and id is another resource (FHIR: absolute references match fullUrl)",
     {
         "input.json": bundle(
             [patient(), goal, abs_ref, urn_ref],
@@ -796,7 +797,7 @@ case(
     },
     [
         f("PCO-GAS-002", "warning", at(1, ".extension[0]")),
-        f("PCO-GAS-005", "error", at(2, ".valueCodeableConcept"), "Goal/by-uuid"),
+        f("PCO-GAS-006", "warning", at(2, ".focus[0]"), "is not a Goal among the inputs"),
         f("PCO-GAS-005", "error", at(3, ".valueCodeableConcept"), "Goal/by-uuid"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Small pieces of the PCO rules: reference keys, dates, scores, bands, comparators."""
+"""Small pieces of the PCO rules: reference types, dates, scores, bands, comparators."""
 
 from __future__ import annotations
 
@@ -6,39 +6,17 @@ import pytest
 
 from pcocheck.rules.dates import parse_when
 from pcocheck.rules.instruments import GAD7, PHQ9, band_named, instrument_of_questionnaire
-from pcocheck.rules.references import Scope, explicit_type, reference_keys, resource_keys
+from pcocheck.rules.references import explicit_type
 from pcocheck.rules.scoring import add_up, coding_score
 from pcocheck.rules.targets import meets
 
 
-@pytest.mark.parametrize(
-    ("reference", "keys"),
-    [
-        ("Goal/x", ("Goal/x",)),
-        ("Goal/x/_history/2", ("Goal/x",)),
-        ("http://server/fhir/Goal/x", ("http://server/fhir/Goal/x", "Goal/x")),
-        ("https://s/fhir/Goal/x/_history/9", ("https://s/fhir/Goal/x", "Goal/x")),
-        ("urn:uuid:AB-12", ("urn:uuid:ab-12",)),
-        ("  Goal/x ", ("Goal/x",)),
-    ],
-)
-def test_reference_keys(reference: str, keys: tuple[str, ...]) -> None:
-    assert reference_keys(reference) == keys
-
-
-def test_a_resource_is_known_by_type_id_full_url_and_uuid() -> None:
-    assert resource_keys("Goal", "x", "http://s/fhir/Goal/x") == ("Goal/x", "http://s/fhir/Goal/x")
-    assert resource_keys("Goal", "x", "urn:uuid:1") == ("Goal/x", "urn:uuid:1")
-    assert resource_keys("Goal", None, None) == ()
-
-
-def test_local_references_resolve_inside_their_container() -> None:
-    scope = Scope(("Observation/o",), "Observation/o")
-    assert scope.targets("#g") == ("Observation/o#g",)
-    assert scope.targets("#") == ("Observation/o",)
-    assert scope.contained("g").keys == ("Observation/o#g",)
+def test_explicit_type_of_a_reference() -> None:
+    # Resolution itself is tested in tests/references (one resolver for the whole run).
     assert explicit_type("http://s/fhir/Condition/c") == "Condition"
+    assert explicit_type("Goal/x/_history/2") == "Goal"
     assert explicit_type("urn:uuid:1") is None
+    assert explicit_type("#g") is None
 
 
 def test_dates() -> None:

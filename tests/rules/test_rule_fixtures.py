@@ -53,7 +53,10 @@ def _added(name: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize(
-    "path", ["journeys/gas-goal-journey.json", "journeys/prom-journey.json", "ig-examples"]
+    # The IG examples as single-resource files; the folder's Bundle repeats the same
+    # resources, which would make every cross-file reference ambiguous.
+    "path",
+    ["journeys/gas-goal-journey.json", "journeys/prom-journey.json", "ig-examples/[A-Z]*.json"],
 )
 def test_valid_content_triggers_no_pco_warning_or_error(path: str) -> None:
     findings = _findings(FIXTURES / path)

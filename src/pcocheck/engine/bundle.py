@@ -1,60 +1,80 @@
-"""Bundle-level checks that need the whole Bundle: fullUrl versus resource id,
-duplicate fullUrls and per-entry request presence (with the entry's own position,
-which the bdl-* invariants cannot give).
+"""Bundle-level checks that need the whole Bundle: fullUrl (absolute, and agreeing with the
+resource's type and id), duplicate fullUrls and per-entry request presence (with the
+entry's own position, which the bdl-* invariants cannot give). Run for every Bundle at its
+own level: a document, a Bundle in an entry, one in an NDJSON record.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pcocheck.engine.references import BundleIndex, parse_reference
-from pcocheck.finding import Finding
+from pcocheck.engine.references import is_absolute_url, parse_reference
+from pcocheck.finding import Finding, JsonPath
+from pcocheck.resolution.bundle import BundleScope
 from pcocheck.view import ResourceView
 
 _NEEDS_REQUEST = frozenset({"transaction", "batch", "history"})
 _NO_REQUEST = frozenset({"document", "message", "collection", "searchset"})
 
 
-def check_bundle(view: ResourceView, index: BundleIndex) -> list[Finding]:
-    bundle = view.resource
+def check_bundle(
+    view: ResourceView, bundle: dict[str, Any], scope: BundleScope, rel_base: JsonPath = ()
+) -> list[Finding]:
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return []
     raw_type = bundle.get("type")
     bundle_type = raw_type if isinstance(raw_type, str) else None
     findings: list[Finding] = []
-    for position, full_url in index.duplicates:
+    for position, full_url in scope.duplicates:
         findings.append(
             view.finding(
                 "FHIR-BUNDLE-002",
                 f"Bundle.entry[{position}].fullUrl {full_url} is used by an earlier entry too",
-                ("entry", position, "fullUrl"),
+                (*rel_base, "entry", position, "fullUrl"),
             )
         )
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
-        findings.extend(_check_entry(view, position, entry, bundle_type))
+        findings.extend(_check_entry(view, position, entry, bundle_type, rel_base))
     return findings
 
 
 def _check_entry(
-    view: ResourceView, position: int, entry: dict[str, Any], bundle_type: Any
+    view: ResourceView,
+    position: int,
+    entry: dict[str, Any],
+    bundle_type: Any,
+    rel_base: JsonPath,
 ) -> list[Finding]:
     findings: list[Finding] = []
     resource = entry.get("resource")
     full_url = entry.get("fullUrl")
+    at: JsonPath = (*rel_base, "entry", position, "fullUrl")
     if isinstance(resource, dict) and isinstance(full_url, str):
         parsed = parse_reference(full_url)
         rid, rtype = resource.get("id"), resource.get("resourceType")
-        named = parsed.kind in ("absolute", "relative") and parsed.id is not None
-        if named and (rid != parsed.id or rtype != parsed.type):
+        if not is_absolute_url(full_url):
+            findings.append(
+                view.finding(
+                    "FHIR-BUNDLE-005",
+                    f"Bundle.entry[{position}].fullUrl {full_url!r} is not an absolute URL "
+                    "(nor a urn:uuid:/urn:oid:); references cannot be resolved against it",
+                    at,
+                )
+            )
+        elif (
+            parsed.kind == "absolute"
+            and parsed.id is not None
+            and (rid != parsed.id or rtype != parsed.type)
+        ):
             findings.append(
                 view.finding(
                     "FHIR-BUNDLE-001",
                     f"Bundle.entry[{position}].fullUrl {full_url} names "
                     f"{parsed.type}/{parsed.id} but the entry holds {rtype}/{rid}",
-                    ("entry", position, "fullUrl"),
+                    at,
                 )
             )
     has_request = "request" in entry
@@ -63,7 +83,7 @@ def _check_entry(
             view.finding(
                 "FHIR-BUNDLE-003",
                 f"Bundle.entry[{position}] has no request, which a {bundle_type} Bundle requires",
-                ("entry", position),
+                (*rel_base, "entry", position),
             )
         )
     elif bundle_type in _NO_REQUEST and has_request:
@@ -72,7 +92,7 @@ def _check_entry(
                 "FHIR-BUNDLE-004",
                 f"Bundle.entry[{position}] has a request, which a {bundle_type} Bundle "
                 "must not have",
-                ("entry", position, "request"),
+                (*rel_base, "entry", position, "request"),
             )
         )
     return findings

@@ -22,16 +22,13 @@ from pcocheck.engine.plan import (
     profile_plans,
 )
 from pcocheck.engine.primitives import check_primitive
-from pcocheck.engine.references import (
-    BundleIndex,
-    ParsedReference,
-    find_contained,
-    parse_reference,
-)
+from pcocheck.engine.references import ParsedReference, parse_reference
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
+from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.jsonutil import listed
+from pcocheck.resolution import ReferenceContext, RemoteStub, Resolution, Resolver
 from pcocheck.view import Anchor, ResourceView
 
 if TYPE_CHECKING:
@@ -45,6 +42,13 @@ SUPERSEDED_INVARIANTS = frozenset({"bdl-3", "bdl-7"})
 # "Not checked offline" information, summarised per value set / code system per run.
 DEFERRED_EXAMPLES = 3  # located examples kept per target profile for unresolved references
 SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND-006"})
+# Target-profile conformance follows references from target to target; past this depth
+# the answer is "not determined" (FHIR-REF-012), so chains of any length cannot recurse
+# without bound.
+MAX_TARGET_DEPTH = 4
+# Unresolved references already reported by how they failed (not "not in the input").
+_REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
+CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 
 
 class ProfileEngine:
@@ -58,16 +62,21 @@ class ProfileEngine:
         extra_profiles: Iterable[str] = (),
         must_support: bool = False,
         infer_pco: bool = True,
+        resolver: Resolver | None = None,
     ) -> None:
         self.registry = registry
         self.terminology = terminology
         self.extra_profiles = tuple(extra_profiles)
         self.must_support = must_support
         self.infer_pco = infer_pco
+        self.resolver = resolver if resolver is not None else Resolver()
         self.slicer = Slicer(self)
         self.invariants = InvariantEvaluator(
             member_of=self._member_of_callback, conforms_to=None, resolver=None
         )
+        # Definition caches, keyed by definition URL, element id or element path (and the
+        # element objects of the run's definitions for _base_plans); lifetime: the engine,
+        # i.e. one run — the definitions do not change during a run.
         self._children: dict[tuple[str, str], ChildIndex] = {}
         self._structures: dict[str, StructureDef | None] = {}
         self._choice_keys: dict[str, dict[str, str]] = {}
@@ -76,43 +85,34 @@ class ProfileEngine:
         self._base_plans: dict[int, ElementPlan] = {}
         self._repeats: dict[str, bool] = {}
         self._base_elements: dict[str, ElementDef | None] = {}
-        self._conformance: dict[tuple[int, str], bool | None] = {}
-        self._in_progress: set[tuple[int, str]] = set()
-        self._bundle_cache: tuple[dict[str, Any], BundleIndex] | None = None
+        # Target-profile conformance, key: (the target's JSON path in its document,
+        # profile URL); lifetime: one document (cleared when the next document starts),
+        # so a later document can never inherit an earlier one's answer.
+        self._conformance: dict[tuple[tuple[str | int, ...], str], bool | None] = {}
+        self._conformance_document: object = None
+        self._in_progress: set[tuple[tuple[str | int, ...], str]] = set()
+        self._depth = 0
+        self._cuts = 0  # how often the depth bound stopped a probe (results then not cached)
         self._summaries: dict[tuple[str, ...], tuple[Finding, int]] = {}
-        self._seen: dict[str, tuple[str, ...]] = {}
-        self._claim_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._deferred: dict[tuple[str, ...], tuple[list[str], list[tuple[str, Finding]]]] = {}
+        self._canonical_types: dict[str, tuple[str, ...]] = {}
+        # References whose target conformance is decided at the end of the run, key: the
+        # required profiles; value: (reference key, server base, referring file) per
+        # reference and a few located examples. Lifetime: the run.
+        self._deferred: dict[
+            tuple[str, ...],
+            tuple[list[tuple[str, str | None, str]], list[tuple[str, Finding]]],
+        ] = {}
 
     # -- checker protocol -----------------------------------------------------------
-    def prescan(self, view: ResourceView) -> None:
-        self.remember(view)
-
     def check(self, view: ResourceView) -> list[Finding]:
-        if view.bundle is None:
-            # A new document: conformance is cached by id() of targets, which only ever
-            # come from the document being checked (its Bundle, its contained resources);
-            # once that document is freed, its ids can be reused by the next one's.
+        self.resolver.add_checked(view)  # unless a runner indexes every resource
+        document = self.resolver.document(view)
+        if document is not self._conformance_document:
             self._conformance.clear()
-        self.remember(view)
+            self._conformance_document = document
         findings: list[Finding] = []
         self.validate_resource(view, view.resource, (), findings)
-        if view.resource_type == "Bundle":
-            findings.extend(check_bundle(view, self.bundle_index(view.resource)))
         return _dedupe(findings)
-
-    def remember(self, view: ResourceView) -> None:
-        """Keep what references into this resource need later: its claimed profiles.
-
-        Only ``Type/id`` and a shared tuple are kept per resource, so a run over a large
-        NDJSON export stays small while references across records and files resolve.
-        """
-        rid = view.resource.get("id")
-        if not isinstance(rid, str):
-            return
-        claimed = tuple(view.claimed_profiles)
-        shared = self._claim_sets.setdefault(claimed, claimed)
-        self._seen[f"{view.resource_type}/{rid}"] = shared
 
     def defer_reference(
         self,
@@ -125,10 +125,11 @@ class ProfileEngine:
         """A target outside this resource's Bundle: decide at the end of the run, when
         every resource has been read, whether it was found and claims the profile."""
         key = f"{parsed.type}/{parsed.id}" if parsed.type and parsed.id else reference
-        if self._resolved_by_claim(key, profiles):
-            return  # already indexed (by the prescan, or read earlier): nothing to keep
+        item = (key, parsed.base, walk.view.anchor.file or "")
+        if self._resolved_by_claim(item, profiles):
+            return  # already indexed (by the first pass, or read earlier): nothing to keep
         group = self._deferred.setdefault(profiles, ([], []))
-        group[0].append(key)
+        group[0].append(item)
         if len(group[1]) < DEFERRED_EXAMPLES:
             names = ", ".join(_short(p) for p in profiles)
             where = pretty_path(str(walk.resource.get("resourceType")), rel)
@@ -145,35 +146,25 @@ class ProfileEngine:
                 )
             )
 
-    def seen_claims_any(self, reference_value: Any, profiles: list[str]) -> bool:
-        """Whether a Reference points at a resource read earlier in the run that claims
-        one of ``profiles`` (or a profile derived from one)."""
-        if not isinstance(reference_value, dict):
+    def _resolved_by_claim(
+        self, item: tuple[str, str | None, str], profiles: tuple[str, ...]
+    ) -> bool:
+        """Whether exactly one resource of the run is ``key`` and it claims a profile."""
+        key, base, near = item
+        candidates = self.resolver.candidates(key, base, near)
+        if len(candidates) != 1 or not candidates[0].claims:
             return False
-        reference = reference_value.get("reference")
-        if not isinstance(reference, str):
-            return False
-        parsed = parse_reference(reference)
-        if parsed.type is None or parsed.id is None:
-            return False
-        return self._resolved_by_claim(f"{parsed.type}/{parsed.id}", tuple(profiles))
-
-    def _resolved_by_claim(self, key: str, profiles: tuple[str, ...]) -> bool:
-        claimed = self._seen.get(key)
-        if not claimed:
-            return False
-        stub = {"meta": {"profile": list(claimed)}}
+        stub = {"meta": {"profile": list(candidates[0].claims)}}
         return any(self.claims(stub, p) for p in profiles)
 
     def finish(self) -> list[Finding]:
         """Summaries of the "not checked" information that would repeat on every resource."""
         for profiles, (keys, examples) in self._deferred.items():
-            open_keys = [k for k in keys if not self._resolved_by_claim(k, profiles)]
+            open_keys = [k[0] for k in keys if not self._resolved_by_claim(k, profiles)]
             if not open_keys:
                 continue
-            example = next(
-                (f for k, f in examples if not self._resolved_by_claim(k, profiles)), None
-            )
+            still_open = set(open_keys)
+            example = next((f for k, f in examples if k in still_open), None)
             if example is None:
                 names = ", ".join(_short(p) for p in profiles)
                 example = Anchor(source=None, file=None).finding(
@@ -233,7 +224,7 @@ class ProfileEngine:
     ) -> None:
         rtype = resource.get("resourceType")
         sd = self.structure(str(rtype)) if isinstance(rtype, str) else None
-        resolve = self.resolver_for(view, resource)
+        resolve = self.resolver.context(view, rel_base)
         if sd is None:
             findings.append(
                 view.finding(
@@ -267,6 +258,11 @@ class ProfileEngine:
                 findings.extend(_at_most_warning(f) for f in profile_pass.findings)
             else:
                 findings.extend(profile_pass.findings)
+        if rtype == "Bundle":
+            # Every Bundle at its own level: the document's, one in an entry, one in a
+            # Parameters or an NDJSON record.
+            scope = self.resolver.document(view).scope(resource, view.anchor.base_path + rel_base)
+            findings.extend(check_bundle(view, resource, scope, rel_base))
 
     def profiles_for(
         self,
@@ -511,6 +507,7 @@ class ProfileEngine:
             root=walk.view.resource,
             type_name=type_code,
             path=path if type_code in ("BackboneElement", "Element", "") else None,
+            resolver=walk.resolve,
         )
         if outcome.passed is True:
             return
@@ -620,31 +617,6 @@ class ProfileEngine:
         return self.terminology.is_member(value_set, system, code)
 
     # -- references ---------------------------------------------------------------------
-    def bundle_index(self, bundle: dict[str, Any]) -> BundleIndex:
-        cached = self._bundle_cache
-        # Identity, not id(): a freed Bundle's address can be reused by the next one.
-        if cached is not None and cached[0] is bundle:
-            return cached[1]
-        index = BundleIndex(bundle)
-        self._bundle_cache = (bundle, index)
-        return index
-
-    def resolver_for(self, view: ResourceView, resource: dict[str, Any]):  # type: ignore[no-untyped-def]
-        container = view.resource
-        bundle = view.bundle.resource if view.bundle is not None else None
-        full_url = view.full_url
-
-        def resolve(reference: str) -> dict[str, Any] | None:
-            if reference.startswith("#"):
-                return find_contained(container, reference[1:]) if reference != "#" else container
-            if bundle is not None:
-                return self.bundle_index(bundle).resolve(reference, full_url)
-            if view.resource_type == "Bundle" and resource is not container:
-                return self.bundle_index(container).resolve(reference)
-            return None
-
-        return resolve
-
     def check_reference(
         self,
         walk: Pass,
@@ -668,17 +640,16 @@ class ProfileEngine:
                     "URL, urn:uuid:… or #contained-id)",
                 )
             return
-        target = walk.resolve(reference)
+        context = walk.resolve
+        resolution = context.resolve(reference) if isinstance(context, ReferenceContext) else None
+        if base and resolution is not None:
+            self.report_resolution(walk, ref_rel, resolution)
+        if isinstance(context, ReferenceContext) and resolution is not None:
+            target = context.target(resolution)
+        else:
+            target = walk.resolve(reference)
         if target is None and parsed.kind in ("contained", "urn"):
-            # Local references can only resolve locally: a dangling one is an error
-            # (ref-1 reports contained ones), never an unchecked profile.
-            if base and parsed.kind == "urn" and walk.view.bundle is not None:
-                walk.report(
-                    "FHIR-REF-003",
-                    ref_rel,
-                    f"{reference} does not match the fullUrl of any entry in this Bundle",
-                )
-            return
+            return  # local references resolve only locally: reported above or by ref-1
         target_type = target.get("resourceType") if target is not None else parsed.type
         # Allowed target types come from every targetProfile of the element, not only the
         # ones the profile adds over its base: a profile that allows base Observation
@@ -699,36 +670,164 @@ class ProfileEngine:
                 else set()
             )
             if base or "Resource" in base_allowed or target_type in base_allowed:
+                how = f" ({resolution.how()})" if resolution is not None and target else ""
+                article = "an" if target_type[:1] in "AEIOU" else "a"
                 walk.report(
                     "FHIR-REF-001",
                     ref_rel,
-                    f"reference to a {target_type}, but {walk.profile_name} allows only "
-                    f"{', '.join(sorted(t for t in allowed_types if t))}",
+                    f"reference to {article} {target_type}{how}, but {walk.profile_name} "
+                    f"allows only {', '.join(sorted(t for t in allowed_types if t))}",
                 )
             return
         if base:
             return
-        profiled = [p for p in plan.target_profiles if not p.startswith(_BASE_PREFIX)]
+        profiled = [p for p in plan.target_profiles if not _is_base_type(p)]
         if isinstance(target_type, str):
             # Only the profiles for the target's own type can apply to it.
             profiled = [p for p in profiled if self.profile_type(p) in (target_type, "")]
         if not profiled:
             return
-        if target is None:
-            if not walk.quiet:
+        if target is None or (
+            isinstance(target, RemoteStub) and not self._claims_any(target, profiled)
+        ):
+            reported = resolution is not None and resolution.status in _REPORTED_UNRESOLVED
+            if not walk.quiet and not reported:
                 self.defer_reference(walk, ref_rel, reference, parsed, tuple(profiled))
             return
-        results = [self.conforms(walk, target, p) for p in profiled]
+        where = resolution.path if resolution is not None else None
+        results = [self.conforms(walk, target, p, where) for p in profiled]
         if any(r is True for r in results):
             return
+        how = f" ({resolution.how()})" if resolution is not None else ""
         if all(r is False for r in results):
             walk.report(
                 "FHIR-REF-002",
                 ref_rel,
-                f"{reference} does not conform to "
+                f"{reference}{how} does not conform to "
                 f"{' or '.join(_short(p) for p in profiled)} as {walk.profile_name} "
                 "requires",
             )
+        elif not walk.quiet:
+            # Summarised per profile: a long chain would otherwise repeat it on every link.
+            self.summarise(
+                walk,
+                "FHIR-REF-012",
+                ref_rel,
+                f"the conformance of {reference}{how} to "
+                f"{' or '.join(_short(p) for p in profiled)} could not be determined (a "
+                f"reference cycle, or a chain of references deeper than {MAX_TARGET_DEPTH})",
+                tuple(profiled),
+            )
+
+    def report_resolution(self, walk: Pass, rel: JsonPath, resolution: Resolution) -> None:
+        """Findings about how a reference resolved (base pass only: once per reference)."""
+        status, reference = resolution.status, resolution.reference
+        local = resolution.local
+        if status == "urn-missing":
+            where = (
+                "the Bundle"
+                if isinstance(walk.resolve, ReferenceContext) and (walk.resolve.bundle is not None)
+                else "a Bundle (it is not inside one)"
+            )
+            walk.report(
+                "FHIR-REF-006",
+                rel,
+                f"{reference} is not locally contained within {where}: no entry has that fullUrl",
+            )
+        elif status == "multiple" and local is not None:
+            shown = ", ".join(f"entry {e.index}" for e in local.candidates)
+            walk.report(
+                "FHIR-REF-007",
+                rel,
+                f"found {len(local.candidates)} matches for {reference} in the Bundle "
+                f"({shown}); a reference must identify one resource",
+            )
+        elif status == "version-mismatch" and local is not None:
+            versions = ", ".join(
+                f"entry {e.index} has versionId {e.version or '(none)'}" for e in local.candidates
+            )
+            walk.report(
+                "FHIR-REF-008",
+                rel,
+                f"{reference} matches no entry of the Bundle: entries with that type and id "
+                f"exist but not that version ({versions})",
+            )
+        elif status == "bundle-by-id" and local is not None and local.entry is not None:
+            entry = local.entry
+            if local.resolved_url is None:
+                why = "the referring entry's fullUrl is not a RESTful URL to resolve against"
+            else:
+                why = f"the reference resolves to {local.resolved_url}"
+            walk.report(
+                "FHIR-REF-009",
+                rel,
+                f"entry {entry.index} matches {reference} by type and id, but its fullUrl "
+                f"{entry.full_url or '(none)'} is not the URL the reference resolves to "
+                f"({why}); that entry was used as the target",
+            )
+        elif status == "ambiguous":
+            walk.report(
+                "FHIR-REF-010",
+                rel,
+                f"{reference} is ambiguous: {resolution.how()[len('ambiguous: ') :]}; it was "
+                "not resolved (validate them in separate runs, or use fullUrls)",
+            )
+
+    def check_canonical(self, walk: Pass, element: ElementDef, value: Any, rel: JsonPath) -> None:
+        """A canonical that resolves to a loaded resource (shipped, --profiles/--package, or
+        read from the input) of a type the element does not allow is an error."""
+        if not isinstance(value, str) or walk.quiet:
+            return
+        allowed = tuple(
+            sorted(
+                {
+                    self.profile_type(p)
+                    for t in element.types
+                    if t.code == "canonical"
+                    for p in t.target_profiles
+                }
+            )
+        )
+        if not allowed or "Resource" in allowed or "" in allowed:
+            return
+        found = self.canonical_types(value)
+        if not found or any(t in allowed for t in found):
+            return
+        what = " and ".join(sorted(found))
+        article = "an" if what[:1] in "AEIOU" else "a"
+        walk.report(
+            "FHIR-REF-011",
+            rel,
+            f"{value} refers to {article} {what}, expected {' or '.join(allowed)}",
+        )
+
+    def canonical_types(self, url: str) -> tuple[str, ...]:
+        """The types of the loaded resources ``url`` names. Cached: key the canonical text,
+        lifetime the run (definitions are fixed for a run; input resources are indexed by
+        the first pass, which is complete before any check)."""
+        cached = self._canonical_types.get(url)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        for candidate in dict.fromkeys((url, url.split("|", 1)[0])):
+            if self.structure(candidate) is not None and "/" in candidate:
+                found.add("StructureDefinition")
+            if self.registry.value_set(candidate) is not None:
+                found.add("ValueSet")
+            if self.registry.code_system(candidate) is not None:
+                found.add("CodeSystem")
+            if self.registry.questionnaire(candidate) is not None:
+                found.add("Questionnaire")
+            from_input = self.resolver.canonical_type(candidate)
+            if from_input is not None:
+                found.add(from_input)
+        result = tuple(sorted(found))
+        if len(self._canonical_types) < CANONICALS_KEPT:
+            self._canonical_types[url] = result
+        return result
+
+    def _claims_any(self, target: dict[str, Any], profiles: list[str]) -> bool:
+        return any(self.claims(target, p) for p in profiles)
 
     def claims(self, resource: dict[str, Any], profile_url: str) -> bool:
         """Whether ``resource`` claims ``profile_url`` or a profile derived from it."""
@@ -765,31 +864,52 @@ class ProfileEngine:
         return found
 
     def profile_type(self, url: str) -> str:
-        if url.startswith(_BASE_PREFIX):
+        if _is_base_type(url):
             return url[len(_BASE_PREFIX) :].split("|", 1)[0]
         sd = self.structure(url)
         return sd.type if sd is not None else ""
 
-    def conforms(self, walk: Pass, target: dict[str, Any], profile_url: str) -> bool | None:
-        """Whether ``target`` meets ``profile_url`` (no error-level finding); cached."""
-        key = (id(target), profile_url)
-        if key in self._conformance:
-            return self._conformance[key]
+    def conforms(
+        self,
+        walk: Pass,
+        target: dict[str, Any],
+        profile_url: str,
+        where: JsonPath | None = None,
+    ) -> bool | None:
+        """Whether ``target`` meets ``profile_url`` (no error-level finding).
+
+        ``where`` is the target's JSON path in the current document: the cache key (with
+        the profile) and the place its own references resolve from. Depth-bounded: a
+        chain of references deeper than MAX_TARGET_DEPTH is "not determined" (None)."""
         if self.claims(target, profile_url):
             # A target that claims the profile is validated against it where it stands;
             # repeating its errors at every reference would only bury the real finding.
-            self._conformance[key] = True
             return True
-        if key in self._in_progress:
+        if isinstance(target, RemoteStub):
+            return None  # read elsewhere in the run: only its identity and claims are kept
+        key = (where, profile_url) if where is not None else None
+        if key is not None and key in self._conformance:
+            return self._conformance[key]
+        if key is not None and key in self._in_progress:
             return None  # a reference cycle: do not recurse forever
+        if self._depth >= MAX_TARGET_DEPTH:
+            self._cuts += 1
+            return None
         profile = self.structure(profile_url)
         rtype = target.get("resourceType")
         if profile is None:
             return None
         if profile.type != rtype:
-            self._conformance[key] = False
+            if key is not None:
+                self._conformance[key] = False
             return False
-        self._in_progress.add(key)
+        resolve: Any = walk.resolve
+        if where is not None:
+            resolve = self.resolver.context_in(walk.view, where)
+        if key is not None:
+            self._in_progress.add(key)
+        self._depth += 1
+        cuts_before = self._cuts
         try:
             errors = 0
             sd = self.structure(str(rtype))
@@ -805,15 +925,22 @@ class ProfileEngine:
                     mode,
                     None,
                     definition.name,
-                    walk.resolve,
+                    resolve,
                     quiet=True,
                 )
                 probe.run()
                 errors += probe.errors
         finally:
-            self._in_progress.discard(key)
-        result = errors == 0
-        self._conformance[key] = result
+            self._depth -= 1
+            if key is not None:
+                self._in_progress.discard(key)
+        result: bool | None = errors == 0
+        if self._cuts != cuts_before:
+            # The chain went deeper than MAX_TARGET_DEPTH below this target: no error seen
+            # is not a pass. Not cached: the answer depends on where the probe started.
+            return None if result else False
+        if key is not None:
+            self._conformance[key] = result
         return result
 
     # -- nested content -------------------------------------------------------------------
@@ -827,10 +954,11 @@ class ProfileEngine:
             return
         if (
             walk.rel_base == ()
+            and walk.view.bundle is None
             and walk.resource.get("resourceType") == "Bundle"
             and (rel[:1] == ("entry",))
         ):
-            return  # Bundle entries are validated as resources of their own
+            return  # a document Bundle's entries are validated as resources of their own
         rtype = value.get("resourceType")
         if not isinstance(rtype, str):
             walk.report("FHIR-JSON-005", rel, "an inline resource has no resourceType")
@@ -887,6 +1015,17 @@ class ProfileEngine:
         sub.run_value(value, rel)
         walk.findings.extend(sub.findings)
         walk.errors += sub.errors
+
+
+def _is_base_type(url: str) -> bool:
+    """A base resource or datatype definition (``…/StructureDefinition/Patient``), not a
+    core profile such as ``…/StructureDefinition/vitalsigns``."""
+    if not url.startswith(_BASE_PREFIX):
+        return False
+    name = url[len(_BASE_PREFIX) :].split("|", 1)[0]
+    if name in R4_RESOURCE_TYPES or name in ("Resource", "DomainResource"):
+        return True
+    return name[:1].isupper() and "-" not in name  # datatypes; core profiles are lower case
 
 
 def _short(url: str) -> str:

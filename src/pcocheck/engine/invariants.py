@@ -207,6 +207,7 @@ class InvariantEvaluator:
         root: dict[str, Any],
         type_name: str,
         path: str | None = None,
+        resolver: Resolver | None = None,
     ) -> InvariantOutcome:
         """Evaluate ``constraint`` on ``node``.
 
@@ -215,7 +216,9 @@ class InvariantEvaluator:
         (``Observation.component``) or the evaluator finds it in ``resource``.
         ``root`` is the outermost resource that was read (the Bundle, or the container);
         ``%rootResource`` is derived from it: the container of ``resource`` if
-        ``resource`` is a contained resource, else ``resource`` itself.
+        ``resource`` is a contained resource, else ``resource`` itself. ``resolver``
+        (the run's resolver for this resource) answers ``resolve()``, else the one given
+        at construction.
         """
         plan = self._plans.get((constraint.key, constraint.expression or ""))
         if plan is None:
@@ -233,7 +236,9 @@ class InvariantEvaluator:
             elif plan.fast is not None:
                 result = plan.fast([(node, type_path)])
             else:
-                return _verdict(self._run_fhirpath(plan, node, type_path, resource, root))
+                return _verdict(
+                    self._run_fhirpath(plan, node, type_path, resource, root, resolver)
+                )
             if result == _TRUE:
                 return PASSED
             if result == _FALSE:
@@ -306,12 +311,13 @@ class InvariantEvaluator:
         type_path: str,
         resource: dict[str, Any],
         root: dict[str, Any],
+        resolver: Resolver | None = None,
     ) -> list[Any]:
         effective_root = self.root_of(resource, root) if plan.needs_root else resource
         state = EvaluationState(
             resource=resource,
             root=effective_root,
-            resolver=self.resolver,
+            resolver=resolver if resolver is not None else self.resolver,
             member_of=self.member_of,
             conforms_to=self.conforms_to,
         )

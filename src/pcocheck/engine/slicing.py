@@ -12,6 +12,7 @@ from pcocheck.engine.paths import UnsupportedPath, navigate
 from pcocheck.engine.patterns import matches_fixed, matches_pattern
 from pcocheck.engine.plan import ChildDef
 from pcocheck.finding import JsonPath
+from pcocheck.resolution import ReferenceContext
 
 if TYPE_CHECKING:
     from pcocheck.engine.core import ProfileEngine
@@ -189,18 +190,16 @@ class Slicer:
                 profiles = [p for t in slice_element.types for p in t.target_profiles] or profiles
             if not targets:
                 if "resolve()" in path:
-                    # Read earlier in this run (another file or NDJSON record)?
-                    if self.engine.seen_claims_any(value, profiles):
-                        return True
                     self.why = "the referenced resource is not in the input"
                     return None
                 return False
+            where = self.resolved_path(walk, value, path)
             outcome: bool | None = False
             for target in targets:
                 if not isinstance(target, dict):
                     continue
                 for profile in profiles:
-                    result = self.engine.conforms(walk, target, profile)
+                    result = self.engine.conforms(walk, target, profile, where)
                     if result is True:
                         return True
                     if result is None:
@@ -209,6 +208,18 @@ class Slicer:
             return outcome
         self.why = f"discriminator type {kind!r} is not supported"
         return None
+
+    def resolved_path(self, walk: Pass, value: Any, path: str) -> JsonPath | None:
+        """Where a ``resolve()`` discriminator's target sits in the document (the key of
+        the engine's conformance cache); None when it is not one reference resolved
+        within the document."""
+        context = walk.resolve
+        reference = value.get("reference") if isinstance(value, dict) else None
+        if path != "resolve()" or not isinstance(context, ReferenceContext):
+            return None
+        if not isinstance(reference, str):
+            return None
+        return context.resolve(reference).path
 
     def definition_at(
         self, sd: StructureDef, slice_element: ElementDef, path: str

@@ -313,6 +313,8 @@ class Pass:
         if is_primitive(type_code) or type_code == "":
             if value is not None:
                 valid = self.check_primitive(type_code, value, rel, element) if base else True
+                if base and valid and type_code == "canonical":
+                    self.engine.check_canonical(self, element, value, rel)
                 self.check_values(plan, value, rel)
                 if plan.binding is not None and valid:
                     self.engine.check_binding(self, plan.binding, type_code, value, rel)

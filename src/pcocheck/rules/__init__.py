@@ -4,23 +4,24 @@ Goal Attainment Scaling scales and scores, PHQ-9 / GAD-7 scoring and score consi
 PROM goal targets, QuestionnaireResponses against their Questionnaires, and pre-STU1
 content. :meth:`PcoRules.check` runs per resource as the input streams by and keeps
 compact facts (:mod:`pcocheck.rules.facts`); :meth:`PcoRules.finish` runs the
-cross-resource checks over every input of the run, matching references by key
-(:mod:`pcocheck.rules.references`).
+cross-resource checks over every input of the run, following references through the run's
+one resolver (:mod:`pcocheck.resolution`, :mod:`pcocheck.rules.references`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from itertools import count
 from typing import Any
 
 from pcocheck.finding import Finding
 from pcocheck.jsonutil import listed
+from pcocheck.resolution import Resolver, ResourceKey
 from pcocheck.rules.access import as_str, canonical_base
 from pcocheck.rules.facts import (
     GasScore,
     GoalFact,
     ItemValue,
+    Link,
     Panel,
     PromScore,
     ResponseTotal,
@@ -31,7 +32,7 @@ from pcocheck.rules.gas import finish_gas, gas_score
 from pcocheck.rules.goals import goal_fact
 from pcocheck.rules.prom import finish_derived, finish_panels, prom_observation
 from pcocheck.rules.questionnaire import check_response
-from pcocheck.rules.references import Scope, resource_keys
+from pcocheck.rules.references import Scope, Target, settle
 from pcocheck.rules.responses import response_total
 from pcocheck.rules.stale import check_stale, may_be_stale
 from pcocheck.rules.targets import finish_goals
@@ -46,35 +47,48 @@ class PcoRules:
     """The PCO business rules, as a checker of the run (``check`` per resource, then
     ``finish`` once after all inputs)."""
 
-    def __init__(self, *, questionnaires: QuestionnaireLookup) -> None:
+    def __init__(
+        self, *, questionnaires: QuestionnaireLookup, resolver: Resolver | None = None
+    ) -> None:
         self._lookup = questionnaires
+        self.resolver = resolver if resolver is not None else Resolver()
         self._local: dict[str, dict[str, Any]] = {}
         self._forms: dict[str, Form | None] = {}
-        self._serial = count()
-        self._recorded: set[tuple[str, str]] = set()
         self._text_checked: tuple[object, bool] = (None, True)
-        self.goals: dict[str, GoalFact] = {}
+        # Facts for the cross-resource checks, keyed by where each resource was read
+        # (file, NDJSON line, entry, contained id); lifetime: the run.
+        self.goals: dict[ResourceKey, GoalFact] = {}
         self.gas_scores: list[GasScore] = []
         self.prom_scores: list[PromScore] = []
         self.panels: list[Panel] = []
-        self.items: dict[str, ItemValue] = {}
-        self.responses: dict[str, ResponseTotal] = {}
+        self.items: dict[ResourceKey, ItemValue] = {}
+        self.responses: dict[ResourceKey, ResponseTotal] = {}
 
     # -- per resource --------------------------------------------------------------------
+    def prescan(self, view: ResourceView) -> None:
+        """The runner's first pass: Questionnaires read from the input are known before any
+        QuestionnaireResponse is checked, whatever the order of the inputs."""
+        if view.resource_type == "Questionnaire":
+            self._remember(view.resource)
+
     def check(self, view: ResourceView) -> Iterator[Finding]:
+        self.resolver.add_checked(view)  # unless a runner indexes every resource
         rtype = view.resource_type
         if not rtype or rtype == "Bundle":  # a Bundle's entries come as views of their own
             return iter(())
         out: list[Finding] = []
-        keys = resource_keys(rtype, view.id, view.full_url)
-        scope = Scope(keys, keys[0] if keys else f"@{next(self._serial)}")
+        context = self.resolver.context(view)
+        document = context.document
+        key = document.key_of(view.anchor.base_path)
+        scope = Scope(context, key, bool(view.id or view.full_url))
         subject = Subject(view, view.resource, (), scope)
         check_stale(subject, out, codes=self._may_be_stale(view))
         self._dispatch(subject, out)
         for index, inner in enumerate(listed(view.resource.get("contained"))):
             if not isinstance(inner, dict) or not isinstance(inner.get("id"), str):
                 continue
-            contained = Subject(view, inner, ("contained", index), scope.contained(inner["id"]))
+            inner_key = document.key_of((*view.anchor.base_path, "contained", index))
+            contained = Subject(view, inner, ("contained", index), scope.contained(inner_key))
             check_stale(contained, out, codes=False)
             self._dispatch(contained, out)
         return iter(out)
@@ -92,18 +106,12 @@ class PcoRules:
 
     def _dispatch(self, subject: Subject, out: list[Finding]) -> None:
         rtype = subject.resource_type
-        keys = subject.scope.keys
+        key = subject.scope.key
         if rtype == "Goal":
-            fact = goal_fact(subject, out)
-            for key in keys:
-                self.goals[key] = fact
+            self.goals[key] = goal_fact(subject, out)
         elif rtype == "Observation":
             gas = gas_score(subject, out)
             found = prom_observation(subject, out)
-            if gas is None and found.score is None and found.panel is None and found.item is None:
-                return  # nothing PCO about it: keep nothing
-            if not self._first_time(keys, "Observation"):
-                return  # the same resource read twice (a file and a Bundle holding it)
             if gas is not None:
                 self.gas_scores.append(gas)
             if found.score is not None:
@@ -111,21 +119,11 @@ class PcoRules:
             if found.panel is not None:
                 self.panels.append(found.panel)
             if found.item is not None:
-                for key in keys:
-                    self.items[key] = found.item
+                self.items[key] = found.item
         elif rtype == "QuestionnaireResponse":
             self._response(subject, out)
         elif rtype == "Questionnaire":
             self._remember(subject.resource)
-
-    def _first_time(self, keys: tuple[str, ...], kind: str) -> bool:
-        if not keys:
-            return True
-        marker = (kind, keys[0])
-        if marker in self._recorded:
-            return False
-        self._recorded.add(marker)
-        return True
 
     def _response(self, subject: Subject, out: list[Finding]) -> None:
         canonical = as_str(subject.resource.get("questionnaire"))
@@ -146,8 +144,7 @@ class PcoRules:
             check_response(subject, form, out)
         total = response_total(subject, canonical, form, out)
         if total is not None:
-            for key in subject.scope.keys:
-                self.responses[key] = total
+            self.responses[subject.scope.key] = total
 
     def _form(self, canonical: str) -> Form | None:
         """The Questionnaire ``canonical`` names (exact, then without ``|version``),
@@ -179,10 +176,15 @@ class PcoRules:
 
     # -- after all inputs ---------------------------------------------------------------
     def finish(self) -> Iterator[Finding]:
-        out = finish_gas(self.goals, self.gas_scores)
-        finish_derived(self.prom_scores, self.responses, out)
-        finish_panels(self.panels, self.items, out)
-        finish_goals(self.goals, self.prom_scores, out)
+        resolver = self.resolver
+
+        def settled(link: Link) -> Target:
+            return settle(link.target, link.place.anchor, resolver)
+
+        out = finish_gas(self.goals, self.gas_scores, settled)
+        finish_derived(self.prom_scores, self.responses, settled, out)
+        finish_panels(self.panels, self.items, settled, out)
+        finish_goals(self.goals, self.prom_scores, settled, out)
         return iter(out)
 
 

@@ -16,7 +16,7 @@ from pcocheck.finding import Finding, JsonPath
 from pcocheck.rules.access import canonical_base, claimed_profiles, loinc_codes
 from pcocheck.rules.codes import PCO_SD
 from pcocheck.rules.dates import When
-from pcocheck.rules.references import Scope
+from pcocheck.rules.references import Scope, Target
 from pcocheck.view import Anchor, ResourceView
 
 
@@ -101,9 +101,10 @@ class Subject:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """One reference to follow later: the keys it can match and where it was written."""
+    """One reference to follow later: what it resolved to (or waits for) and where it was
+    written."""
 
-    targets: tuple[str, ...]
+    target: Target | str  # a str: the Type/id of a relative reference to look up at the end
     place: Place
     text: str
 

@@ -3,12 +3,13 @@ scores, goal dates and achievementStatus fit together (facts §4.2, §4.5, §6.2
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pcocheck.finding import Finding
 from pcocheck.jsonutil import listed
+from pcocheck.resolution import ResourceKey
 from pcocheck.rules.access import as_dict, codings, reference_of
 from pcocheck.rules.codes import (
     ACHIEVED,
@@ -28,7 +29,7 @@ from pcocheck.rules.codes import (
 )
 from pcocheck.rules.dates import observation_time
 from pcocheck.rules.facts import GasScore, GoalFact, Link, Subject
-from pcocheck.rules.references import explicit_type, resolve
+from pcocheck.rules.references import Target, explicit_type
 from pcocheck.rules.stale import STALE_GAS_SCORE_CODES, stale_level
 
 WINDOW_FIRST_DAY = 14  # 2 weeks after the goal start
@@ -156,7 +157,7 @@ def gas_score(subject: Subject, out: list[Finding]) -> GasScore | None:
     for index, focus in enumerate(listed(resource.get("focus"))):
         ref = reference_of(focus)
         if ref is not None:
-            links.append(Link(subject.scope.targets(ref), subject.place(("focus", index)), ref))
+            links.append(Link(subject.scope.target(ref), subject.place(("focus", index)), ref))
     if not links:
         where = ("focus", 0) if listed(resource.get("focus")) else ()
         out.append(
@@ -179,23 +180,29 @@ def gas_score(subject: Subject, out: list[Finding]) -> GasScore | None:
     )
 
 
-def finish_gas(goals: Mapping[str, GoalFact], scores: list[GasScore]) -> list[Finding]:
+Settle = Callable[[Link], Target]
+
+
+def finish_gas(
+    goals: Mapping[ResourceKey, GoalFact], scores: list[GasScore], settle: Settle
+) -> list[Finding]:
     out: list[Finding] = []
-    per_goal: dict[int, tuple[GoalFact, list[GasScore]]] = {}
+    per_goal: dict[ResourceKey, tuple[GoalFact, list[GasScore]]] = {}
     for score in scores:
-        goal = _focus_goal(score, goals, out)
-        if goal is None:
+        found = _focus_goal(score, goals, settle, out)
+        if found is None:
             continue
+        goal_key, goal, how = found
         if goal.has_scale and score.level is not None and score.level not in goal.levels:
             defined = ", ".join(level_label(lv) for lv in sorted(goal.levels)) or "none"
             out.append(
                 score.value_place.finding(
                     "PCO-GAS-005",
                     f"GAS score level {level_text(score.level)} is not defined on "
-                    f"{goal.label}, whose scale defines: {defined}",
+                    f"{goal.label} ({how}), whose scale defines: {defined}",
                 )
             )
-        per_goal.setdefault(id(goal), (goal, []))[1].append(score)
+        per_goal.setdefault(goal_key, (goal, []))[1].append(score)
     for goal, group in per_goal.values():
         _check_timeline(goal, group, out)
         _check_achievement(goal, group, out)
@@ -203,29 +210,38 @@ def finish_gas(goals: Mapping[str, GoalFact], scores: list[GasScore]) -> list[Fi
 
 
 def _focus_goal(
-    score: GasScore, goals: Mapping[str, GoalFact], out: list[Finding]
-) -> GoalFact | None:
+    score: GasScore, goals: Mapping[ResourceKey, GoalFact], settle: Settle, out: list[Finding]
+) -> tuple[ResourceKey, GoalFact, str] | None:
     if not score.focus:
         return None  # reported with the score itself
+    first: Target | None = None
     for link in score.focus:
-        goal = resolve(goals, link.targets)
-        if goal is None:
+        target = settle(link)
+        first = first or target
+        goal = goals.get(target.key) if target.key is not None else None
+        if goal is None or target.key is None:
             continue
         if not goal.is_gas:
             out.append(
                 link.place.finding(
                     "PCO-GAS-007",
-                    f"focus {_named(link.text, goal.label)} is not a GAS goal (no GAS "
+                    f"focus {_named(link.text, goal.label)} is not a GAS goal ({target.how}; "
+                    "no GAS "
                     "extension, no LOINC 107332-9 target measure, no pco-gas-goal-profile "
                     "claim); point the score at its GAS goal",
                 )
             )
             return None
-        return goal
+        return target.key, goal, target.how
     link = score.focus[0]
     named = explicit_type(link.text)
+    status = first.status if first is not None else "not-found"
     if named is not None and named != "Goal":
         why = f"points at a {named}, not a Goal"
+    elif status == "ambiguous" and first is not None:
+        why = f"is {first.how}"
+    elif status in ("multiple", "version-mismatch", "urn-missing") and first is not None:
+        why = f"does not resolve ({first.how})"
     else:
         why = "is not a Goal among the inputs of this run"
     out.append(

@@ -5,18 +5,19 @@ band), panels whose items must add up, and scores derived from QuestionnaireResp
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.jsonutil import listed
+from pcocheck.resolution import ResourceKey
 from pcocheck.rules.access import as_dict, as_number, as_str, codings, fmt, loinc_codes
 from pcocheck.rules.codes import PROM_SCORE_PROFILE, PROM_TARGET_MEASURES
 from pcocheck.rules.dates import observation_time
 from pcocheck.rules.facts import ItemValue, Link, Panel, PromScore, ResponseTotal, Subject
 from pcocheck.rules.instruments import BY_ITEM, BY_NAME, BY_PANEL, BY_TOTAL, Instrument, band_named
-from pcocheck.rules.references import resolve
+from pcocheck.rules.references import Target
 from pcocheck.rules.scoring import Sum, add_up, judge_total, value_score
 
 
@@ -49,7 +50,7 @@ def prom_observation(subject: Subject, out: list[Finding]) -> ObservationFacts:
     panel = _panel(subject, BY_PANEL[panel_code], out) if panel_code is not None else None
     item = None
     item_code = next((c for c in codes if c in BY_ITEM or c in BY_TOTAL), None)
-    if item_code is not None and subject.scope.keys:
+    if item_code is not None and subject.scope.referable:
         value_path = _value_path(resource)
         item = ItemValue(item_code, value_score(resource), subject.place(value_path))
     return ObservationFacts(score, panel, item)
@@ -101,7 +102,7 @@ def _links(subject: Subject, element: str) -> tuple[Link, ...]:
     for index, ref in enumerate(listed(subject.resource.get(element))):
         text = as_str(as_dict(ref).get("reference"))
         if text and text.strip():
-            links.append(Link(subject.scope.targets(text), subject.place((element, index)), text))
+            links.append(Link(subject.scope.target(text), subject.place((element, index)), text))
     return tuple(links)
 
 
@@ -157,8 +158,14 @@ def _panel(subject: Subject, instrument: Instrument, out: list[Finding]) -> Pane
     return Panel(instrument.name, subject.label, members)
 
 
+Settle = Callable[[Link], Target]
+
+
 def finish_derived(
-    scores: list[PromScore], responses: Mapping[str, ResponseTotal], out: list[Finding]
+    scores: list[PromScore],
+    responses: Mapping[ResourceKey, ResponseTotal],
+    settle: Settle,
+    out: list[Finding],
 ) -> None:
     """A score derived from a response in the input equals the response's computed total."""
     for score in scores:
@@ -166,7 +173,8 @@ def finish_derived(
         if instrument is None or score.value is None:
             continue
         for link in score.derived_from:
-            response = resolve(responses, link.targets)
+            target = settle(link)
+            response = responses.get(target.key) if target.key is not None else None
             if response is None:
                 continue
             if response.instrument != instrument.name:
@@ -174,7 +182,7 @@ def finish_derived(
                     link.place.finding(
                         "PCO-PROM-007",
                         f"this {instrument.name} total ({score.code}) is derived from "
-                        f"{response.label}, a {response.instrument} response",
+                        f"{response.label} ({target.how}), a {response.instrument} response",
                     )
                 )
             elif response.total is not None and response.total != score.value:
@@ -183,16 +191,18 @@ def finish_derived(
                         "PCO-PROM-007",
                         f"the {instrument.name} score {fmt(score.value)} differs from the total "
                         f"{fmt(response.total)} computed from {response.label} (derivedFrom "
-                        f"{link.text})",
+                        f"{link.text}, {target.how})",
                     )
                 )
 
 
-def finish_panels(panels: list[Panel], items: Mapping[str, ItemValue], out: list[Finding]) -> None:
+def finish_panels(
+    panels: list[Panel], items: Mapping[ResourceKey, ItemValue], settle: Settle, out: list[Finding]
+) -> None:
     """A panel's hasMember items add up to its hasMember total."""
     for panel in panels:
         instrument = BY_NAME[panel.instrument]
-        resolved = [(link, resolve(items, link.targets)) for link in panel.members]
+        resolved = [(link, _item(items, settle(link))) for link in panel.members]
         if any(item is None for _, item in resolved):
             continue  # some member is not in the input: nothing certain to say
         scores: dict[str, float | None] = {}
@@ -223,3 +233,7 @@ def finish_panels(panels: list[Panel], items: Mapping[str, ItemValue], out: list
             f"the {instrument.name} total of hasMember {link.text}",
             report,
         )
+
+
+def _item(items: Mapping[ResourceKey, ItemValue], target: Target) -> ItemValue | None:
+    return items.get(target.key) if target.key is not None else None

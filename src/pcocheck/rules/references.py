@@ -1,83 +1,104 @@
-"""How resources are keyed and references matched across all inputs of a run.
+"""How the PCO rules follow references: through the run's one resolver
+(:mod:`pcocheck.resolution`), never through a map of their own.
 
-A resource is known by ``Type/id``, by its Bundle entry fullUrl and by ``urn:uuid:``;
-a reference matches whichever form it uses: ``Goal/x``, ``http://server/fhir/Goal/x``
-(base URL and ``/_history/n`` stripped) or ``urn:uuid:...``. A contained resource is
-known only inside its container, as ``<container key>#<id>``.
+A reference is resolved where it is written, while its document is at hand (contained,
+same Bundle — with FHIR's fullUrl rules); what can only resolve elsewhere in the run is
+looked up at the end of the run, when every input has been indexed, and only when exactly
+one resource in the nearest scope has that identity. Facts are kept under the resource's
+:data:`~pcocheck.resolution.ResourceKey` (file, NDJSON line, entry, contained id), so two
+resources that share ``Type/id`` stay two resources.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TypeVar
+import sys
+from dataclasses import dataclass
 
-T = TypeVar("T")
+from pcocheck.engine.references import parse_reference
+from pcocheck.resolution import ReferenceContext, Resolution, Resolver, ResourceKey
+from pcocheck.resolution import describe_candidates as _describe
+from pcocheck.view import Anchor
 
-
-def reference_keys(reference: str) -> tuple[str, ...]:
-    """The index keys a (non-local) reference can match, most specific first."""
-    ref = reference.strip()
-    if ref[:4].lower() == "urn:":
-        return (ref.lower(),)
-    cut = ref.find("/_history/")
-    if cut >= 0:
-        ref = ref[:cut]
-    ref = ref.rstrip("/")
-    if "://" not in ref:
-        return (ref,) if ref else ()
-    parts = ref.split("/")
-    if len(parts) >= 2 and parts[-2][:1].isupper() and parts[-1]:
-        return (ref, f"{parts[-2]}/{parts[-1]}")
-    return (ref,)
+_FINAL = frozenset(
+    {"contained", "bundle", "bundle-by-id", "multiple", "version-mismatch", "urn-missing"}
+)
 
 
-def resource_keys(resource_type: str, rid: str | None, full_url: str | None) -> tuple[str, ...]:
-    keys: list[str] = []
-    if resource_type and rid:
-        keys.append(f"{resource_type}/{rid}")
-    if full_url:
-        for key in reference_keys(full_url):
-            if key not in keys:
-                keys.append(key)
-    return tuple(keys)
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a reference points at: ``key`` when resolved; ``pending`` (``Type/id`` and the
+    server base of an absolute reference) while it waits for the end of the run. A relative
+    reference waiting for the end of the run is kept as its interned ``Type/id`` string
+    alone (the index holds the same string): most references of a bulk export are such."""
+
+    status: str
+    key: ResourceKey | None = None
+    pending: tuple[str, str | None] | None = None
+    how: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.key is not None
+
+
+NOT_FOUND = Target("not-found", how="not found in the input")
+
+
+def target_of(resolution: Resolution) -> Target | str:
+    if resolution.status in _FINAL:
+        return Target(resolution.status, resolution.key, how=resolution.how())
+    parsed = parse_reference(resolution.reference)
+    if parsed.key is None:
+        return NOT_FOUND
+    if parsed.base is None:
+        return sys.intern(parsed.key)
+    return Target("pending", pending=(sys.intern(parsed.key), parsed.base))
+
+
+def settle(target: Target | str, referrer: Anchor, resolver: Resolver) -> Target:
+    """The final answer for ``target``, written in the resource at ``referrer``. Run-wide
+    lookups happen here, at the end of the run, so the answer does not depend on the order
+    of the inputs."""
+    if isinstance(target, str):
+        key, base = target, None
+    elif target.pending is None:
+        return target
+    else:
+        key, base = target.pending
+    source = referrer.source
+    file = referrer.file or ""
+    line = source.first_line if source is not None and source.record else None
+    candidates = tuple(
+        c for c in resolver.candidates(key, base, file) if (c.file, c.line) != (file, line)
+    )
+    if len(candidates) == 1:
+        only = candidates[0]
+        return Target("run", only.resource_key, how=f"in {only.where()}")
+    if len(candidates) > 1:
+        return Target("ambiguous", how=f"ambiguous: {_describe(candidates)}")
+    return NOT_FOUND
 
 
 class Scope:
-    """Where references inside one resource (or one contained resource) resolve from."""
+    """Where references inside one resource (or one contained resource) resolve from,
+    and the key facts about the resource itself are kept under."""
 
-    __slots__ = ("container", "keys")
+    __slots__ = ("context", "key", "referable")
 
-    def __init__(self, keys: tuple[str, ...], container: str) -> None:
-        self.keys = keys  # what this resource is known as
-        self.container = container  # the key local "#id" references hang off
+    def __init__(self, context: ReferenceContext, key: ResourceKey, referable: bool) -> None:
+        self.context = context
+        self.key = key
+        self.referable = referable  # has an id or a fullUrl: something can point at it
 
-    def contained(self, cid: str) -> Scope:
-        return Scope((f"{self.container}#{cid}",), self.container)
+    def contained(self, key: ResourceKey) -> Scope:
+        # A contained resource resolves references at its container's level.
+        return Scope(self.context, key, True)
 
-    def targets(self, reference: str) -> tuple[str, ...]:
-        """The keys ``reference`` (a Reference.reference string) can match."""
-        ref = reference.strip()
-        if ref.startswith("#"):
-            return (self.container,) if ref == "#" else (f"{self.container}#{ref[1:]}",)
-        return reference_keys(ref)
-
-
-def resolve(index: Mapping[str, T], targets: tuple[str, ...]) -> T | None:
-    for key in targets:
-        found = index.get(key)
-        if found is not None:
-            return found
-    return None
+    def target(self, reference: str) -> Target | str:
+        return target_of(self.context.resolve(reference.strip()))
 
 
 def explicit_type(reference: str) -> str | None:
     """The resource type a reference names (``Goal`` in ``.../Goal/x``), if it names one."""
-    ref = reference.strip()
-    if ref.startswith("#") or ref[:4].lower() == "urn:":
-        return None
-    keys = reference_keys(ref)
-    last = keys[-1] if keys else ""
-    parts = last.split("/")
-    if len(parts) == 2 and parts[0][:1].isupper():
-        return parts[0]
-    return None
+    parsed = parse_reference(reference.strip())
+    return parsed.type if parsed.kind in ("relative", "absolute") else None

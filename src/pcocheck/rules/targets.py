@@ -3,17 +3,18 @@ that focus on it (baseline, latest score, achievementStatus) (facts §4.4, §8.4
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.jsonutil import listed
+from pcocheck.resolution import ResourceKey
 from pcocheck.rules.access import as_dict, as_number, fmt, loinc_codes
 from pcocheck.rules.codes import ACHIEVED, NOT_ACHIEVED, PROM_TARGET_MEASURES
 from pcocheck.rules.dates import When
 from pcocheck.rules.facts import GoalFact, Link, PromScore, PromTarget, Subject
 from pcocheck.rules.instruments import BY_TOTAL, Instrument
-from pcocheck.rules.references import resolve
+from pcocheck.rules.references import Target
 
 COMPARATORS = ("<", "<=", ">=", ">")
 BASELINE_DAYS = 14  # CQL: a baseline is scored before the follow-up window opens
@@ -115,13 +116,16 @@ class _Series:
 
 
 def finish_goals(
-    goals: Mapping[str, GoalFact], scores: list[PromScore], out: list[Finding]
+    goals: Mapping[ResourceKey, GoalFact],
+    scores: list[PromScore],
+    settle: Callable[[Link], Target],
+    out: list[Finding],
 ) -> None:
     """PROM goals against the scores focusing on them."""
-    series: dict[tuple[int, int], _Series] = {}
+    series: dict[tuple[ResourceKey, int], _Series] = {}
     for score in scores:
-        goal, link = _focus(score, goals)
-        if goal is None or link is None or not goal.prom_targets:
+        goal_key, goal, link = _focus(score, goals, settle)
+        if goal_key is None or goal is None or link is None or not goal.prom_targets:
             continue
         matching = [(i, t) for i, t in enumerate(goal.prom_targets) if score.code in t.measures]
         if not matching:
@@ -129,26 +133,30 @@ def finish_goals(
             out.append(
                 link.place.finding(
                     "PCO-PROM-013",
-                    f"this score is LOINC {score.code} but {goal.label} targets LOINC "
-                    f"{wanted}; it does not count towards that goal",
+                    f"this score is LOINC {score.code} but {goal.label} "
+                    f"({settle(link).how}) targets LOINC {wanted}; it does not count towards "
+                    "that goal",
                 )
             )
             continue
         if score.when is None or score.value is None:
             continue
         index, target = matching[0]
-        entry = series.setdefault((id(goal), index), _Series(goal, target, []))
+        entry = series.setdefault((goal_key, index), _Series(goal, target, []))
         entry.scores.append((score.when, score.value, score))
     for entry in series.values():
         _judge_series(entry, out)
 
 
-def _focus(score: PromScore, goals: Mapping[str, GoalFact]) -> tuple[GoalFact | None, Link | None]:
+def _focus(
+    score: PromScore, goals: Mapping[ResourceKey, GoalFact], settle: Callable[[Link], Target]
+) -> tuple[ResourceKey | None, GoalFact | None, Link | None]:
     for link in score.focus:
-        goal = resolve(goals, link.targets)
+        key = settle(link).key
+        goal = goals.get(key) if key is not None else None
         if goal is not None:
-            return goal, link
-    return None, None
+            return key, goal, link
+    return None, None, None
 
 
 def _judge_series(entry: _Series, out: list[Finding]) -> None:

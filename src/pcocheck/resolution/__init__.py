@@ -1,0 +1,508 @@
+"""One resolver for the whole run: what a reference points at, by FHIR's rules.
+
+Used by the profile engine (reference targets, target-profile conformance, FHIRPath
+``resolve()``, slicing) and by the PCO rules. Resolution goes, in order:
+
+1. ``#id``: a resource contained in the same resource (``#`` is the container itself).
+2. The Bundle the referring resource is an entry of (see :mod:`.bundle`); a resource inside
+   ``Parameters.parameter.resource`` or any other inline resource is at a level of its own
+   (no Bundle around it), a contained resource is at its container's level.
+3. The other inputs of the run (other files, other Bundles, NDJSON lines): a reference that
+   did not resolve locally resolves elsewhere only when exactly one resource has that
+   ``Type/id`` (with the same server base when the reference is absolute) in the nearest
+   scope that has any: the referring file (an NDJSON export), its folder (a bulk export),
+   the whole run. Two or more in that scope are ``ambiguous``, never a silent first pick.
+
+Determinism: the run-wide index is filled by the runner's first pass (or as resources are
+read, for inputs read once such as stdin), keyed by ``Type/id``; candidates are sorted by
+where they are. No cache is keyed by an object's ``id()``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from pcocheck.engine.references import parse_reference
+from pcocheck.finding import JsonPath
+from pcocheck.jsonutil import listed
+from pcocheck.resolution.bundle import BundleEntry, BundleScope, LocalMatch
+from pcocheck.resolution.identity import Identity, ResourceKey, intern, shared_claims
+from pcocheck.view import ResourceView
+
+__all__ = [
+    "BundleScope",
+    "DocumentState",
+    "Identity",
+    "ReferenceContext",
+    "RemoteStub",
+    "Resolution",
+    "Resolver",
+    "ResourceKey",
+]
+
+
+class RemoteStub(dict[str, Any]):
+    """What ``resolve()`` gives for a resource read elsewhere in the run: its type, id and
+    claimed profiles only (the run keeps identities, not resources)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The answer for one reference.
+
+    ``status``: ``contained``, ``bundle``, ``bundle-by-id`` (warning), ``run`` (another
+    input; ``identity`` says where), ``multiple`` (error), ``version-mismatch``,
+    ``urn-missing`` (warning), ``contained-missing``, ``ambiguous`` (information),
+    ``not-found``, ``invalid``.
+    """
+
+    status: str
+    reference: str
+    target: dict[str, Any] | None = None  # the resource, when it is in this document
+    path: JsonPath | None = None  # where the target sits in the document
+    identity: Identity | None = None  # where the target is, when in another input
+    local: LocalMatch | None = None
+    candidates: tuple[Identity, ...] = ()
+    key: ResourceKey | None = None  # the key facts about the target are kept under
+
+    @property
+    def found(self) -> bool:
+        return self.status in ("contained", "bundle", "bundle-by-id", "run")
+
+    @property
+    def target_type(self) -> str | None:
+        if self.target is not None:
+            value = self.target.get("resourceType")
+            return value if isinstance(value, str) else None
+        if self.identity is not None:
+            return self.identity.resource_type
+        return None
+
+    def how(self) -> str:
+        """How the reference was resolved, for messages."""
+        if self.status == "contained":
+            return "contained in the same resource"
+        if self.status in ("bundle", "bundle-by-id"):
+            entry = self.local.entry if self.local is not None else None
+            at = f", entry {entry.index}" if entry is not None else ""
+            return f"in the same Bundle{at}"  # e.g. "in the same Bundle, entry 3"
+        if self.status == "run" and self.identity is not None:
+            return f"in {self.identity.where()}"
+        if self.status == "ambiguous":
+            return f"ambiguous: {describe_candidates(self.candidates)}"
+        if self.status == "multiple" and self.local is not None:
+            return f"{len(self.local.candidates)} matches in the Bundle"
+        if self.status == "version-mismatch":
+            return "no entry of the Bundle has that version"
+        if self.status == "urn-missing":
+            return "not locally contained within the Bundle"
+        if self.status == "contained-missing":
+            return "no contained resource has that id"
+        return "not found in the input"
+
+
+def describe_candidates(candidates: tuple[Identity, ...]) -> str:
+    shown = ", ".join(c.where() for c in candidates[:5])
+    more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+    return f"{len(candidates)} resources in this run are {candidates[0].key} ({shown}{more})"
+
+
+class ReferenceContext:
+    """Where references inside one resource resolve from: its container (for ``#id``), the
+    Bundle it is an entry of and its fullUrl, and the document it was read from.
+
+    Callable like the engine's resolver (``reference -> resource or None``)."""
+
+    __slots__ = ("bundle", "container", "container_path", "document", "full_url", "resolver")
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        document: DocumentState,
+        container: dict[str, Any],
+        container_path: JsonPath,
+        bundle: BundleScope | None,
+        full_url: str | None,
+    ) -> None:
+        self.resolver = resolver
+        self.document = document
+        self.container = container
+        self.container_path = container_path
+        self.bundle = bundle
+        self.full_url = full_url
+
+    def __call__(self, reference: str) -> dict[str, Any] | None:
+        return self.target(self.resolve(reference))
+
+    def resolve(self, reference: str) -> Resolution:
+        return self._resolve(reference.strip())
+
+    def target(self, resolution: Resolution) -> dict[str, Any] | None:
+        """The resource a resolution gives FHIRPath and slicing: the resource itself in
+        this document, a :class:`RemoteStub` for one read elsewhere, else None."""
+        if resolution.target is not None:
+            return resolution.target
+        if resolution.status == "run" and resolution.identity is not None:
+            identity = resolution.identity
+            rtype, _, rid = identity.key.partition("/")
+            stub = RemoteStub(resourceType=rtype, id=rid)
+            if identity.claims:
+                stub["meta"] = {"profile": list(identity.claims)}
+            return stub
+        return None
+
+    def _resolve(self, reference: str) -> Resolution:
+        if reference.startswith("#"):
+            return self._contained(reference)
+        parsed = parse_reference(reference)
+        if parsed.kind == "invalid":
+            return Resolution("invalid", reference)
+        if self.bundle is not None:
+            local = self.bundle.match(reference, self.full_url)
+            if local.entry is not None:
+                return self._local(reference, local, local.entry)
+            if local.status in ("multiple", "version-mismatch"):
+                return Resolution(local.status, reference, local=local)
+        if parsed.kind == "urn":
+            return Resolution("urn-missing", reference)
+        if parsed.key is None:
+            return Resolution("not-found", reference)
+        candidates = self.resolver.candidates(parsed.key, parsed.base, self.document.file)
+        if len(candidates) == 1:
+            identity = candidates[0]
+            if self.document.holds(identity):
+                return Resolution("not-found", reference)
+            return Resolution("run", reference, identity=identity, key=identity.resource_key)
+        if len(candidates) > 1:
+            return Resolution("ambiguous", reference, candidates=candidates)
+        return Resolution("not-found", reference)
+
+    def _local(self, reference: str, local: LocalMatch, entry: BundleEntry) -> Resolution:
+        assert self.bundle is not None
+        path = self.bundle.entry_path(entry)
+        status = "bundle" if local.status == "found" else "bundle-by-id"
+        return Resolution(
+            status,
+            reference,
+            target=entry.resource,
+            path=path,
+            local=local,
+            key=self.document.key_of(path),
+        )
+
+    def _contained(self, reference: str) -> Resolution:
+        local_id = reference[1:]
+        if not local_id:
+            return Resolution(
+                "contained",
+                reference,
+                target=self.container,
+                path=self.container_path,
+                key=self.document.key_of(self.container_path),
+            )
+        for index, item in enumerate(listed(self.container.get("contained"))):
+            if isinstance(item, dict) and item.get("id") == local_id:
+                path = (*self.container_path, "contained", index)
+                return Resolution(
+                    "contained", reference, target=item, path=path, key=self.document.key_of(path)
+                )
+        return Resolution("contained-missing", reference)
+
+
+class DocumentState:
+    """What one document (a file's JSON, or one NDJSON record) needs while it is checked:
+    its Bundle scopes, keyed by the Bundle's JSON path. Lifetime: from the first resource of
+    the document to the first resource of the next one (see :meth:`Resolver.document`)."""
+
+    __slots__ = ("file", "line", "root", "root_view", "scopes")
+
+    def __init__(self, root_view: ResourceView) -> None:
+        self.root_view = root_view
+        self.root = root_view.resource
+        source = root_view.anchor.source
+        self.file = intern(root_view.anchor.file or "")
+        self.line = source.first_line if source is not None and source.record else None
+        self.scopes: dict[JsonPath, BundleScope] = {}
+
+    def holds(self, identity: Identity) -> bool:
+        return identity.file == self.file and identity.line == self.line
+
+    def scope(self, bundle: dict[str, Any], path: JsonPath) -> BundleScope:
+        found = self.scopes.get(path)
+        if found is None:
+            found = self.scopes[path] = BundleScope(bundle, path)
+        return found
+
+    def key_of(self, path: JsonPath) -> ResourceKey:
+        """The fact key of the resource at ``path`` (a top-level Bundle entry, the root, or
+        a resource contained in one of them)."""
+        entry = None
+        rest = path
+        if len(path) >= 3 and path[0] == "entry" and path[2] == "resource":
+            entry = path[1] if isinstance(path[1], int) else None
+            rest = path[3:]
+        contained: str | None = None
+        if len(rest) == 2 and rest[0] == "contained":
+            node = self.node(path)
+            cid = node.get("id") if isinstance(node, dict) else None
+            contained = cid if isinstance(cid, str) else f"[{rest[1]}]"
+        elif rest:
+            contained = "/".join(str(step) for step in rest)  # deeper: unique, never shared
+        return (self.file, self.line, entry, contained)
+
+    def node(self, path: JsonPath) -> Any:
+        node: Any = self.root
+        for step in path:
+            node = _child(node, step)
+            if node is _MISSING:
+                return None
+        return node
+
+
+# One resource in the run-wide index, packed into one int (file number, NDJSON line, entry,
+# claimed-profile set number) — or (that int, fullUrl) for a Bundle entry with a fullUrl —
+# so that a 100,000-record export costs one small int per resource, not an object.
+Packed = int | tuple[int, str]
+_LINE_BITS, _ENTRY_BITS, _CLAIMS_BITS = 32, 24, 16
+
+
+class RunIndex:
+    """Every resource of the run with an id, by ``Type/id`` (one packed identity, or a list
+    when several resources share it), plus the canonical URLs of conformance resources read
+    from the input. Lifetime: the run."""
+
+    __slots__ = ("_claims", "_claims_no", "_file_no", "_files", "by_key", "canonicals")
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, Packed | list[Packed]] = {}
+        self.canonicals: dict[str, str] = {}  # canonical url -> resourceType, from the input
+        self._files: list[str] = []
+        self._file_no: dict[str, int] = {}
+        self._claims: list[tuple[str, ...]] = []
+        self._claims_no: dict[tuple[str, ...], int] = {}
+
+    def _pack(self, identity: Identity) -> Packed:
+        file_no = self._file_no.get(identity.file)
+        if file_no is None:
+            file_no = self._file_no[identity.file] = len(self._files)
+            self._files.append(identity.file)
+        claims_no = self._claims_no.get(identity.claims)
+        if claims_no is None:
+            claims_no = len(self._claims)
+            if claims_no < (1 << _CLAIMS_BITS) - 1:
+                self._claims_no[identity.claims] = claims_no
+                self._claims.append(identity.claims)
+            else:  # pathological: more distinct claim lists than a packed number holds
+                claims_no = (1 << _CLAIMS_BITS) - 1
+        line = (identity.line or 0) & ((1 << _LINE_BITS) - 1)
+        entry = 0 if identity.entry is None else min(identity.entry + 1, (1 << _ENTRY_BITS) - 1)
+        packed = (((file_no << _LINE_BITS | line) << _ENTRY_BITS | entry) << _CLAIMS_BITS) | (
+            claims_no
+        )
+        return packed if identity.full_url is None else (packed, identity.full_url)
+
+    def _unpack(self, key: str, item: Packed) -> Identity:
+        packed, full_url = (item, None) if isinstance(item, int) else item
+        claims_no = packed & ((1 << _CLAIMS_BITS) - 1)
+        packed >>= _CLAIMS_BITS
+        entry = packed & ((1 << _ENTRY_BITS) - 1)
+        packed >>= _ENTRY_BITS
+        line = packed & ((1 << _LINE_BITS) - 1)
+        file_no = packed >> _LINE_BITS
+        claims = self._claims[claims_no] if claims_no < len(self._claims) else ()
+        return Identity(
+            key=key,
+            file=self._files[file_no],
+            line=line or None,
+            entry=entry - 1 if entry else None,
+            full_url=full_url,
+            claims=claims,
+        )
+
+    def add(self, identity: Identity) -> None:
+        item = self._pack(identity)
+        known = self.by_key.get(identity.key)
+        if known is None:
+            self.by_key[identity.key] = item
+        elif not isinstance(known, list):
+            if known != item:
+                self.by_key[identity.key] = [known, item]
+        elif item not in known:
+            known.append(item)
+
+    def candidates(self, key: str) -> list[Identity]:
+        known = self.by_key.get(key)
+        if known is None:
+            return []
+        items = known if isinstance(known, list) else [known]
+        return [self._unpack(key, item) for item in items]
+
+
+_MISSING = object()
+
+
+def _child(node: Any, step: str | int) -> Any:
+    """``node[step]`` when it exists in the JSON, else ``_MISSING``."""
+    if isinstance(step, int):
+        if isinstance(node, list) and 0 <= step < len(node):
+            return node[step]
+        return _MISSING
+    if isinstance(node, dict) and step in node:
+        return node[step]
+    return _MISSING
+
+
+def _base_of(full_url: str | None) -> str | None:
+    if not full_url:
+        return None
+    parsed = parse_reference(full_url)
+    return parsed.base if parsed.kind == "absolute" else None
+
+
+class Resolver:
+    """The run's resolver: the run-wide index plus the state of the current document."""
+
+    def __init__(self) -> None:
+        self.index = RunIndex()
+        self._document: DocumentState | None = None
+        # True when a runner indexes every resource (first pass, or as inputs that cannot
+        # be re-read are read); checkers then need not index what they check.
+        self.managed = False
+
+    def add_checked(self, view: ResourceView) -> None:
+        """Index a resource a checker is about to check, unless a runner does it."""
+        if not self.managed:
+            self.add(view)
+
+    # -- the run-wide index -----------------------------------------------------------
+    def add(self, view: ResourceView) -> None:
+        """Index one resource (idempotent: the first pass and the checking pass both call it)."""
+        rid = view.id
+        rtype = view.resource_type
+        url = view.resource.get("url")
+        if isinstance(url, str) and rtype in CANONICAL_TYPES:
+            self.index.canonicals.setdefault(url.split("|", 1)[0], rtype)
+        if not rid or not rtype:
+            return
+        source = view.anchor.source
+        line = source.first_line if source is not None and source.record else None
+        full_url = view.full_url
+        self.index.add(
+            Identity(
+                key=intern(f"{rtype}/{rid}"),
+                file=intern(view.anchor.file or ""),
+                line=line,
+                entry=view.anchor.entry,
+                full_url=intern(full_url) if full_url else None,
+                claims=shared_claims(tuple(view.claimed_profiles)),
+            )
+        )
+
+    def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
+        """The resources of the run a non-local ``Type/id`` reference can mean, nearest
+        first: with the same server base when the reference is absolute; those in the
+        referring file when it has any (an NDJSON export refers within itself), else those
+        in the referring file's folder (a bulk export is a folder of NDJSON files), else
+        the whole run. Sorted by where they are."""
+        found = self.index.candidates(key)
+        if base is not None:
+            found = [c for c in found if _base_of(c.full_url) == base]
+        if len(found) > 1:
+            same_file = [c for c in found if c.file == near_file]
+            if same_file:
+                found = same_file
+            else:
+                folder = os.path.dirname(near_file)
+                same_folder = [c for c in found if os.path.dirname(c.file) == folder]
+                if same_folder:
+                    found = same_folder
+        return tuple(sorted(found, key=lambda c: (c.file, c.line or 0, c.entry or -1)))
+
+    def canonical_type(self, url: str) -> str | None:
+        return self.index.canonicals.get(url.split("|", 1)[0])
+
+    # -- the current document ---------------------------------------------------------
+    def document(self, view: ResourceView) -> DocumentState:
+        root_view = view.bundle if view.bundle is not None else view
+        current = self._document
+        if current is None or current.root_view is not root_view:
+            current = self._document = DocumentState(root_view)
+        return current
+
+    def context(self, view: ResourceView, rel: JsonPath = ()) -> ReferenceContext:
+        """The reference context of the resource at ``rel`` inside ``view``'s resource."""
+        return self._context_at(self.document(view), (*view.anchor.base_path, *rel))
+
+    def context_in(self, view: ResourceView, path: JsonPath) -> ReferenceContext:
+        """The reference context of the resource at ``path`` from the document root."""
+        return self._context_at(self.document(view), path)
+
+    def _context_at(self, document: DocumentState, path: JsonPath) -> ReferenceContext:
+        node: Any = document.root
+        container: dict[str, Any] = node
+        container_path: JsonPath = ()
+        bundle: BundleScope | None = None
+        full_url: str | None = None
+        trail: list[Any] = [node]
+        for position, step in enumerate(path):
+            node = _child(node, step)
+            if node is _MISSING:
+                break
+            trail.append(node)
+            if not (isinstance(node, dict) and isinstance(node.get("resourceType"), str)):
+                continue
+            here = path[: position + 1]
+            if len(here) >= 2 and here[-2] == "contained":
+                continue  # a contained resource resolves at its container's level
+            if len(here) >= 3 and here[-3:][0] == "entry" and here[-1] == "resource":
+                holder = trail[-4] if len(trail) >= 4 else None
+                entry = trail[-2]
+                if isinstance(holder, dict) and holder.get("resourceType") == "Bundle":
+                    bundle = document.scope(holder, here[:-3])
+                    raw = entry.get("fullUrl") if isinstance(entry, dict) else None
+                    full_url = raw if isinstance(raw, str) else None
+                else:
+                    bundle, full_url = None, None
+            else:
+                bundle, full_url = None, None  # Parameters.parameter.resource and the like
+            container, container_path = node, here
+        return ReferenceContext(self, document, container, container_path, bundle, full_url)
+
+
+CANONICAL_TYPES = frozenset(
+    {
+        "StructureDefinition",
+        "ValueSet",
+        "CodeSystem",
+        "Questionnaire",
+        "ConceptMap",
+        "NamingSystem",
+        "CapabilityStatement",
+        "OperationDefinition",
+        "SearchParameter",
+        "PlanDefinition",
+        "ActivityDefinition",
+        "Library",
+        "Measure",
+        "ImplementationGuide",
+        "CompartmentDefinition",
+        "GraphDefinition",
+        "MessageDefinition",
+        "StructureMap",
+        "TerminologyCapabilities",
+        "ObservationDefinition",
+        "SpecimenDefinition",
+        "EventDefinition",
+        "ChargeItemDefinition",
+        "EffectEvidenceSynthesis",
+        "Evidence",
+        "EvidenceVariable",
+        "ExampleScenario",
+        "ResearchDefinition",
+        "ResearchElementDefinition",
+        "RiskEvidenceSynthesis",
+        "TestScript",
+    }
+)
