@@ -598,10 +598,14 @@ class ProfileEngine:
         def resolve(reference: str) -> dict[str, Any] | None:
             if reference.startswith("#"):
                 return find_contained(container, reference[1:]) if reference != "#" else container
+            if view.resource_type == "Bundle" and resource is not container:
+                # An entry of a Bundle nested in the one that was read resolves in its
+                # own Bundle first.
+                found = self.bundle_index(container).resolve(reference)
+                if found is not None or bundle is None:
+                    return found
             if bundle is not None:
                 return self.bundle_index(bundle).resolve(reference, full_url)
-            if view.resource_type == "Bundle" and resource is not container:
-                return self.bundle_index(container).resolve(reference)
             return None
 
         return resolve
@@ -788,10 +792,13 @@ class ProfileEngine:
             return
         if (
             walk.rel_base == ()
+            and walk.view.bundle is None
             and walk.resource.get("resourceType") == "Bundle"
             and (rel[:1] == ("entry",))
         ):
-            return  # Bundle entries are validated as resources of their own
+            # The entries of the Bundle that was read are validated as resources of their
+            # own; those of a Bundle that is itself an entry are validated here.
+            return
         rtype = value.get("resourceType")
         if not isinstance(rtype, str):
             walk.report("FHIR-JSON-005", rel, "an inline resource has no resourceType")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import html.parser
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -68,6 +69,7 @@ class EvaluationState:
     resolver: Resolver | None = None
     member_of: MemberOf | None = None
     conforms_to: ConformsTo | None = None
+    key: str = ""  # the key of the constraint being evaluated (txt-1 and txt-2 differ)
 
 
 STATE_KEY: Final = "pcocheck"
@@ -324,10 +326,16 @@ def _get_value(ctx: dict[str, Any], coll: list[Any]) -> list[Any]:
 
 
 def _html_checks(ctx: dict[str, Any], coll: list[Any]) -> bool:
+    # R4 publishes txt-1 (allowed markup) and txt-2 (some content) with this same
+    # expression: each key checks its own half, so an empty div fails txt-2 only.
     items = _values(coll)
     if len(items) != 1 or not isinstance(_data(items[0]), str):
         return False
-    return not xhtml_problems(str(_data(items[0])))
+    text = str(_data(items[0]))
+    state = ctx.get(STATE_KEY)
+    if isinstance(state, EvaluationState) and state.key == "txt-2":
+        return xhtml_has_content(text)
+    return not xhtml_markup_problems(text)
 
 
 def _reference_text(item: Any) -> str | None:
@@ -636,6 +644,22 @@ _TABLE_TAGS: Final = frozenset(
 )
 
 
+def xhtml_markup_problems(text: str) -> list[str]:
+    """txt-1 alone: markup problems, ignoring whether the div has content (txt-2)."""
+    return [p for p in _xhtml_problems(text) if p != _NO_CONTENT]
+
+
+def xhtml_has_content(text: str) -> bool:
+    """txt-2: some non-whitespace text or an image (markup problems aside)."""
+    checker = _NarrativeChecker()
+    try:
+        checker.feed(text)
+        checker.close()
+    except (AssertionError, ValueError):
+        return True  # unparseable markup is txt-1's finding, not a missing content
+    return checker.content
+
+
 def xhtml_problems(text: str) -> list[str]:
     """Problems of a FHIR narrative ``div`` (txt-1/txt-2); empty when it is acceptable.
 
@@ -664,6 +688,28 @@ def _xhtml_problems(text: str) -> tuple[str, ...]:
         problems.append("text outside the root <div>")
     if checker.stack:
         problems.append(f"unclosed element <{checker.stack[-1]}>")
+    problems.extend(_entity_problems(text))
     if not checker.content and not problems:
-        problems.append("the narrative has no content")
+        problems.append(_NO_CONTENT)
     return tuple(problems)
+
+
+_NO_CONTENT: Final = "the narrative has no content"
+# XHTML is XML: only XML's five predefined entities and numeric character references exist
+# (no DTD is declared), so HTML entities such as &reg; or &nbsp; make the div invalid.
+_XML_ENTITIES: Final = frozenset({"lt", "gt", "amp", "quot", "apos"})
+_ENTITY: Final = re.compile(r"&(#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)?")
+
+
+def _entity_problems(text: str) -> list[str]:
+    problems: list[str] = []
+    for match in _ENTITY.finditer(text):
+        reference = match.group(1)
+        if reference is None:
+            problems.append("a bare '&' must be written &amp; in XHTML")
+        elif not reference.startswith("#") and reference[:-1] not in _XML_ENTITIES:
+            problems.append(
+                f"the entity &{reference} is not defined in XHTML (only &lt; &gt; &amp; "
+                "&quot; &apos; and numeric references such as &#174; are allowed)"
+            )
+    return list(dict.fromkeys(problems))

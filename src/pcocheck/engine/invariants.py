@@ -233,7 +233,9 @@ class InvariantEvaluator:
             elif plan.fast is not None:
                 result = plan.fast([(node, type_path)])
             else:
-                return _verdict(self._run_fhirpath(plan, node, type_path, resource, root))
+                return _verdict(
+                    self._run_fhirpath(plan, node, type_path, resource, root, constraint.key)
+                )
             if result == _TRUE:
                 return PASSED
             if result == _FALSE:
@@ -306,6 +308,7 @@ class InvariantEvaluator:
         type_path: str,
         resource: dict[str, Any],
         root: dict[str, Any],
+        key: str = "",
     ) -> list[Any]:
         effective_root = self.root_of(resource, root) if plan.needs_root else resource
         state = EvaluationState(
@@ -314,6 +317,7 @@ class InvariantEvaluator:
             resolver=self.resolver,
             member_of=self.member_of,
             conforms_to=self.conforms_to,
+            key=key,
         )
         # A resource goes in as plain JSON: fhirpathpy only honours a leading type name
         # (``Appointment.status``) on raw resources. It types them by resourceType.
