@@ -30,6 +30,7 @@ from pcocheck.engine.references import (
 )
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
+from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.jsonutil import listed
 from pcocheck.view import Anchor, ResourceView
@@ -645,10 +646,11 @@ class ProfileEngine:
                 )
             return
         target_type = target.get("resourceType") if target is not None else parsed.type
-        if base:
-            targets = tuple(p for t in element.types for p in t.target_profiles)
-        else:
-            targets = plan.target_profiles
+        if not base and not plan.target_profiles:
+            return  # the profile does not change the targets: the base pass checked them
+        # Every allowed target, base types and profiles alike (US Core's derivedFrom allows
+        # Observation and us-core-documentreference): the profile's full list, not its delta.
+        targets = tuple(p for t in element.types for p in t.target_profiles)
         if not targets:
             return
         allowed_types = {self.profile_type(p) for p in targets}
@@ -673,7 +675,12 @@ class ProfileEngine:
             return
         if base:
             return
-        profiled = [p for p in plan.target_profiles if not p.startswith(_BASE_PREFIX)]
+        if isinstance(target_type, str) and any(
+            self.is_type_url(p) and self.profile_type(p) in (target_type, "Resource")
+            for p in targets
+        ):
+            return  # any resource of the target's type is allowed
+        profiled = [p for p in targets if not self.is_type_url(p)]
         if isinstance(target_type, str):
             # Only the profiles for the target's own type can apply to it.
             profiled = [p for p in profiled if self.profile_type(p) in (target_type, "")]
@@ -729,8 +736,16 @@ class ProfileEngine:
             self._choice_keys[element.path] = found
         return found
 
+    def is_type_url(self, url: str) -> bool:
+        """``…/StructureDefinition/Observation`` (a type), not ``…/vitalsigns`` (a core
+        profile that shares the base prefix)."""
+        if not url.startswith(_BASE_PREFIX):
+            return False
+        name = url[len(_BASE_PREFIX) :].split("|", 1)[0]
+        return name in R4_RESOURCE_TYPES or name in ("Resource", "DomainResource")
+
     def profile_type(self, url: str) -> str:
-        if url.startswith(_BASE_PREFIX):
+        if self.is_type_url(url):
             return url[len(_BASE_PREFIX) :].split("|", 1)[0]
         sd = self.structure(url)
         return sd.type if sd is not None else ""
