@@ -29,6 +29,7 @@ from pcocheck.engine.references import (
     parse_reference,
 )
 from pcocheck.engine.slicing import Slicer
+from pcocheck.engine.vitalsigns import VitalSigns
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
@@ -66,6 +67,7 @@ class ProfileEngine:
         self.must_support = must_support
         self.infer_pco = infer_pco
         self.slicer = Slicer(self)
+        self.vital_signs = VitalSigns(self.structure)
         self.invariants = InvariantEvaluator(
             member_of=self._member_of_callback, conforms_to=None, resolver=None
         )
@@ -231,21 +233,41 @@ class ProfileEngine:
         base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
         base_pass.run()
         findings.extend(base_pass.findings)
-        for profile_sd in self.profiles_for(view, resource, rel_base, findings):
-            label = profile_sd.canonical
-            profile_pass = Pass(
-                self,
-                view,
-                resource,
-                rel_base,
-                profile_sd,
-                PROFILE,
-                label,
-                profile_sd.id or profile_sd.name,
-                resolve,
-            )
-            profile_pass.run()
-            findings.extend(profile_pass.findings)
+        required, advisory = self.profiles_for(view, resource, rel_base, findings)
+        reported: set[tuple[str, JsonPath | None]] = set()
+        for profile_sd in required:
+            profile_findings = self.run_profile(view, resource, rel_base, profile_sd, resolve)
+            reported.update((f.code, f.json_path) for f in profile_findings)
+            findings.extend(profile_findings)
+        for profile_sd in advisory:
+            # An inferred PCO profile is pcocheck's heuristic, not a claim: its violations
+            # are warnings, and those a claimed profile already reported are not repeated.
+            for finding in self.run_profile(view, resource, rel_base, profile_sd, resolve):
+                if (finding.code, finding.json_path) in reported:
+                    continue
+                findings.append(_advisory(finding))
+
+    def run_profile(
+        self,
+        view: ResourceView,
+        resource: dict[str, Any],
+        rel_base: JsonPath,
+        profile_sd: StructureDef,
+        resolve: Any,
+    ) -> list[Finding]:
+        profile_pass = Pass(
+            self,
+            view,
+            resource,
+            rel_base,
+            profile_sd,
+            PROFILE,
+            profile_sd.canonical,
+            profile_sd.id or profile_sd.name,
+            resolve,
+        )
+        profile_pass.run()
+        return profile_pass.findings
 
     def profiles_for(
         self,
@@ -253,7 +275,9 @@ class ProfileEngine:
         resource: dict[str, Any],
         rel_base: JsonPath,
         findings: list[Finding],
-    ) -> list[StructureDef]:
+    ) -> tuple[list[StructureDef], list[StructureDef]]:
+        """The profiles a resource must meet (claimed, requested, and the vital-signs
+        profiles R4 mandates), and the PCO profiles inferred for it (advisory)."""
         rtype = str(resource.get("resourceType"))
         chosen: list[StructureDef] = []
         meta = resource.get("meta")
@@ -287,6 +311,21 @@ class ProfileEngine:
             profile = self.structure(url)
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
+        for url, reason in self.vital_signs.profiles_for(resource):
+            profile = self.structure(url)
+            if profile is None or any(p.url == url or url in self.ancestors(p) for p in chosen):
+                continue  # a claimed profile that derives from it includes its checks
+            findings.append(
+                view.finding(
+                    "FHIR-PROFILE-040",
+                    f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
+                    f"{profile.id or profile.name}; validated against {url}",
+                    rel_base,
+                )
+            )
+            chosen.append(profile)
+        required = self.without_ancestors(chosen)
+        advisory: list[StructureDef] = []
         if self.infer_pco and not any(
             p.url.startswith("http://hl7.org/fhir/us/pco/") for p in chosen
         ):
@@ -297,13 +336,14 @@ class ProfileEngine:
                 findings.append(
                     view.finding(
                         "FHIR-PROFILE-002",
-                        f"{rtype} claims no PCO profile but {reason}; "
-                        f"validated against {url} as well",
+                        f"{rtype} claims no PCO profile but {reason}; validated against "
+                        f"{url} as well (its findings are warnings: if this is meant as "
+                        "PCO content, claim the profile)",
                         rel_base,
                     )
                 )
-                chosen.append(profile)
-        return self.without_ancestors(chosen)
+                advisory.append(profile)
+        return required, self.without_ancestors(advisory)
 
     def without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
         """Drop a profile when another chosen one derives from it (its checks are included)."""
@@ -870,6 +910,18 @@ class ProfileEngine:
         sub.run_value(value, rel)
         walk.findings.extend(sub.findings)
         walk.errors += sub.errors
+
+
+def _advisory(finding: Finding) -> Finding:
+    """A finding of an inferred (unclaimed) PCO profile: at most a warning."""
+    if finding.severity < Severity.ERROR:
+        return finding
+    return replace(
+        finding,
+        severity=Severity.WARNING,
+        message=f"{finding.message} (if this is meant as PCO content; "
+        "the resource claims no PCO profile)",
+    )
 
 
 def _short(url: str) -> str:
