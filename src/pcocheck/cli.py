@@ -210,6 +210,30 @@ def validate(
             "--no-display-check", help="Do not compare coding displays with known displays."
         ),
     ] = False,
+    extension_domain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extension-domain",
+            help="Accept unknown extensions whose url starts with DOMAIN (warning instead of "
+            "error); repeatable; 'any' accepts all.",
+        ),
+    ] = None,
+    no_allow_example_urls: Annotated[
+        bool,
+        typer.Option(
+            "--no-allow-example-urls",
+            help="Treat urls on example domains (example.org, acme.com, ...) that point "
+            "outside the input as errors.",
+        ),
+    ] = False,
+    security_checks: Annotated[
+        bool,
+        typer.Option(
+            "--security-checks",
+            help="HTML-like markup in strings (outside narrative and markdown) is an error "
+            "instead of a warning.",
+        ),
+    ] = False,
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
     from pcocheck.reporting import FORMATS
@@ -230,6 +254,9 @@ def validate(
         tx_cache=tx_cache,
         must_support=must_support,
         display_check=not no_display_check,
+        extension_domains=tuple(extension_domain or ()),
+        allow_example_urls=not no_allow_example_urls,
+        security_checks=security_checks,
     )
     from pcocheck.runner import ConfigurationError, validate_config
 

@@ -152,6 +152,7 @@ class DefinitionWarnings:
 def build_checkers(config: RunConfig) -> list[Checker]:
     """The checkers a validation run uses, built from the configuration."""
     from pcocheck.engine.core import ProfileEngine
+    from pcocheck.engine.extensions import ExtensionPolicy
     from pcocheck.rules import PcoRules
     from pcocheck.terminology import TerminologyService, TxClient
 
@@ -159,7 +160,14 @@ def build_checkers(config: RunConfig) -> list[Checker]:
     tx = TxClient(config.tx_url, cache_dir=config.tx_cache) if config.tx_url else None
     terminology = TerminologyService(registry, display_check=config.display_check, tx=tx)
     engine = ProfileEngine(
-        registry, terminology, extra_profiles=config.profiles, must_support=config.must_support
+        registry,
+        terminology,
+        extra_profiles=config.profiles,
+        must_support=config.must_support,
+        extension_policy=ExtensionPolicy(
+            domains=config.extension_domains, allow_example_urls=config.allow_example_urls
+        ),
+        security_checks=config.security_checks,
     )
     rules = PcoRules(questionnaires=registry.questionnaire)
     return [DefinitionWarnings(registry), engine, rules]

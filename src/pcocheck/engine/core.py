@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
+from pcocheck.engine.extensions import ExtensionPolicy, HostContexts, context_allows
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
 from pcocheck.engine.plan import (
@@ -60,6 +61,8 @@ class ProfileEngine:
         extra_profiles: Iterable[str] = (),
         must_support: bool = False,
         infer_pco: bool = True,
+        extension_policy: ExtensionPolicy | None = None,
+        security_checks: bool = False,
     ) -> None:
         self.registry = registry
         self.terminology = terminology
@@ -68,6 +71,9 @@ class ProfileEngine:
         self.infer_pco = infer_pco
         self.slicer = Slicer(self)
         self.vital_signs = VitalSigns(self.structure)
+        self.extension_policy = extension_policy or ExtensionPolicy()
+        self.security_checks = security_checks
+        self.host_contexts = HostContexts(self.structure, self.children)
         self.invariants = InvariantEvaluator(
             member_of=self._member_of_callback, conforms_to=None, resolver=None
         )
@@ -877,13 +883,37 @@ class ProfileEngine:
                     "cannot be safely processed",
                 )
             else:
-                walk.report(
-                    "FHIR-STRUCT-012",
-                    rel,
-                    f"extension {url} is not known to pcocheck; its content was not checked",
-                )
+                code, message = self.extension_policy.unknown(url)
+                walk.report(code, rel, message)
             return
+        self.check_extension_context(walk, definition, rel)
         self.run_profile_on(walk, definition, value, rel)
+
+    def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> None:
+        """The element an extension sits on must be one its definition's context allows."""
+        if definition.type != "Extension" or not definition.context or len(rel) < 2:
+            return
+        host_rel = rel[:-2]
+        steps = tuple(
+            step[1:] if step.startswith("_") else step for step in host_rel if isinstance(step, str)
+        )
+        rtype = walk.resource.get("resourceType")
+        host = self.host_contexts.of(rtype, steps) if isinstance(rtype, str) else None
+        if host is None:
+            return  # the host element could not be followed: nothing reliable to say
+        parent = _value_at(walk.resource, host_rel)
+        parent_url = parent.get("url") if isinstance(parent, dict) else None
+        if context_allows(
+            definition.context, host, parent_url if isinstance(parent_url, str) else None
+        ):
+            return
+        where = ".".join((rtype, *steps)) if isinstance(rtype, str) else "?"
+        walk.report(
+            "FHIR-STRUCT-042",
+            rel,
+            f"extension {definition.url} is not allowed on {where}: its definition allows it "
+            f"only on {', '.join(definition.context)}",
+        )
 
     def apply_type_profile(self, walk: Pass, profile_url: str, value: Any, rel: JsonPath) -> None:
         definition = self.structure(profile_url)
@@ -910,6 +940,16 @@ class ProfileEngine:
         sub.run_value(value, rel)
         walk.findings.extend(sub.findings)
         walk.errors += sub.errors
+
+
+def _value_at(root: Any, rel: JsonPath) -> Any:
+    node = root
+    for step in rel:
+        if isinstance(step, int):
+            node = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
+        else:
+            node = node.get(step) if isinstance(node, dict) else None
+    return node
 
 
 def _advisory(finding: Finding) -> Finding:
