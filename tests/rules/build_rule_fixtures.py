@@ -531,6 +531,7 @@ case(
         "PCO-GAS-010",
         "PCO-GOAL-002",
         "PCO-STALE-003",
+        "PCO-GAS-040",
     ),
 )
 
@@ -593,7 +594,20 @@ case(
     "gas-score-not-a-level",
     "the patient follow-up is scored with a PHQ answer code",
     one([patient(), gas_goal(), *series]),
-    [f("PCO-GAS-004", "warning", at(3, ".valueCodeableConcept"), "(LA6568-5)")],
+    [f("PCO-GAS-004", "error", at(3, ".valueCodeableConcept"), "(LA6568-5)")],
+)
+
+goal = gas_goal()
+goal["extension"][4]["extension"][0]["valueCoding"]["code"] = "LA6568-5"
+case(
+    "gas-goal-level-not-a-level",
+    "the -2 level of the GAS scale is coded with a PHQ answer code (the IG's GAS scale is the "
+    "five levels -2..+2, whatever LL6900-6 holds)",
+    one([patient(), goal]),
+    [
+        f("PCO-GAS-002", "warning", at(1, ".extension[0]"), "missing: LA34484-8 (-2)"),
+        f("PCO-GAS-040", "error", at(1, ".extension[4].extension[0].valueCoding"), "LA6568-5"),
+    ],
 )
 
 series = gas_series()
@@ -1494,6 +1508,7 @@ case(
         f("PCO-STALE-003", "warning", at(2, ".code.coding[0].code"), "112296-9"),
         f("PCO-STALE-003", "warning", at(3, ".code.coding[0].code"), "107334-5"),
         f("PCO-STALE-003", "warning", at(5, ".code.coding[0].code"), "811791000000103"),
+        f("PCO-GAS-040", "error", at(1, ".extension[1].extension[0].valueCoding"), "pre-STU1"),
     ],
 )
 old_goal = gas_goal()
