@@ -1239,6 +1239,56 @@ case(
     silent=("PCO-PROM-001", "PCO-PROM-002"),
 )
 
+
+def us_core_phq9_response(rid: str, scores: list[int], total: float) -> Json:
+    """A PHQ-9 response shaped like US Core's: linkIds are the LOINC codes (``/44250-9``),
+    the total is ``/44261-6``, and its Questionnaire is not loaded."""
+    items: list[Json] = [
+        {"linkId": f"/{code}", "answer": answer(SCORE_CODE[score])}
+        for (_, code, _), score in zip(PHQ9_ITEMS, scores, strict=True)
+    ]
+    items.append({"linkId": "/44261-6", "answer": [{"valueInteger": total}]})
+    return response(rid, "http://example.org/fhir/Questionnaire/us-core-style-phq-9", items)
+
+
+case(
+    "prom-loinc-linkids-total-wrong",
+    "a US Core-style PHQ-9 response (LOINC linkIds, Questionnaire not loaded) whose total "
+    "item says 12 while the items add up to 10",
+    one([patient(), us_core_phq9_response("phq9-us-core", [2, 2, 1, 1, 1, 1, 1, 1, 0], 12)]),
+    [
+        f("PCO-QR-001", "information", at(1, ".questionnaire"), "not loaded"),
+        f("PCO-PROM-040", "information", at(1, ".questionnaire"), "LOINC codes of its linkIds"),
+        f("PCO-PROM-001", "error", at(1, ".item[9].answer[0].valueInteger"), "add up to 10"),
+    ],
+)
+case(
+    "prom-loinc-linkids-total-right",
+    "must not trigger: the same US Core-style response with a total item of 10",
+    one([patient(), us_core_phq9_response("phq9-us-core", [2, 2, 1, 1, 1, 1, 1, 1, 0], 10)]),
+    [
+        f("PCO-QR-001", "information", at(1, ".questionnaire"), "not loaded"),
+        f("PCO-PROM-040", "information", at(1, ".questionnaire"), "LOINC codes of its linkIds"),
+    ],
+    silent=("PCO-PROM-001", "PCO-PROM-002"),
+)
+case(
+    "prom-local-linkids-no-inference",
+    "must not trigger: a response to an unloaded Questionnaire whose linkIds are not LOINC codes",
+    one(
+        [
+            patient(),
+            response(
+                "local",
+                "http://example.org/fhir/Questionnaire/local",
+                [{"linkId": "q1", "answer": answer("LA6568-5")}],
+            ),
+        ]
+    ),
+    [f("PCO-QR-001", "information", at(1, ".questionnaire"), "not loaded")],
+    silent=("PCO-PROM-040", "PCO-PROM-001"),
+)
+
 # --- QuestionnaireResponse against its Questionnaire --------------------------------------
 
 
