@@ -10,6 +10,7 @@ at all). Each behaviour has one fixture that triggers it and one that must not.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,3 +68,16 @@ def test_parity_case(name: str) -> None:
         else:  # {"code": ..., "message": part of the message}
             bad = [s for s in shown if s[0] == unwanted["code"] and unwanted["message"] in s[3]]
         assert bad == [], f"{name}: must not report {unwanted}: {bad}"
+
+
+def test_string_longer_than_one_mib_is_an_error(tmp_path: Path) -> None:
+    """R4 datatypes.html: strings SHALL NOT exceed 1 MB (generated here: too big to ship)."""
+    resource = {"resourceType": "Basic", "id": "b1", "code": {"text": "x" * (1024 * 1024 + 1)}}
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(resource), encoding="utf-8")
+    findings = validate_config(RunConfig(paths=(str(path),))).sorted_findings()
+    assert [f.expression for f in findings if f.code == "FHIR-STRUCT-045"] == ["Basic.code.text"]
+    resource["code"] = {"text": "x" * (1024 * 1024)}
+    path.write_text(json.dumps(resource), encoding="utf-8")
+    findings = validate_config(RunConfig(paths=(str(path),))).sorted_findings()
+    assert [f for f in findings if f.code == "FHIR-STRUCT-045"] == []

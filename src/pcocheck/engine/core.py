@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
-from pcocheck.engine.extensions import ExtensionPolicy, HostContexts, context_allows
+from pcocheck.engine.content import attachment_problems, markup_in, size_problem
+from pcocheck.engine.extensions import (
+    ExtensionPolicy,
+    HostContexts,
+    context_allows,
+    is_example_url,
+)
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
 from pcocheck.engine.plan import (
@@ -577,6 +583,41 @@ class ProfileEngine:
             if issue.field is not None and type_code != "code":
                 sub = sub + (issue.field,)
             self.report_term(walk, issue.code, rel + sub, issue.message, binding.value_set)
+
+    def check_string_content(self, walk: Pass, type_code: str, value: str, rel: JsonPath) -> None:
+        """Size, markup and example-url checks of a string-like primitive (base pass).
+        Example urls: ``url`` (Attachment.url, endpoints) and ``canonical`` elements; an
+        Extension.url is judged by the extension policy, a fullUrl or a reference never."""
+        problem = size_problem(type_code, value)
+        if problem is not None:
+            walk.report("FHIR-STRUCT-045", rel, problem)
+        if type_code == "string":
+            tag = markup_in(value)
+            if tag is not None:
+                code = "FHIR-STRUCT-044" if self.security_checks else "FHIR-STRUCT-043"
+                walk.report(
+                    code,
+                    rel,
+                    f"the string contains HTML-like markup ({tag}); clients that render it "
+                    "as HTML would run or display it (use the narrative or markdown for "
+                    "formatted text)",
+                )
+        elif (
+            type_code in ("url", "canonical")
+            and not self.extension_policy.allow_example_urls
+            and is_example_url(value)
+            and walk.resolve(value) is None
+        ):
+            walk.report(
+                "FHIR-STRUCT-048",
+                rel,
+                f"{value} is on an example domain and is not in the input; example urls "
+                "are not allowed (--no-allow-example-urls)",
+            )
+
+    def check_attachment(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
+        for code, field_name, message in attachment_problems(value):
+            walk.report(code, rel + (field_name,), message)
 
     def check_coding_syntax(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         system, code, display = value.get("system"), value.get("code"), value.get("display")

@@ -357,6 +357,8 @@ class Pass:
             self.engine.check_binding(self, plan.binding, type_code, value, rel)
         if base and type_code == "Coding":
             self.engine.check_coding_syntax(self, value, rel)
+        if base and type_code == "Attachment":
+            self.engine.check_attachment(self, value, rel)
         if type_code == "Reference":
             self.engine.check_reference(self, element, plan, value, rel)
         if plan.constraints:
@@ -420,6 +422,7 @@ class Pass:
             if value == "":
                 self.report("FHIR-STRUCT-005", rel, "empty string; omit the element instead")
                 return False
+            self.engine.check_string_content(self, type_code, value, rel)
             if value != value.strip() and type_code in ("string", "markdown"):
                 self.report(
                     "FHIR-STRUCT-011", rel, "leading or trailing whitespace in a string value"
