@@ -245,6 +245,8 @@ class ProfileEngine:
         base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
         base_pass.run()
         findings.extend(base_pass.findings)
+        if rtype == "Bundle":
+            findings.extend(repeated_link_relations(view, resource, rel_base))
         required, advisory = self.profiles_for(view, resource, rel_base, findings)
         reported: set[tuple[str, JsonPath | None]] = set()
         for profile_sd in required:
@@ -981,6 +983,35 @@ class ProfileEngine:
         sub.run_value(value, rel)
         walk.findings.extend(sub.findings)
         walk.errors += sub.errors
+
+
+# Bundle.link relations that name one page of a result (R4 http.html#paging, bundle.html):
+# each may appear at most once, as in the reference validator.
+SINGLE_LINK_RELATIONS = frozenset({"self", "first", "previous", "prev", "next", "last"})
+
+
+def repeated_link_relations(
+    view: ResourceView, bundle: dict[str, Any], rel_base: JsonPath
+) -> list[Finding]:
+    seen: dict[str, int] = {}
+    out: list[Finding] = []
+    for index, link in enumerate(listed(bundle.get("link"))):
+        relation = link.get("relation") if isinstance(link, dict) else None
+        if not isinstance(relation, str) or relation not in SINGLE_LINK_RELATIONS:
+            continue
+        if relation in seen:
+            out.append(
+                view.finding(
+                    "FHIR-CARD-040",
+                    f"Bundle.link[{index}]: the relation '{relation}' appears again "
+                    f"(first at link[{seen[relation]}]); a Bundle has at most one '{relation}' "
+                    "link",
+                    rel_base + ("link", index, "relation"),
+                )
+            )
+        else:
+            seen[relation] = index
+    return out
 
 
 def _value_at(root: Any, rel: JsonPath) -> Any:
