@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
+from pcocheck.engine.conformance import check_structure_definition, check_value_set
 from pcocheck.engine.content import attachment_problems, markup_in, size_problem
 from pcocheck.engine.extensions import (
     ExtensionPolicy,
@@ -96,6 +97,7 @@ class ProfileEngine:
         self._bundle_cache: tuple[int, BundleIndex] | None = None
         self._summaries: dict[tuple[str, ...], tuple[Finding, int]] = {}
         self._seen: dict[str, tuple[str, ...]] = {}
+        self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
         self._claim_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._deferred: dict[tuple[str, ...], tuple[list[str], list[tuple[str, Finding]]]] = {}
 
@@ -111,12 +113,22 @@ class ProfileEngine:
             findings.extend(check_bundle(view, self.bundle_index(view.resource)))
         return _dedupe(findings)
 
+    def code_system_known(self, url: str) -> bool | None:
+        """A loaded CodeSystem, or one read anywhere in this run (None when neither)."""
+        if url in self._run_code_systems or self.registry.code_system(url) is not None:
+            return True
+        return None
+
     def remember(self, view: ResourceView) -> None:
         """Keep what references into this resource need later: its claimed profiles.
 
         Only ``Type/id`` and a shared tuple are kept per resource, so a run over a large
         NDJSON export stays small while references across records and files resolve.
         """
+        if view.resource_type == "CodeSystem":
+            url = view.resource.get("url")
+            if isinstance(url, str):
+                self._run_code_systems.add(url)
         rid = view.resource.get("id")
         if not isinstance(rid, str):
             return
@@ -247,6 +259,10 @@ class ProfileEngine:
         findings.extend(base_pass.findings)
         if rtype == "Bundle":
             findings.extend(repeated_link_relations(view, resource, rel_base))
+        elif rtype == "StructureDefinition":
+            findings.extend(check_structure_definition(view, resource, rel_base, self.structure))
+        elif rtype == "ValueSet":
+            findings.extend(check_value_set(view, resource, rel_base, self.code_system_known))
         required, advisory = self.profiles_for(view, resource, rel_base, findings)
         reported: set[tuple[str, JsonPath | None]] = set()
         for profile_sd in required:
