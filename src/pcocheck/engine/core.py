@@ -18,6 +18,7 @@ from pcocheck.engine.extensions import (
     context_allows,
     is_example_url,
 )
+from pcocheck.engine.fhirpath_functions import xhtml_markup_problems
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
 from pcocheck.engine.plan import (
@@ -556,7 +557,11 @@ class ProfileEngine:
             )
             return
         code = "FHIR-INV-001" if constraint.severity == "error" else "FHIR-INV-002"
-        walk.report(code, rel, f"invariant {constraint.key} failed: {constraint.human}")
+        detail = ""
+        if constraint.key == "txt-1" and isinstance(value, str):
+            # Say what is wrong with the narrative, not only that something is.
+            detail = " (" + "; ".join(xhtml_markup_problems(value)[:3]) + ")"
+        walk.report(code, rel, f"invariant {constraint.key} failed: {constraint.human}{detail}")
 
     def check_binding(
         self, walk: Pass, binding: Binding, type_code: str, value: Any, rel: JsonPath
