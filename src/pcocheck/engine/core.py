@@ -38,7 +38,7 @@ from pcocheck.engine.references import (
     parse_reference,
 )
 from pcocheck.engine.slicing import Slicer
-from pcocheck.engine.vitalsigns import VitalSigns
+from pcocheck.engine.vitalsigns import VITALSIGNS, vital_sign_profile
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
@@ -78,7 +78,6 @@ class ProfileEngine:
         self.must_support = must_support
         self.infer_pco = infer_pco
         self.slicer = Slicer(self)
-        self.vital_signs = VitalSigns(self.structure)
         self.extension_policy = extension_policy or ExtensionPolicy()
         self.security_checks = security_checks
         self.host_contexts = HostContexts(self.structure, self.children)
@@ -342,19 +341,25 @@ class ProfileEngine:
             profile = self.structure(url)
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
-        for url, reason in self.vital_signs.profiles_for(resource):
+        implied = vital_sign_profile(resource)
+        if implied is not None:
+            url, reason = implied
             profile = self.structure(url)
-            if profile is None or any(p.url == url or url in self.ancestors(p) for p in chosen):
-                continue  # a claimed profile that derives from it includes its checks
-            findings.append(
-                view.finding(
-                    "FHIR-PROFILE-040",
-                    f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
-                    f"{profile.id or profile.name}; validated against {url}",
-                    rel_base,
+            # A claimed profile built on the core vital-signs profiles (US Core's vital
+            # signs) already carries R4's requirement: it is not applied a second time.
+            if profile is not None and not any(
+                p.url in (url, VITALSIGNS) or {url, VITALSIGNS} & set(self.ancestors(p))
+                for p in chosen
+            ):
+                findings.append(
+                    view.finding(
+                        "FHIR-PROFILE-040",
+                        f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
+                        f"{profile.id or profile.name}; validated against {url}",
+                        rel_base,
+                    )
                 )
-            )
-            chosen.append(profile)
+                chosen.append(profile)
         required = self.without_ancestors(chosen)
         advisory: list[StructureDef] = []
         if self.infer_pco and not any(

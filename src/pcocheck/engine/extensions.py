@@ -120,7 +120,10 @@ class HostContexts:
                 continue
             target = content_target(sd, element)
             if target is not None:
+                # Questionnaire.item.item is defined as Questionnaire.item: contexts name
+                # the definition's path, as the reference reads them.
                 scope, host_type = target, "BackboneElement"
+                paths = [target.path]
                 continue
             type_code = found.keys.get(name, "")
             type_sd = self._structure(type_code) if type_code else None
