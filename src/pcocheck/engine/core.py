@@ -750,6 +750,18 @@ class ProfileEngine:
                 )
             return
         target = walk.resolve(reference)
+        if (
+            target is None
+            and base
+            and not self.extension_policy.allow_example_urls
+            and is_example_url(reference)
+        ):
+            walk.report(
+                "FHIR-STRUCT-048",
+                ref_rel,
+                f"{reference} is on an example domain and is not in the input; example urls "
+                "are not allowed (--no-allow-example-urls)",
+            )
         if target is None and parsed.kind in ("contained", "urn"):
             # Local references can only resolve locally: a dangling one is an error
             # (ref-1 reports contained ones), never an unchecked profile.
