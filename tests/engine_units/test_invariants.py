@@ -1059,3 +1059,10 @@ def test_inline_resources_are_typed_by_resource_type() -> None:
     ):
         assert ACCELERATED.strategy(constraint("x", expression)) == "fast"
         assert both("x", bundle, "Bundle", expression=expression) == (True, True)
+
+
+def test_narrative_must_be_well_formed_xhtml() -> None:
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><p>a<br>b</p></div>')  # <br> is not XML
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><td colspan=2>x</td></div>')  # unquoted
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><P>upper case</P></div>')  # names are lower case
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><p>a<br/>b</p></div>') == []

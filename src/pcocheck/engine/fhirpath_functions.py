@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import re
+import xml.parsers.expat
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -586,8 +587,10 @@ class _NarrativeChecker(html.parser.HTMLParser):
                 self.problems.append(f"the narrative must be a single <div>, not <{tag}>")
             elif dict(attrs).get("xmlns") != XHTML_NS:
                 self.problems.append(f'the <div> must declare xmlns="{XHTML_NS}"')
-        if tag not in ALLOWED_ELEMENTS:
-            self.problems.append(f"element <{tag}> is not allowed in a narrative")
+        raw = (self.get_starttag_text() or "")[1:].split(None, 1)[0].rstrip("/>") or tag
+        if tag not in ALLOWED_ELEMENTS or raw != tag:
+            # XHTML names are case-sensitive (the HTML parser lowercases them).
+            self.problems.append(f"element <{raw}> is not allowed in a narrative")
         if tag == "img":
             self.content = True
         allowed = _ELEMENT_ATTRIBUTES.get(tag, frozenset())
@@ -688,7 +691,10 @@ def _xhtml_problems(text: str) -> tuple[str, ...]:
         problems.append("text outside the root <div>")
     if checker.stack:
         problems.append(f"unclosed element <{checker.stack[-1]}>")
-    problems.extend(_entity_problems(text))
+    entity_problems = _entity_problems(text)
+    problems.extend(entity_problems)
+    if not problems:
+        problems.extend(_xml_problems(text))
     if not checker.content and not problems:
         problems.append(_NO_CONTENT)
     return tuple(problems)
@@ -699,6 +705,23 @@ _NO_CONTENT: Final = "the narrative has no content"
 # (no DTD is declared), so HTML entities such as &reg; or &nbsp; make the div invalid.
 _XML_ENTITIES: Final = frozenset({"lt", "gt", "amp", "quot", "apos"})
 _ENTITY: Final = re.compile(r"&(#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)?")
+
+
+def _xml_problems(text: str) -> list[str]:
+    """Well-formedness as XML: the narrative is XHTML, so ``<br>`` must be ``<br/>``,
+    attribute values quoted and tags closed in order (the lenient HTML parser above
+    accepts all of these). Declarations are refused before this point, so no DTD or
+    external entity is ever processed."""
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        parser.Parse(text, True)
+    except xml.parsers.expat.ExpatError as error:
+        reason = xml.parsers.expat.ErrorString(error.code)
+        return [
+            f"the narrative is not well-formed XHTML ({reason} at line {error.lineno}, "
+            f"column {error.offset + 1})"
+        ]
+    return []
 
 
 def _entity_problems(text: str) -> list[str]:
