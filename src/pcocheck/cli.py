@@ -299,6 +299,30 @@ def validate(
     no_config: Annotated[
         bool, typer.Option("--no-config", help="Ignore configuration files.")
     ] = False,
+    extension_domain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extension-domain",
+            help="Accept unknown extensions whose url starts with DOMAIN (warning instead of "
+            "error); repeatable; 'any' accepts all.",
+        ),
+    ] = None,
+    no_allow_example_urls: Annotated[
+        bool,
+        typer.Option(
+            "--no-allow-example-urls",
+            help="Treat urls on example domains (example.org, acme.com, ...) that point "
+            "outside the input as errors.",
+        ),
+    ] = False,
+    security_checks: Annotated[
+        bool,
+        typer.Option(
+            "--security-checks",
+            help="HTML-like markup in strings (outside narrative and markdown) is an error "
+            "instead of a warning.",
+        ),
+    ] = False,
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
     from pcocheck.configfile import ConfigFileError
@@ -332,6 +356,9 @@ def validate(
         write_baseline=write_baseline,
         config=config_file,
         no_config=no_config,
+        extension_domains=tuple(extension_domain or ()),
+        allow_example_urls=not no_allow_example_urls,
+        security_checks=security_checks,
     )
     try:
         file_config = load_file_config(cli, Path.cwd(), FORMATS)

@@ -22,6 +22,12 @@ class RunConfig:
     display_check: bool = True
     tx_url: str | None = None
     tx_cache: str | None = None
+    # Reference-validator switches (their spelling of intent): unknown extensions from
+    # these url prefixes ("any": all) are accepted with a warning; example-domain urls
+    # are allowed; HTML-like markup in strings is an error instead of a warning.
+    extension_domains: tuple[str, ...] = ()
+    allow_example_urls: bool = True
+    security_checks: bool = False
 
 
 class Selection:

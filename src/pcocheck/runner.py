@@ -268,6 +268,7 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
     """The checkers a validation run uses, built from the configuration (and from
     ``registry`` when the caller loaded the definitions once for many runs)."""
     from pcocheck.engine.core import ProfileEngine
+    from pcocheck.engine.extensions import ExtensionPolicy
     from pcocheck.rules import PcoRules
     from pcocheck.terminology import TerminologyService, TxClient
 
@@ -282,6 +283,10 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
         extra_profiles=config.profiles,
         must_support=config.must_support,
         resolver=resolver,
+        extension_policy=ExtensionPolicy(
+            domains=config.extension_domains, allow_example_urls=config.allow_example_urls
+        ),
+        security_checks=config.security_checks,
     )
     rules = PcoRules(questionnaires=registry.questionnaire, resolver=resolver)
     return [DefinitionWarnings(registry), engine, rules]

@@ -72,6 +72,9 @@ class CliOptions:
     tx_cache: str | None = None
     must_support: bool | None = None
     display_check: bool = True
+    extension_domains: tuple[str, ...] = ()
+    allow_example_urls: bool = True
+    security_checks: bool = False
     quiet: bool = False
     verbose: bool = False
     baseline: str | None = None
@@ -198,6 +201,9 @@ def resolve(
         tx_cache=cli.tx_cache,
         must_support=_pick(cli.must_support, file.must_support if file else None, False),
         display_check=cli.display_check,
+        extension_domains=cli.extension_domains,
+        allow_example_urls=cli.allow_example_urls,
+        security_checks=cli.security_checks,
     )
     report = ReportSettings(
         outputs=_outputs(cli, file, env),

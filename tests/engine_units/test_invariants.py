@@ -450,7 +450,12 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("txt-1", f'<div xmlns="{XHTML}"><p onclick="x()">a</p></div>', "xhtml", False),
     ("txt-1", "<div><p>no namespace</p></div>", "xhtml", False),
     ("txt-1", f'<div xmlns="{XHTML}"><a href="javascript:x()">a</a></div>', "xhtml", False),
-    ("txt-1", f'<div xmlns="{XHTML}">  </div>', "xhtml", False),
+    # An empty div holds no wrong markup: only txt-2 (some content) fails on it.
+    ("txt-1", f'<div xmlns="{XHTML}">  </div>', "xhtml", True),
+    ("txt-2", f'<div xmlns="{XHTML}">  </div>', "xhtml", False),
+    ("txt-2", f'<div xmlns="{XHTML}"><script>x()</script></div>', "xhtml", True),
+    ("txt-1", f'<div xmlns="{XHTML}">&reg; 2024</div>', "xhtml", False),
+    ("txt-1", f'<div xmlns="{XHTML}">&#174; &lt;b&gt; &amp; 2024</div>', "xhtml", True),
     # obs-7
     (
         "obs-7",
@@ -962,7 +967,7 @@ def test_html_checks_messages() -> None:
     assert xhtml_problems(f'<div xmlns="{XHTML}"><p>open</div>')
     assert xhtml_problems(f'<div xmlns="{XHTML}">a</div><div xmlns="{XHTML}">b</div>')
     assert xhtml_problems(f'<div xmlns="{XHTML}"><img src="x.png" alt="x"/></div>') == []
-    table = f'<div xmlns="{XHTML}"><table><tr><td colspan="2">a&nbsp;b</td></tr></table></div>'
+    table = f'<div xmlns="{XHTML}"><table><tr><td colspan="2">a&#160;b</td></tr></table></div>'
     assert xhtml_problems(table) == []
 
 
@@ -1054,3 +1059,10 @@ def test_inline_resources_are_typed_by_resource_type() -> None:
     ):
         assert ACCELERATED.strategy(constraint("x", expression)) == "fast"
         assert both("x", bundle, "Bundle", expression=expression) == (True, True)
+
+
+def test_narrative_must_be_well_formed_xhtml() -> None:
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><p>a<br>b</p></div>')  # <br> is not XML
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><td colspan=2>x</td></div>')  # unquoted
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><P>upper case</P></div>')  # names are lower case
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><p>a<br/>b</p></div>') == []

@@ -237,7 +237,9 @@ class InvariantEvaluator:
                 result = plan.fast([(node, type_path)])
             else:
                 return _verdict(
-                    self._run_fhirpath(plan, node, type_path, resource, root, resolver)
+                    self._run_fhirpath(
+                        plan, node, type_path, resource, root, resolver, constraint.key
+                    )
                 )
             if result == _TRUE:
                 return PASSED
@@ -312,6 +314,7 @@ class InvariantEvaluator:
         resource: dict[str, Any],
         root: dict[str, Any],
         resolver: Resolver | None = None,
+        key: str = "",
     ) -> list[Any]:
         effective_root = self.root_of(resource, root) if plan.needs_root else resource
         state = EvaluationState(
@@ -320,6 +323,7 @@ class InvariantEvaluator:
             resolver=resolver if resolver is not None else self.resolver,
             member_of=self.member_of,
             conforms_to=self.conforms_to,
+            key=key,
         )
         # A resource goes in as plain JSON: fhirpathpy only honours a leading type name
         # (``Appointment.status``) on raw resources. It types them by resourceType.

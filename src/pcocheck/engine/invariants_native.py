@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from pcocheck.engine.fhirpath_fast import compile_fast
-from pcocheck.engine.fhirpath_functions import xhtml_problems
+from pcocheck.engine.fhirpath_functions import xhtml_has_content, xhtml_markup_problems
 from pcocheck.engine.fhirpath_model import (
     CHOICE_TYPES,
     PRIMITIVE_SYSTEM_TYPE,
@@ -189,10 +189,18 @@ def _refers_to_container(resource: dict[str, Any]) -> bool:
 
 
 # txt-1: htmlChecks()
+# R4 publishes txt-1 (allowed markup) and txt-2 (some content) with the same expression;
+# each key checks its own half, so an empty div fails txt-2 only (as in the reference).
 def txt_1(node: Any, ctx: NativeContext) -> list[bool]:
     if not isinstance(node, str):
         return FALSE
-    return FALSE if xhtml_problems(node) else TRUE
+    return FALSE if xhtml_markup_problems(node) else TRUE
+
+
+def txt_2(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, str):
+        return FALSE
+    return TRUE if xhtml_has_content(node) else FALSE
 
 
 # obs-7: value.empty() or
@@ -295,7 +303,7 @@ def normalise(expression: str) -> str:
 #: Other published spellings of the same invariants.
 NATIVE_VARIANTS: Final[tuple[tuple[str, str, NativeCheck], ...]] = (
     # txt-2 "The narrative SHALL have some non-whitespace content" shares txt-1's expression.
-    ("txt-2", "htmlChecks()", txt_1),
+    ("txt-2", "htmlChecks()", txt_2),
     # US Core 6.1.0 as published spells the type in lower case (a FHIR dateTime).
     ("us-core-1", "$this is dateTime implies $this.toString().length() >= 10", us_core_1),
 )

@@ -181,7 +181,7 @@ def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[
     source = SourceText(item.display, text)
     value, findings = parse_text(text, source, Anchor(source=source, file=item.display))
     yield from findings
-    if value is not None:
+    if value is not None or not findings:  # a JSON null parsed fine: FHIR-JSON-004 later
         yield Document(source, value)
 
 
@@ -204,7 +204,7 @@ def _read_ndjson(item: InputFile, stdin: IO[bytes] | None) -> Iterator[Document 
                 record_anchor = Anchor(source=source, file=item.display)
                 value, findings = parse_text(text, source, record_anchor)
                 yield from findings
-                if value is not None:
+                if value is not None or not findings:  # null: FHIR-JSON-004 later
                     yield Document(source, value)
     except (OSError, EOFError, zlib.error) as error:
         yield _read_error(item, error)
