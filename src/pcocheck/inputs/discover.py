@@ -164,6 +164,7 @@ def discover(arguments: list[str]) -> tuple[list[InputFile], list[Finding]]:
         elif glob.has_magic(argument):
             matches = sorted(glob.glob(argument, recursive=True))
             files = []
+            before = len(problems)
             for match in matches:
                 match_path = Path(match)
                 if match_path.is_dir():
@@ -176,7 +177,7 @@ def discover(arguments: list[str]) -> tuple[list[InputFile], list[Finding]]:
                         problems.append(special)
                     else:
                         files.append(_explicit_file(match_path, _display(match_path)))
-            if not files:
+            if not files and len(problems) == before:
                 problems.append(
                     anchor.finding("FHIR-JSON-010", f"pattern {argument} matched no FHIR files")
                 )
