@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pcocheck.finding import Severity
 
@@ -22,6 +22,8 @@ class RunConfig:
     display_check: bool = True
     tx_url: str | None = None
     tx_cache: str | None = None
+    # USER:PASSWORD or "Bearer TOKEN" for --tx; kept out of repr so it is never printed
+    tx_auth: str | None = field(default=None, repr=False)
 
 
 class Selection:

@@ -156,7 +156,11 @@ def build_checkers(config: RunConfig) -> list[Checker]:
     from pcocheck.terminology import TerminologyService, TxClient
 
     registry = load_definitions(config)
-    tx = TxClient(config.tx_url, cache_dir=config.tx_cache) if config.tx_url else None
+    tx = (
+        TxClient(config.tx_url, cache_dir=config.tx_cache, auth=config.tx_auth)
+        if config.tx_url
+        else None
+    )
     terminology = TerminologyService(registry, display_check=config.display_check, tx=tx)
     engine = ProfileEngine(
         registry, terminology, extra_profiles=config.profiles, must_support=config.must_support
