@@ -119,6 +119,9 @@ def load_definitions(config: RunConfig) -> DefinitionRegistry:
             registry.add_package(
                 package, fetch=config.fetch_packages, registry_url=config.package_registry
             )
+        # --profile definitions are compiled now, so that their problems (a cyclic base,
+        # an element path too deep to build) are configuration errors too
+        missing = [url for url in config.profiles if registry.structure(url) is None]
         problems = registry.problems
     except DefinitionError as error:
         raise ConfigurationError(str(error)) from None
@@ -127,9 +130,8 @@ def load_definitions(config: RunConfig) -> DefinitionRegistry:
         shown = "; ".join(f"{p.source}: {p.message}" for p in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise ConfigurationError(f"cannot use the definitions: {shown}{more}")
-    for url in config.profiles:
-        if registry.structure(url) is None:
-            raise ConfigurationError(f"--profile {url}: no such profile is loaded")
+    if missing:
+        raise ConfigurationError(f"--profile {missing[0]}: no such profile is loaded")
     return registry
 
 

@@ -9,7 +9,6 @@ into the package cache writes to disk, and only the members that passed those ch
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
@@ -22,10 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from pcocheck.definitions.model import DEFAULT_PACKAGE_REGISTRY, DefinitionError
+from pcocheck.jsonutil import loads_bounded
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
+# hl7.fhir.r4.core, one of the largest packages, has about 4,600 members; tarfile keeps
+# every member header in memory, so an archive of millions of empty members is refused.
+MAX_MEMBERS = 50_000
 _PACKAGE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PACKAGE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
@@ -83,7 +86,9 @@ def _read_tar(fileobj: io.BufferedIOBase | io.BytesIO) -> tuple[dict[str, bytes]
     outside: list[str] = []
     total = 0
     with tarfile.open(fileobj=fileobj, mode="r:*") as tar:
-        for member in tar:
+        for count, member in enumerate(tar, start=1):
+            if count > MAX_MEMBERS:
+                raise UnsafePackage(f"package has more than {MAX_MEMBERS:,} members")
             parts = check_member_name(member.name)
             if member.issym() or member.islnk():
                 raise UnsafePackage(f"member {member.name!r} is a link; packages hold files only")
@@ -107,7 +112,7 @@ def _manifest(origin: str, data: bytes | None) -> dict[str, Any]:
     if data is None:
         raise UnsafePackage(f"{origin} has no package/package.json; it is not a FHIR package")
     try:
-        manifest = json.loads(data)
+        manifest = loads_bounded(data)
     except ValueError as exc:
         raise UnsafePackage(f"{origin}: package/package.json is not valid JSON ({exc})") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("name"), str):

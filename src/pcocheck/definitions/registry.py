@@ -16,7 +16,6 @@ download) raises :class:`DefinitionError`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -42,6 +41,7 @@ from pcocheck.definitions.model import (
     StructureDef,
 )
 from pcocheck.definitions.snapshot import expand_differential
+from pcocheck.jsonutil import loads_bounded
 
 if TYPE_CHECKING:
     from pcocheck.definitions.packages import PackageContents
@@ -629,7 +629,7 @@ ProblemSink = Callable[..., None]
 
 def _parse_json(data: bytes, origin: str, problem: ProblemSink) -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return loads_bounded(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         problem(origin, f"not UTF-8 text: {exc}", "bad-json")
     except ValueError as exc:
@@ -642,7 +642,7 @@ def _folder_manifest(folder: Path) -> dict[str, Any] | None:
     if manifest is None or not manifest.is_file():
         return None
     try:
-        data = json.loads(manifest.read_bytes())
+        data = loads_bounded(manifest.read_bytes())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -655,7 +655,7 @@ def _package_index(
     if reader is None:
         return None
     try:
-        index = json.loads(reader())
+        index = loads_bounded(reader())
         rows = [
             (
                 str(f["filename"]),
