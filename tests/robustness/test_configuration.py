@@ -15,7 +15,7 @@ from pcocheck.cli import app
 from pcocheck.definitions import snapshot
 from pcocheck.definitions.registry import default_registry
 from tests.definitions.conftest import make_tgz, package_members
-from tests.robustness.helpers import PATIENT
+from tests.robustness.helpers import PATIENT, only, run_paths
 
 DEEP = "[" * 50_000 + "]" * 50_000
 RUNNER = CliRunner()
@@ -139,3 +139,23 @@ def test_thousands_of_slices_are_expanded_in_linear_work(monkeypatch: pytest.Mon
     assert size > slices * 9
     # the old scans touched every element for every slice (~slices * size steps)
     assert scanned[0] < 20 * size, (scanned[0], size)
+
+
+def test_cyclic_base_definition_is_reported_as_a_cycle(tmp_path: Path) -> None:
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    for name, base in (("a", "b"), ("b", "a")):
+        profile = _profile([], url=f"http://example.org/{name}")
+        profile["type"], profile["baseDefinition"] = "Patient", f"http://example.org/{base}"
+        (folder / f"{name}.json").write_text(json.dumps(profile))
+    claimed = tmp_path / "claimed.json"
+    claimed.write_text(
+        '{"resourceType": "Patient", "id": "c", "meta": {"profile": ["http://example.org/a"]}}'
+    )
+    result = run_paths(claimed, profile_dirs=(str(folder),))
+    finding = only(result, "FHIR-PROFILE-001")
+    assert "cycle" in finding.message and "not known" not in finding.message
+    code, output = _validate(
+        tmp_path, "--profiles", str(folder), "--profile", "http://example.org/a"
+    )
+    assert code == 2 and "cycle" in output

@@ -169,6 +169,15 @@ class DefinitionRegistry:
             return self._compile(found)
         return self.core.structure(found)
 
+    def unusable_reason(self, ref: str) -> str | None:
+        """Why ``ref`` is loaded but :meth:`structure` cannot compile it (a cyclic or
+        missing base, a broken file), or None when it is usable or simply not loaded."""
+        found = self._find_structure(ref)
+        if not isinstance(found, _Entry) or self._compile(found) is not None:
+            return None
+        reasons = [p.message for p in self._problems if p.source == found.origin]
+        return "; ".join(reasons[:2]) or "its definition could not be compiled"
+
     def _find_structure(self, ref: str) -> _Entry | str | None:
         """The entry defining ``ref``, or the core URL when the core archive has it."""
         url, _, version = ref.partition("|")
