@@ -15,6 +15,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any, cast
 
 from pcocheck.finding import Finding
@@ -61,7 +62,13 @@ class _Parser:
         return result
 
     def loads(self, text: str) -> Any:
-        return loads_bounded(text, object_pairs_hook=self._pairs, parse_constant=_reject_constant)
+        # FHIR decimals keep their exact text and value (15.10 is not 15.1, 1e400 is not inf)
+        return loads_bounded(
+            text,
+            object_pairs_hook=self._pairs,
+            parse_constant=_reject_constant,
+            parse_float=Decimal,
+        )
 
 
 def _describe_decode_error(error: json.JSONDecodeError, text: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@ the Questionnaire's own), and the total item judged against the sum (facts §7).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pcocheck.finding import Finding, JsonPath
@@ -34,8 +35,8 @@ def response_total(
             for code in codes:
                 if code in BY_ITEM or code == instrument.total:
                     link_codes[link] = code
-    scores: dict[str, float | None] = {}
-    stated: tuple[float, JsonPath] | None = None
+    scores: dict[str, Decimal | None] = {}
+    stated: tuple[Decimal, JsonPath] | None = None
     for path, item in _response_items(subject.resource.get("item"), ()):
         answered_link = item.get("linkId")
         item_code = link_codes.get(answered_link) if isinstance(answered_link, str) else None
@@ -73,7 +74,7 @@ def _response_items(items: Any, path: JsonPath) -> list[tuple[JsonPath, dict[str
     return found
 
 
-def _answer_number(answer: dict[str, Any]) -> tuple[float | None, str]:
+def _answer_number(answer: dict[str, Any]) -> tuple[Decimal | None, str]:
     for key in ("valueDecimal", "valueInteger"):
         if key in answer:
             return as_number(answer[key]), key
