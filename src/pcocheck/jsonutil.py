@@ -126,3 +126,11 @@ def quote(value: Any, limit: int = _QUOTE_LIMIT) -> str:
     if len(text) > limit:
         text = f"{text[: limit - 1]}…"
     return text
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with a note of how much was left out: findings
+    echo input, and one hostile value must not turn into a megabyte-long report line."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 40]}… ({len(text) - limit + 40:,} more characters)"

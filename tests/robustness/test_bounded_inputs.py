@@ -143,3 +143,27 @@ def test_input_is_quoted_as_json_and_shortened(tmp_path: Path) -> None:
     assert "resourceType true," in messages[0]
     assert 'resourceType {"a": 1},' in messages[1]
     assert len(messages[2]) < 200 and "…" in messages[2]
+
+
+def test_no_finding_echoes_a_huge_input_value(tmp_path: Path) -> None:
+    huge = "x" * 1_000_000
+    resource = (
+        '{"resourceType": "Patient", "id": "'
+        + huge
+        + '", "meta": {"profile": ["http://'
+        + huge
+        + '"]}, "'
+        + huge
+        + '": 1, "gender": "'
+        + huge
+        + '"}'
+    )
+    path = tmp_path / "huge.json"
+    path.write_text(resource)
+    findings = run_paths(path).findings
+    assert len(findings) >= 3
+    for finding in findings:
+        assert len(finding.message) <= 2000
+        assert len(finding.expression or "") <= 1000
+        assert len(finding.resource or "") <= 200
+    assert any("more characters" in f.message for f in findings)
