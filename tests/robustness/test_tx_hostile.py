@@ -95,6 +95,7 @@ def servers() -> Iterator[tuple[_State, str, _State, str]]:
         state = _State()
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
         server.daemon_threads = True
+        server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         started.append((state, f"http://127.0.0.1:{server.server_address[1]}", server))
     yield started[0][0], started[0][1], started[1][0], started[1][1]

@@ -137,9 +137,9 @@ class TxClient:
         self._session.headers.update(
             {"Accept": "application/fhir+json", "User-Agent": f"pcocheck/{__version__}"}
         )
-        # Credentials go in the headers of requests pcocheck makes itself, to this origin;
-        # requests' own redirect handling (and its .netrc lookup) is never used.
-        self._session.trust_env = False
+        # Credentials go on the requests pcocheck makes itself, to this origin (redirects
+        # are followed by hand, same origin only). Proxy and CA settings from the
+        # environment still apply; .netrc only when no credentials are given.
         self._auth_header: str | None = None
         secrets: list[str] = []
         if auth:
@@ -316,14 +316,13 @@ class TxClient:
         origin = _origin(self.base_url)
         started = time.monotonic()
         for _ in range(MAX_REDIRECTS + 1):
-            headers = {"Authorization": self._auth_header} if self._auth_header else {}
             response = self._session.get(
                 url,
                 params=params,
                 timeout=self.timeout,
                 stream=True,
                 allow_redirects=False,
-                headers=headers,
+                auth=self._apply_auth if self._auth_header else None,
             )
             with response:
                 if response.is_redirect:
@@ -338,6 +337,11 @@ class TxClient:
                 body = self._read_body(response, started)
                 return _Answer(response.status_code, response.headers, body, url)
         raise _Refused(f"more than {MAX_REDIRECTS} redirects")
+
+    def _apply_auth(self, request: Any) -> Any:
+        """requests auth hook: the one Authorization header, for the --tx origin."""
+        request.headers["Authorization"] = self._auth_header
+        return request
 
     def _read_body(self, response: Any, started: float) -> bytes:
         declared = response.headers.get("content-length")
