@@ -168,7 +168,9 @@ def serialise(document: Any, indent: int | None) -> bytes:
 SEVERITIES = {"fatal", "error", "warning", "information"}
 
 
-def check_once(checkers: list[Checker], data: bytes, ndjson: bool) -> list[Finding]:
+def check_once(
+    checkers: list[Checker], data: bytes, ndjson: bool, formats: tuple[str, ...] | None = None
+) -> list[Finding]:
     """Read, check, finish and render one input; the assertions of the property."""
     run = Run(RunConfig(paths=()), checkers)
     item = InputFile("fuzz.ndjson" if ndjson else "fuzz.json", None, ndjson, False)
@@ -186,20 +188,26 @@ def check_once(checkers: list[Checker], data: bytes, ndjson: bool) -> list[Findi
         assert finding.message
         assert finding.line is None or finding.line >= 1
     assert run.result.resources > 0 or run.result.findings, "nothing checked and nothing said"
-    for render in reporters().values():
-        render(run.result, io.StringIO(), ReportOptions())
+    for name, render in reporters().items():
+        if formats is None or name in formats:
+            render(run.result, io.StringIO(), ReportOptions())
     return run.result.findings
 
 
-def fuzz_property(max_examples: int) -> Callable[[], None]:
-    """The hypothesis test, with one set of checkers reused across examples."""
+def fuzz_property(
+    max_examples: int, *, seed: int | None = None, console_every: int = 1
+) -> Callable[[], None]:
+    """The hypothesis test, with one set of checkers reused across examples. The console
+    report costs two thirds of an example; the long run renders it for every
+    ``console_every``-th example (the JSON report always)."""
     checkers: list[Checker] = build_checkers(RunConfig(paths=()))
+    counter = [0]
 
     @settings(
         max_examples=max_examples,
         deadline=None,
         database=None,
-        derandomize=max_examples <= 1000,  # the in-suite run is reproducible
+        derandomize=seed is None and max_examples <= 1000,  # the in-suite run is reproducible
         suppress_health_check=list(HealthCheck),
     )
     @given(
@@ -215,20 +223,32 @@ def fuzz_property(max_examples: int) -> Callable[[], None]:
         for change in changes:
             document = apply(document, change)
         data = serialise(document, None if ndjson else indent)
-        check_once(checkers, data, ndjson)
+        counter[0] += 1
+        every_format = counter[0] % console_every == 0
+        check_once(checkers, data, ndjson, None if every_format else ("json",))
 
+    if seed is not None:
+        from hypothesis import seed as with_seed
+
+        return with_seed(seed)(property_holds)  # type: ignore[no-any-return]
     return property_holds
 
 
 def main(argv: list[str]) -> int:
-    """Long run: ``python -m tests.robustness.fuzz 100000``."""
+    """Long run: ``python -m tests.robustness.fuzz TOTAL [BATCH]``, in batches with their
+    own seeds so that progress is logged as it goes (hypothesis reports at the end)."""
     import time
 
-    count = int(argv[1]) if len(argv) > 1 else 100_000
+    total = int(argv[1]) if len(argv) > 1 else 100_000
+    batch = int(argv[2]) if len(argv) > 2 else 5_000
     started = time.monotonic()
-    fuzz_property(count)()
-    elapsed = time.monotonic() - started
-    print(f"{count} inputs, no exception, {elapsed:.0f} s ({count / elapsed:.0f} inputs/s)")
+    done = 0
+    for index in range(0, total, batch):
+        size = min(batch, total - index)
+        fuzz_property(size, seed=index + 1, console_every=20)()
+        done += size
+        elapsed = time.monotonic() - started
+        print(f"{done} inputs, no exception, {elapsed:.0f} s wall", flush=True)
     return 0
 
 
