@@ -191,3 +191,44 @@ def test_deep_answer_and_deep_cache_entry_are_errors_not_crashes(
         entry.write_text("[" * 100_000 + "]" * 100_000)
     fresh = _client(url, cache_dir=tmp_path)
     assert fresh.validate_code_system("http://loinc.org", "1-8").valid  # asked again
+
+
+@pytest.mark.parametrize("output_format", ["json", "console"])
+def test_reports_and_cache_never_show_the_password(
+    servers: tuple[_State, str, _State, str], tmp_path: Path, output_format: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from pcocheck.cli import app
+    from tests.conftest import FIXTURES
+
+    state, url, _, _ = servers
+    state.mode = "echo"  # every answer is an error quoting the password
+    journey = str(FIXTURES / "journeys" / "gas-goal-journey.json")
+    with_password = url.replace("http://", f"http://alice:{PASSWORD}@")
+    result = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            journey,
+            "-f",
+            output_format,
+            "--tx",
+            with_password,
+            "--tx-cache",
+            str(tmp_path),
+        ],
+    )
+    assert "TX-SERVER-002" in result.output
+    assert PASSWORD not in result.output and "alice" not in result.output
+    state.mode = "ok"
+    result = CliRunner().invoke(
+        app,
+        ["validate", journey, "-f", "json", "--tx", url, "--tx-cache", str(tmp_path)],
+        env={"PCOCHECK_TX_AUTH": f"bob:{PASSWORD}"},
+    )
+    assert result.exit_code == 0 and PASSWORD not in result.output
+    assert state.auth[-1] is not None and state.auth[-1].startswith("Basic ")
+    assert list(tmp_path.iterdir())
+    for cached in tmp_path.iterdir():
+        assert PASSWORD not in cached.read_text() and "alice" not in cached.read_text()

@@ -48,10 +48,7 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     parts = urllib.parse.urlsplit(url)
     if parts.username is None and parts.password is None:
         return url, None
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    netloc = parts.netloc.rpartition("@")[2]  # host[:port] exactly as given
     clean = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
     user = urllib.parse.unquote(parts.username or "")
     password = urllib.parse.unquote(parts.password or "")
@@ -66,10 +63,17 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+def _port(parts: urllib.parse.SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # not a number: requests reports the URL as invalid
+        return None
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urllib.parse.urlsplit(url)
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default
+    return parts.scheme.lower(), (parts.hostname or "").lower(), _port(parts) or default
 
 
 class _Answer:
