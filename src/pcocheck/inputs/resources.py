@@ -28,8 +28,7 @@ def _type_problem(value: Any, anchor: Anchor, rel: JsonPath, what: str) -> Findi
     if not isinstance(resource_type, str) or resource_type not in R4_RESOURCE_TYPES:
         return anchor.finding(
             "FHIR-JSON-006",
-            f"{what} has resourceType {quote(resource_type)}, which is not a FHIR R4 "
-            "resource type",
+            f"{what} has resourceType {quote(resource_type)}, which is not a FHIR R4 resource type",
             (*rel, "resourceType"),
         )
     return None
