@@ -7,6 +7,7 @@ import gzip
 import os
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,3 +168,23 @@ def test_no_finding_echoes_a_huge_input_value(tmp_path: Path) -> None:
         assert len(finding.expression or "") <= 1000
         assert len(finding.resource or "") <= 200
     assert any("more characters" in f.message for f in findings)
+
+
+def test_unreadable_subfolder_is_reported_not_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pcocheck.inputs.discover as discover_module
+
+    (tmp_path / "good.json").write_text(PATIENT)
+    real_walk = os.walk
+
+    def walk(top: Any, onerror: Any = None, **options: Any) -> Any:
+        # as os.walk does for a folder it may not list (tests run as root here)
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
+        return real_walk(top, onerror=onerror, **options)
+
+    monkeypatch.setattr(discover_module.os, "walk", walk)
+    result = run_paths(tmp_path)
+    finding = only(result, "FHIR-JSON-007")
+    assert "locked" in finding.message and "Permission denied" in finding.message
+    assert result.resources == 1

@@ -74,7 +74,13 @@ def _walk_folder(folder: Path) -> tuple[list[InputFile], list[Finding]]:
     are skipped, each with a finding: a folder never fails silently."""
     found: list[InputFile] = []
     skipped: list[Finding] = []
-    for root, dirs, files in os.walk(folder):
+    def unreadable(error: OSError) -> None:  # os.walk would skip it silently
+        where = _display(Path(error.filename)) if error.filename else str(folder)
+        anchor = Anchor(source=None, file=where)
+        reason = error.strerror or str(error)
+        skipped.append(anchor.finding("FHIR-JSON-007", f"cannot read folder {where}: {reason}"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             kind = classify(name)
