@@ -159,3 +159,40 @@ def test_cyclic_base_definition_is_reported_as_a_cycle(tmp_path: Path) -> None:
         tmp_path, "--profiles", str(folder), "--profile", "http://example.org/a"
     )
     assert code == 2 and "cycle" in output
+
+
+def test_dripping_package_registry_hits_the_overall_deadline(tmp_path: Path) -> None:
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pcocheck.definitions.model import DefinitionError
+
+    class Drip(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.05)  # always within the read timeout
+            except OSError:
+                pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    server.handle_error = lambda request, address: None  # type: ignore[method-assign]
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(DefinitionError, match="took longer than 1 s"):
+            packages.download_package("example.fhir.test", "0.1.0", tmp_path, url, timeout=0.2)
+        assert not list(tmp_path.iterdir())  # nothing written to the cache
+    finally:
+        server.shutdown()
+        server.server_close()
