@@ -188,3 +188,28 @@ def test_unreadable_subfolder_is_reported_not_skipped(
     finding = only(result, "FHIR-JSON-007")
     assert "locked" in finding.message and "Permission denied" in finding.message
     assert result.resources == 1
+
+
+def test_endless_line_from_a_stream_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from pcocheck.inputs.discover import InputFile
+
+    monkeypatch.setattr(read, "MAX_LINE_BYTES", 100)
+    monkeypatch.setattr(read, "MAX_SKIPPED_LINE_BYTES", 10_000)
+    monkeypatch.setattr(read, "_CHUNK", 64)
+
+    class Zeros(io.RawIOBase):  # like a FIFO fed from /dev/zero: no newline, no end
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            buffer[:] = b"\0" * len(buffer)
+            return len(buffer)
+
+    stream = io.BufferedReader(Zeros())
+    item = InputFile("stream.ndjson", None, True, False)
+    produced = list(read.read_documents(item, stream))
+    assert [f.code for f in produced] == ["FHIR-JSON-016"]
+    assert "one line of stream.ndjson" in produced[0].message
+    assert "rest of the file was not read" in produced[0].message

@@ -142,6 +142,9 @@ MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024 * 1024
 GZIP_RATIO_LIMIT = 100
 GZIP_FLOOR_BYTES = 256 * 1024 * 1024
+# An over-long NDJSON line is skipped to its end, but not forever (a FIFO fed from
+# /dev/zero has no end): past this, the rest of the input is not read.
+MAX_SKIPPED_LINE_BYTES = 1024 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 _UTF32_BOMS = {b"\xff\xfe\x00\x00": "UTF-32LE", b"\x00\x00\xfe\xff": "UTF-32BE"}
@@ -223,11 +226,13 @@ def _gzip_budget(item: InputFile) -> int | None:
     return max(GZIP_FLOOR_BYTES, GZIP_RATIO_LIMIT * size)
 
 
-def _too_large(item: InputFile, what: str, limit: int, line: int | None = None) -> Finding:
+def _too_large(
+    item: InputFile, what: str, limit: int, line: int | None = None, outcome: str = ""
+) -> Finding:
     anchor = Anchor(source=None, file=item.display)
-    message = (
-        f"{what} is larger than {limit:,} bytes; {'it was' if line else 'the file was'} not read"
-    )
+    if not outcome:
+        outcome = "it was skipped" if line else "the file was not read"
+    message = f"{what} is larger than {limit:,} bytes; {outcome}"
     return anchor.finding("FHIR-JSON-016", message, line=line, column=1 if line else None)
 
 
@@ -287,7 +292,10 @@ def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[
 
 
 class _OverBudget(Exception):
-    pass
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(what)
+        self.what = what
+        self.limit = limit
 
 
 class _LineReader:
@@ -304,7 +312,7 @@ class _LineReader:
     def _count(self, raw: bytes) -> bytes:
         self.consumed += len(raw)
         if self.budget is not None and self.consumed > self.budget:
-            raise _OverBudget
+            raise _OverBudget("the decompressed data", self.budget)
         return raw
 
     def __iter__(self) -> Iterator[bytes | None]:
@@ -316,8 +324,12 @@ class _LineReader:
             if len(raw) <= self.limit or raw.endswith(b"\n"):
                 yield raw
                 continue
+            skipped = len(raw)
             while raw and not raw.endswith(b"\n"):
                 raw = self._count(readline(_CHUNK))
+                skipped += len(raw)
+                if skipped > MAX_SKIPPED_LINE_BYTES:  # an endless stream without newlines
+                    raise _OverBudget("one line", MAX_SKIPPED_LINE_BYTES)
             yield None
 
 
@@ -348,9 +360,9 @@ def _read_ndjson(item: InputFile, stdin: IO[bytes] | None) -> Iterator[Document 
                 yield from findings
                 if value is not None:
                     yield Document(source, value)
-    except _OverBudget:
-        assert budget is not None
-        yield _too_large(item, f"{item.display} (decompressed)", budget)
+    except _OverBudget as over:
+        outcome = "the rest of the file was not read"
+        yield _too_large(item, f"{over.what} of {item.display}", over.limit, outcome=outcome)
         return
     except (OSError, EOFError, zlib.error) as error:
         yield _read_error(item, error)
