@@ -263,6 +263,16 @@ def validate(
     tx_cache: Annotated[
         str | None, typer.Option("--tx-cache", help="Folder for cached terminology answers.")
     ] = None,
+    tx_auth: Annotated[
+        str | None,
+        typer.Option(
+            "--tx-auth",
+            envvar="PCOCHECK_TX_AUTH",
+            show_envvar=True,
+            help="Credentials for --tx: USER:PASSWORD (HTTP Basic) or 'Bearer TOKEN'. Prefer "
+            "the environment variable; sent only to the --tx origin, never shown.",
+        ),
+    ] = None,
     must_support: Annotated[
         bool,
         typer.Option("--must-support", help="Report absent Must Support elements (information)."),
@@ -348,6 +358,7 @@ def validate(
         fetch_packages=fetch_packages,
         tx_url=tx,
         tx_cache=tx_cache,
+        tx_auth=tx_auth,
         must_support=True if must_support else None,
         display_check=not no_display_check,
         quiet=quiet,

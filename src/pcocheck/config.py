@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pcocheck.finding import Severity
 
@@ -28,6 +28,8 @@ class RunConfig:
     extension_domains: tuple[str, ...] = ()
     allow_example_urls: bool = True
     security_checks: bool = False
+    # USER:PASSWORD or "Bearer TOKEN" for --tx; kept out of repr so it is never printed
+    tx_auth: str | None = field(default=None, repr=False)
 
 
 class Selection:

@@ -70,6 +70,7 @@ class CliOptions:
     fetch_packages: bool = False
     tx_url: str | None = None
     tx_cache: str | None = None
+    tx_auth: str | None = field(default=None, repr=False)
     must_support: bool | None = None
     display_check: bool = True
     extension_domains: tuple[str, ...] = ()
@@ -199,6 +200,7 @@ def resolve(
         fetch_packages=cli.fetch_packages,
         tx_url=cli.tx_url,
         tx_cache=cli.tx_cache,
+        tx_auth=cli.tx_auth,
         must_support=_pick(cli.must_support, file.must_support if file else None, False),
         display_check=cli.display_check,
         extension_domains=cli.extension_domains,

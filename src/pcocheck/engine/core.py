@@ -347,14 +347,15 @@ class ProfileEngine:
                 )
                 continue
             if profile is None:
-                findings.append(
-                    view.finding(
-                        "FHIR-PROFILE-001",
-                        f"claimed profile {url} is not known to pcocheck; the resource was not "
-                        "checked against it (load it with --profiles or --package)",
-                        rel,
-                    )
+                unusable = self.registry.unusable_reason(url)
+                message = (
+                    f"claimed profile {url} is not known to pcocheck; the resource was not "
+                    "checked against it (load it with --profiles or --package)"
+                    if unusable is None
+                    else f"claimed profile {url} is loaded but cannot be used ({unusable}); "
+                    "the resource was not checked against it"
                 )
+                findings.append(view.finding("FHIR-PROFILE-001", message, rel))
                 continue
             if profile.type != rtype:
                 findings.append(

@@ -597,6 +597,9 @@ class _NarrativeChecker(html.parser.HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.stack: list[str] = []
+        # how many of each tag are open: "is </i> open anywhere?" in O(1), so a stream of
+        # unmatched end tags stays linear (it was quadratic: 100k of them took minutes)
+        self.open_counts: dict[str, int] = {}
         self.roots = 0
         self.text_outside = False
         self.content = False
@@ -637,17 +640,23 @@ class _NarrativeChecker(html.parser.HTMLParser):
                     self.problems.append(f"{name} on <{tag}> uses a script URL")
         if not closed and tag not in _VOID_ELEMENTS:
             self.stack.append(tag)
+            self.open_counts[tag] = self.open_counts.get(tag, 0) + 1
+
+    def _pop(self) -> str:
+        tag = self.stack.pop()
+        self.open_counts[tag] -= 1
+        return tag
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID_ELEMENTS and (not self.stack or self.stack[-1] != tag):
             return
         if not self.stack or self.stack[-1] != tag:
             self.problems.append(f"end tag </{tag}> does not match the open element")
-            if tag in self.stack:
-                while self.stack and self.stack.pop() != tag:
+            if self.open_counts.get(tag, 0) > 0:
+                while self.stack and self._pop() != tag:
                     pass
             return
-        self.stack.pop()
+        self._pop()
 
     def handle_data(self, data: str) -> None:
         if data.strip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from pcocheck.finding import Finding, JsonPath
@@ -68,8 +69,8 @@ def response_total(
                 ("questionnaire",) if canonical else (),
             )
         )
-    scores: dict[str, float | None] = {}
-    stated: tuple[float, JsonPath] | None = None
+    scores: dict[str, Decimal | None] = {}
+    stated: tuple[Decimal, JsonPath] | None = None
     for path, item in items:
         answered_link = item.get("linkId")
         item_code = link_codes.get(answered_link) if isinstance(answered_link, str) else None
@@ -132,7 +133,7 @@ def _response_items(items: Any, path: JsonPath) -> list[tuple[JsonPath, dict[str
     return found
 
 
-def _answer_number(answer: dict[str, Any]) -> tuple[float | None, str]:
+def _answer_number(answer: dict[str, Any]) -> tuple[Decimal | None, str]:
     for key in ("valueDecimal", "valueInteger"):
         if key in answer:
             return as_number(answer[key]), key
