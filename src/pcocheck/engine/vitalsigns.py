@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from pcocheck.jsonutil import listed
+from pcocheck.engine.inference import codings
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 VITALSIGNS: Final = CORE + "vitalsigns"
@@ -236,23 +236,11 @@ def vital_sign_profile(resource: dict[str, Any]) -> tuple[str, str] | None:
     """(profile url, reason) for an Observation coded as a vital sign; else None."""
     if resource.get("resourceType") != "Observation":
         return None
-    codings = _codings(resource.get("code"))
+    coded = codings(resource.get("code"))
     for table, system, shown in ((BY_LOINC, LOINC, "LOINC"), (BY_SNOMED, SNOMED, "SNOMED CT")):
-        codes = [code for code, coding_system in codings if coding_system == system]
+        codes = [code for coding_system, code in coded if coding_system == system]
         for name, label, known in table:
             match = next((code for code in codes if code in known), None)
             if match is not None:
                 return CORE + name, f"it is coded {shown} {match} ({label})"
     return None
-
-
-def _codings(concept: Any) -> list[tuple[str, str]]:
-    if not isinstance(concept, dict):
-        return []
-    out = []
-    for coding in listed(concept.get("coding")):
-        if isinstance(coding, dict):
-            code, system = coding.get("code"), coding.get("system")
-            if isinstance(code, str) and isinstance(system, str):
-                out.append((code, system))
-    return out
