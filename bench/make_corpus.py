@@ -181,7 +181,7 @@ def journey(n: int, rng: random.Random) -> list[dict[str, Any]]:
                     {
                         "system": "http://hl7.org/fhir/us/pco/CodeSystem/pco-goal-domains-temporary",
                         "code": "emotional-and-mental-health",
-                        "display": "Emotional and Mental Health",
+                        "display": "Emotional And Mental Health",
                     }
                 ]
             }
