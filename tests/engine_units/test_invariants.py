@@ -156,7 +156,7 @@ def test_accelerated_paths_agree_with_fhirpathpy_on_generated_corpus() -> None:
 
 def test_strategies_over_r4() -> None:
     kinds = [ACCELERATED.strategy(Constraint(e["key"], "error", "", e["expression"])) for e in R4]
-    assert kinds.count("native") == 19
+    assert kinds.count("native") == 25
     assert kinds.count("fast") >= 120
     natives = {
         e["key"]
@@ -183,6 +183,12 @@ def test_strategies_over_r4() -> None:
         "bdl-8",
         "bdl-11",
         "bdl-12",
+        "con-3",
+        "tim-4",
+        "tim-5",
+        "rng-2",
+        "drt-1",
+        "dis-1",
     }
 
 
@@ -1101,6 +1107,12 @@ def test_native_cases_cover_every_new_native_both_ways() -> None:
         "bdl-8",
         "bdl-11",
         "bdl-12",
+        "con-3",
+        "tim-4",
+        "tim-5",
+        "rng-2",
+        "drt-1",
+        "dis-1",
     }
     for key, seen in outcomes.items():
         assert {True, False} <= seen, key

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from pcocheck.engine.fhirpath_fast import compile_fast
@@ -378,6 +379,92 @@ bdl_11 = _first_entry_is("document", "Composition")
 bdl_12 = _first_entry_is("message", "MessageHeader")
 
 
+# con-3: clinicalStatus.exists() or verificationStatus.coding.where(system=
+#        'http://terminology.hl7.org/CodeSystem/condition-ver-status' and
+#        code = 'entered-in-error').exists() or category.select($this='problem-list-item').empty()
+# As published, ``$this='problem-list-item'`` compares a CodeableConcept with a string:
+# one (false) item per category, so the last clause means "no category". Kept as written
+# (it is a warning in R4), like fhirpathpy and the HL7 validator evaluate it.
+_CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+
+def con_3(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    if has_value(node.get("clinicalStatus")) or has_value(node.get("_clinicalStatus")):
+        return TRUE
+    for status in _items(node.get("verificationStatus")):
+        if isinstance(status, dict):
+            for coding in _items(status.get("coding")):
+                if (
+                    isinstance(coding, dict)
+                    and coding.get("system") == _CONDITION_VERIFICATION
+                    and coding.get("code") == "entered-in-error"
+                ):
+                    return TRUE
+    return FALSE if _items(node.get("category")) else TRUE
+
+
+def _not_negative(name: str) -> NativeCheck:
+    """``name.exists() implies name >= 0`` on a decimal (tim-4, tim-5)."""
+
+    def check(node: Any, ctx: NativeContext) -> list[bool]:
+        if not isinstance(node, dict):
+            return EMPTY
+        value = _single(node, name)
+        if value is None:
+            # only an extension (no value): exists, but ">= 0" is empty, and so is implies
+            return EMPTY if has_value(node.get("_" + name)) else TRUE
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{name} {value!r} is not a number")
+        return TRUE if value >= 0 else FALSE
+
+    return check
+
+
+tim_4 = _not_negative("duration")
+tim_5 = _not_negative("period")
+
+
+# rng-2: low.empty() or high.empty() or (low <= high)
+# Quantities compare only with the same unit (system and code, or else the unit text):
+# different units give an empty result, as in the FHIRPath comparison pcocheck uses.
+def rng_2(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    low, high = node.get("low"), node.get("high")
+    if not has_value(low) or not has_value(high):
+        return TRUE
+    left, right = _quantity(low), _quantity(high)
+    if left is None or right is None or left[1] != right[1]:
+        return EMPTY
+    return TRUE if left[0] <= right[0] else FALSE
+
+
+def _quantity(data: Any) -> tuple[Decimal, tuple[Any, Any]] | None:
+    if not isinstance(data, dict):
+        return None
+    value = data.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    code = data.get("code")
+    return number, ((data.get("system"), code) if code is not None else (None, data.get("unit")))
+
+
+def _with_ucum(expression: str) -> NativeCheck:
+    """The fast subset for an expression whose only obstacle is the ``%ucum`` variable."""
+    return _fast(expression.replace("%ucum", f"'{_UCUM}'"))
+
+
+_UCUM: Final = "http://unitsofmeasure.org"
+DRT_1: Final = "code.exists() implies ((system = %ucum) and value.exists())"
+DIS_1: Final = "(code.exists() or value.empty()) and (system.empty() or system = %ucum)"
+
+
 def _fast(expression: str) -> NativeCheck:
     compiled = compile_fast(expression)
     if compiled is None:  # pragma: no cover - guarded by tests
@@ -450,6 +537,19 @@ NATIVE: Final[dict[str, tuple[str, NativeCheck]]] = {
     "bdl-8": ("fullUrl.contains('/_history/').not()", bdl_8),
     "bdl-11": ("type = 'document' implies entry.first().resource.is(Composition)", bdl_11),
     "bdl-12": ("type = 'message' implies entry.first().resource.is(MessageHeader)", bdl_12),
+    # Common datatypes and resources of clinical exports (Condition, Timing, Range,
+    # Duration, Distance) that fhirpathpy evaluated before.
+    "con-3": (
+        "clinicalStatus.exists() or verificationStatus.coding.where(system='http://"
+        "terminology.hl7.org/CodeSystem/condition-ver-status' and code = 'entered-in-error')"
+        ".exists() or category.select($this='problem-list-item').empty()",
+        con_3,
+    ),
+    "tim-4": ("duration.exists() implies duration >= 0", tim_4),
+    "tim-5": ("period.exists() implies period >= 0", tim_5),
+    "rng-2": ("low.empty() or high.empty() or (low <= high)", rng_2),
+    "drt-1": (DRT_1, _with_ucum(DRT_1)),
+    "dis-1": (DIS_1, _with_ucum(DIS_1)),
 }
 
 
