@@ -127,14 +127,15 @@ def measure(
 _RSS_WRAPPER = (
     "import resource, subprocess, sys, time; t = time.perf_counter(); "
     "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-    "print(time.perf_counter() - t, "
-    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(time.perf_counter() - t, u.ru_maxrss, r.returncode, u.ru_utime + u.ru_stime)"
 )
 
 
 def cli(path: Path, repeat: int, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """Wall time (median) and peak RSS (max) of ``pcocheck validate PATH -q``."""
     walls: list[float] = []
+    cpus: list[float] = []
     rss: list[int] = []
     codes: set[int] = set()
     for _ in range(repeat):
@@ -145,8 +146,9 @@ def cli(path: Path, repeat: int, extra: tuple[str, ...] = ()) -> dict[str, Any]:
             text=True,
             check=True,
         )
-        wall, maxrss, code = done.stdout.split()
+        wall, maxrss, code, cpu = done.stdout.split()
         walls.append(float(wall))
+        cpus.append(float(cpu))
         rss.append(int(maxrss))
         codes.add(int(code))
     result = {
@@ -154,6 +156,7 @@ def cli(path: Path, repeat: int, extra: tuple[str, ...] = ()) -> dict[str, Any]:
         "extra": list(extra),
         "walls": walls,
         "median": statistics.median(walls),
+        "cpu_median": statistics.median(cpus),
         "maxrss_mb": max(rss) / 1024,
         "exit_codes": sorted(codes),
         "bytes": path.stat().st_size,
@@ -177,17 +180,19 @@ def has_jobs_option() -> bool:
 
 
 def rate_cell(result: dict[str, Any] | None, floor: dict[str, Any] | None) -> str:
+    """``wall rate · CPU rate (CPU time as a multiple of the floor's)``."""
     if result is None:
         return "–"
     if "missing" in result:
         return "not installed"
     if "error" in result:
         return "failed"
-    rate = result["resources"] / result["median"]
-    if floor is None or "median" not in floor:
-        return f"{rate:,.0f}/s"
-    floor_rate = floor["resources"] / floor["median"]
-    return f"{rate:,.0f}/s ({floor_rate / rate:,.1f}×)"
+    n = result["resources"]
+    wall, cpu = n / result["median"], n / result["cpu_median"]
+    text = f"{wall:,.0f} · {cpu:,.0f}"
+    if floor is not None and "cpu_median" in floor:
+        text += f" ({result['cpu_median'] / floor['cpu_median'] * floor['resources'] / n:,.0f}×)"
+    return text
 
 
 def render(data: dict[str, Any]) -> str:
@@ -226,12 +231,18 @@ def render(data: dict[str, Any]) -> str:
     ]
     for label, result in data["cli"]:
         resources = result.get("resources", 0)
-        rate = "–" if label.startswith("cold") else f"{resources / result['median']:,.0f}"
+        cpu = result.get("cpu_median")
+        rate = f"{resources / result['median']:,.0f}"
+        if cpu:
+            rate += f" · {resources / cpu:,.0f}"
+        if label.startswith("cold"):
+            rate = "–"
         size = result["bytes"]
         shown = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
         lines.append(
             f"| {label} | {resources:,} | {shown} | "
-            f"{result['median']:.2f} s | {rate} | {result['maxrss_mb']:.0f} MB |"
+            f"{result['median']:.2f} s | {f'{cpu:.2f} s' if cpu else '–'} | {rate} | "
+            f"{result['maxrss_mb']:.0f} MB |"
         )
     lines += ["", data["jobs_note"]]
     lines += [
@@ -269,7 +280,11 @@ def main() -> None:
     parser.add_argument("--peers-python", default=str(BENCH / ".venv-peers" / "bin" / "python"))
     parser.add_argument("--peer-limit", type=int, default=100000, help="largest corpus for peers")
     parser.add_argument("--write", type=Path, help="replace the results block of this file")
+    parser.add_argument("--render-only", action="store_true", help="re-render results.json")
     args = parser.parse_args()
+    if args.render_only:
+        publish(json.loads((OUT / "results.json").read_text(encoding="utf-8")), args.write)
+        return
 
     load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -362,15 +377,19 @@ def main() -> None:
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+    publish(data, args.write)
+
+
+def publish(data: dict[str, Any], write: Path | None) -> None:
     table = render(data)
     (OUT / "results.md").write_text(table, encoding="utf-8")
     print()
     print(table)
-    if args.write is not None:
-        text = args.write.read_text(encoding="utf-8")
+    if write is not None:
+        text = write.read_text(encoding="utf-8")
         head, _, rest = text.partition(START_MARK)
         _, _, tail = rest.partition(END_MARK)
-        args.write.write_text(f"{head}{START_MARK}\n{table}{END_MARK}{tail}", encoding="utf-8")
+        write.write_text(f"{head}{START_MARK}\n{table}{END_MARK}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":
