@@ -223,11 +223,11 @@ def render(data: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "**The command line** (`pcocheck validate FILE -q`, whole process, wall "
-        "time median, peak RSS of the process):",
+        "**The command line** (`pcocheck validate FILE -q`, whole process: medians of wall "
+        "time and of CPU time, the largest peak RSS):",
         "",
-        "| run | resources | file | wall | resources/s | peak RSS |",
-        "|---|---|---|---|---|---|",
+        "| run | resources | file | wall | CPU | resources/s (wall · CPU) | peak RSS |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, result in data["cli"]:
         resources = result.get("resources", 0)
@@ -340,10 +340,8 @@ def main() -> None:
     )
     jobs = has_jobs_option()
     cores = os.cpu_count() or 1
-    for label, path in inputs.items():
-        size = args.bundle_size if "Bundle" in label else int(label.split()[0].replace(",", ""))
-        if size < 10_000:
-            continue
+
+    def run_cli(label: str, path: Path, size: int) -> None:
         repeat = args.repeat if size < 100_000 else 1
         result = cli(path, repeat)
         result["resources"] = size
@@ -352,6 +350,14 @@ def main() -> None:
             parallel = cli(path, repeat, ("--jobs", str(cores)))
             parallel["resources"] = size
             cli_runs.append((f"{label}, --jobs {cores}", parallel))
+
+    sized = {
+        label: args.bundle_size if "Bundle" in label else int(label.split()[0].replace(",", ""))
+        for label in inputs
+    }
+    for label, path in inputs.items():
+        if 10_000 <= sized[label] < 1_000_000:
+            run_cli(label, path, sized[label])
     linked = cli(corpus("linked", args.linked, args.seed), args.repeat)
     linked["resources"] = args.linked + 1
     cli_runs.append((f"{args.linked:,} linked Observations (+1 Patient) in one Bundle", linked))
@@ -378,6 +384,12 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     publish(data, args.write)
+    huge = [label for label in inputs if sized[label] >= 1_000_000]
+    for label in huge:  # last, and published again: the slowest part of the run
+        run_cli(label, inputs[label], sized[label])
+        data["machine"] = machine()
+        (OUT / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+        publish(data, args.write)
 
 
 def publish(data: dict[str, Any], write: Path | None) -> None:
