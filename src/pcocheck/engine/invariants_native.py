@@ -1,4 +1,6 @@
-"""Pure-Python checks for the invariants that apply to (almost) every element.
+"""Pure-Python checks for the invariants that apply to (almost) every element, and for
+those that fhirpathpy made expensive on common resources (us-core-16/17 on every NPI,
+org-1, the Bundle invariants, con-3, Timing, Range, Duration, Distance; see BENCHMARKS.md).
 
 Each function returns the FHIRPath result its R4 expression gives (``[]``, ``[True]``
 or ``[False]``), so that the evaluator treats native, fast-subset and fhirpathpy
@@ -285,8 +287,7 @@ def us_core_16(node: Any, ctx: NativeContext) -> list[bool]:
     value = _single_string(node, "value")
     if value is None:
         return EMPTY
-    # re.search with $ as fhirpathpy and the HL7 validator run matches(): "$" also
-    # matches before one final newline.
+    # re.search, as fhirpathpy runs matches(): "$" also matches before one final newline.
     return TRUE if _NPI_SHAPE.search(value) else FALSE
 
 
