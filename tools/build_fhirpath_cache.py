@@ -18,6 +18,7 @@ from pathlib import Path
 from pcocheck.definitions.core import write_archive
 from pcocheck.definitions.fhirpath_cache import ARCHIVE_NAME, member_name
 from pcocheck.definitions.registry import default_registry
+from pcocheck.engine.errata import ERRATA
 from pcocheck.engine.invariants import check_syntax
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,8 @@ FIXED_TIME = (2019, 11, 1, 0, 0, 0)  # keeps the zip reproducible
 
 
 def shipped_expressions() -> set[str]:
-    """Every constraint expression of the R4 core archive and of profiles/."""
+    """Every constraint expression of the R4 core archive and of profiles/, and the
+    corrections the engine evaluates instead of defective published ones (errata)."""
     registry = default_registry()
     expressions: set[str] = set()
     core = registry.core
@@ -38,6 +40,7 @@ def shipped_expressions() -> set[str]:
             )
     for sd in registry.structures():
         expressions.update(c.expression for e in sd.elements for c in e.constraints if c.expression)
+    expressions.update(erratum.corrected for erratum in ERRATA)
     return expressions
 
 
