@@ -1,6 +1,6 @@
 """Cold start of the command line: medians of wall and CPU time of whole processes.
 
-    python bench/cold_start.py [--runs 9] [--script PATH]
+    python bench/cold_start.py [--runs 9] [--script PATH | --src DIR]
 
 Runs ``pcocheck validate fixtures/journeys/gas-goal-journey.json -q``, ``pcocheck --version``
 and ``pcocheck --help`` as fresh processes (through the installed console script when it
@@ -11,7 +11,9 @@ of top-level import times that ``-X importtime`` reports for the validate run.
 Bytecode: a wheel install compiles ``.pyc`` files; an editable checkout run with
 ``PYTHONDONTWRITEBYTECODE=1`` recompiles every module of ``src/`` on every start. This
 script writes the bytecode once (a warm-up run without that variable) and measures with
-it in place, like an installed copy.
+it in place, like an installed copy. ``--src DIR`` measures another checkout's
+``src`` (for example a ``git worktree`` of the commit before a change) with this
+interpreter's dependencies, through ``python -m pcocheck``.
 """
 
 from __future__ import annotations
@@ -63,14 +65,52 @@ def import_total_ms(env: dict[str, str]) -> float:
     return total / 1000
 
 
+def compare(before_src: Path, runs: int) -> None:
+    """Validate runs of two source trees, alternating, so load on a shared machine hits
+    both alike; both through ``python -m pcocheck`` with bytecode in place."""
+    command = [sys.executable, "-m", "pcocheck", "validate", str(SMALL_BUNDLE), "-q"]
+    trees = {"before": before_src.resolve(), "after": ROOT / "src"}
+    envs = {}
+    for label, src in trees.items():
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPATH"] = str(src)
+        envs[label] = env
+        timed(command, env)  # warm-up: bytecode
+    samples: dict[str, list[tuple[float, float]]] = {label: [] for label in trees}
+    for _ in range(runs):
+        for label in trees:
+            samples[label].append(timed(command, envs[label]))
+    print(f"validate (9-entry Bundle), alternating, medians of {runs} runs each")
+    for label, values in samples.items():
+        walls = [w for w, _ in values]
+        cpus = [c for _, c in values]
+        print(
+            f"  {label:<7} {trees[label]}: wall {statistics.median(walls):.3f} s   "
+            f"CPU {statistics.median(cpus):.3f} s   (min wall {min(walls):.3f} s)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--script", help="the console script to run (default: next to python)")
+    parser.add_argument("--src", help="run the pcocheck package found in this src folder")
+    parser.add_argument(
+        "--compare",
+        metavar="SRC",
+        help="alternate validate runs of this src folder (before) and this checkout (after)",
+    )
     args = parser.parse_args()
+    if args.compare:
+        compare(Path(args.compare), args.runs)
+        return
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     prefix = command_prefix(args.script)
+    if args.src:
+        env["PYTHONPATH"] = str(Path(args.src).resolve())
+        prefix = [sys.executable, "-m", "pcocheck"]
     cases = {
         "validate (9-entry Bundle)": [*prefix, "validate", str(SMALL_BUNDLE), "-q"],
         "--version": [*prefix, "--version"],
