@@ -138,6 +138,13 @@ def test_a_json_report_does_not_load_rich() -> None:
     assert not _loaded(report, "pcocheck.reporting.console")
 
 
+def test_a_quiet_passing_console_run_does_not_load_rich() -> None:
+    """Plain lines need no rich (tests/reporting/test_console_plain.py: same output)."""
+    report = _probe("validate", str(SMALL_BUNDLE), "-q")
+    assert _loaded(report, "pcocheck.reporting.console")
+    assert not _loaded(report, "rich")
+
+
 def test_the_shipped_fhirpath_cache_is_current() -> None:
     """Every constraint expression of the core archive and profiles/ is precompiled, with
     the tree fhirpathpy gives today: rerun tools/build_fhirpath_cache.py when this fails."""
