@@ -38,6 +38,7 @@ sys.stderr.write("\\n@@" + json.dumps(report))
 
 # Never needed to check local files with the console reporter.
 NEVER_FOR_VALIDATE = (
+    "pydantic",  # typer 0.29 coerces options through it: pyproject keeps typer below
     "requests",
     "jsonschema",
     "fhir",  # fhir.resources (the models extra)
