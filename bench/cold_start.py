@@ -65,10 +65,11 @@ def import_total_ms(env: dict[str, str]) -> float:
     return total / 1000
 
 
-def compare(before_src: Path, runs: int) -> None:
+def compare(before_src: Path, runs: int, before_python: str) -> None:
     """Validate runs of two source trees, alternating, so load on a shared machine hits
     both alike; both through ``python -m pcocheck`` with bytecode in place."""
-    command = [sys.executable, "-m", "pcocheck", "validate", str(SMALL_BUNDLE), "-q"]
+    arguments = ["-m", "pcocheck", "validate", str(SMALL_BUNDLE), "-q"]
+    pythons = {"before": before_python, "after": sys.executable}
     trees = {"before": before_src.resolve(), "after": ROOT / "src"}
     envs = {}
     for label, src in trees.items():
@@ -76,17 +77,18 @@ def compare(before_src: Path, runs: int) -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPATH"] = str(src)
         envs[label] = env
-        timed(command, env)  # warm-up: bytecode
+        timed([pythons[label], *arguments], env)  # warm-up: bytecode
     samples: dict[str, list[tuple[float, float]]] = {label: [] for label in trees}
     for _ in range(runs):
         for label in trees:
-            samples[label].append(timed(command, envs[label]))
+            samples[label].append(timed([pythons[label], *arguments], envs[label]))
     print(f"validate (9-entry Bundle), alternating, medians of {runs} runs each")
     for label, values in samples.items():
         walls = [w for w, _ in values]
         cpus = [c for _, c in values]
         print(
-            f"  {label:<7} {trees[label]}: wall {statistics.median(walls):.3f} s   "
+            f"  {label:<7} {trees[label]} ({pythons[label]}): "
+            f"wall {statistics.median(walls):.3f} s   "
             f"CPU {statistics.median(cpus):.3f} s   (min wall {min(walls):.3f} s)"
         )
 
@@ -101,9 +103,14 @@ def main() -> None:
         metavar="SRC",
         help="alternate validate runs of this src folder (before) and this checkout (after)",
     )
+    parser.add_argument(
+        "--before-python",
+        metavar="PYTHON",
+        help="with --compare: the interpreter (virtual environment) of the before runs",
+    )
     args = parser.parse_args()
     if args.compare:
-        compare(Path(args.compare), args.runs)
+        compare(Path(args.compare), args.runs, args.before_python or sys.executable)
         return
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
