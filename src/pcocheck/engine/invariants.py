@@ -32,16 +32,12 @@ child, as the specification says; fhirpathpy's ``children()`` skips it).
 
 from __future__ import annotations
 
-import gzip
 import importlib
-import json
 import re
 import signal
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Final
 
 import fhirpathpy
@@ -449,21 +445,20 @@ def _make_plan(key: str, expression: str, *, accelerate: bool = True) -> _Plan |
     return None
 
 
-@lru_cache(maxsize=1)
 def _shipped_trees() -> dict[str, Any]:
-    """Parsed trees of the shipped invariants (tools/build_fhirpath_cache.py): the ANTLR
-    parser's warm-up would otherwise dominate start-up."""
-    try:
-        raw = resources.files("pcocheck").joinpath("data/fhirpath-ast.json.gz").read_bytes()
-        trees = json.loads(gzip.decompress(raw))
-    except (OSError, ValueError):
-        return {}
-    return trees if isinstance(trees, dict) else {}
+    """Parsed trees of the shipped invariants (tools/build_fhirpath_cache.py)."""
+    from pcocheck.definitions.fhirpath_cache import shipped_trees
+
+    return shipped_trees()
 
 
 def _fhirpath_plan(expression: str) -> _Plan:
     """Compile ``expression`` with fhirpathpy (strict syntax, known functions only)."""
-    parsed = _shipped_trees().get(expression)
+    from pcocheck.definitions.fhirpath_cache import shipped_tree
+
+    # One tree read from the shipped cache; the ANTLR parser warm-up would otherwise
+    # dominate start-up.
+    parsed = shipped_tree(expression)
     if parsed is None:
         try:
             check_syntax(expression)

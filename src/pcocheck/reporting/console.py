@@ -9,11 +9,7 @@ newlines are escaped, so a crafted file cannot clear the screen or print a fake 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pcocheck import __version__
 from pcocheck.finding import Finding, Severity
@@ -22,6 +18,10 @@ from pcocheck.reporting.common import ordered_findings
 from pcocheck.reporting.outcomes import test_outcomes
 from pcocheck.reporting.text import printable
 from pcocheck.result import RunResult
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 _STYLE = {
     Severity.FATAL: "bold white on red",
@@ -42,6 +42,9 @@ def _location(finding: Finding) -> str:
 
 
 def _summary_table(result: RunResult, findings: list[Finding]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="Findings by file", title_justify="left", show_lines=False)
     table.add_column("file", overflow="fold")
     for severity in _ORDER:
@@ -57,14 +60,18 @@ def _summary_table(result: RunResult, findings: list[Finding]) -> Table:
     return table
 
 
-def _verdict(result: RunResult) -> Text:
+def _verdict_line(result: RunResult) -> str:
     counts = result.counts()
     parts = [f"{counts[s.label]} {s.label}" for s in _ORDER if counts[s.label]]
     tally = ", ".join(parts) if parts else "no findings"
     threshold = result.fail_on.label if result.fail_on is not None else "never"
-    if result.passed:
-        return Text(f"PASSED ({tally}; fail-on {threshold})", style="bold green")
-    return Text(f"FAILED ({tally}; fail-on {threshold})", style="bold red")
+    return f"{'PASSED' if result.passed else 'FAILED'} ({tally}; fail-on {threshold})"
+
+
+def _verdict(result: RunResult) -> Text:
+    from rich.text import Text
+
+    return Text(_verdict_line(result), style="bold green" if result.passed else "bold red")
 
 
 _RESULT_STYLE = {
@@ -78,6 +85,9 @@ _RESULT_STYLE = {
 
 def _tests_table(result: RunResult) -> Table:
     """pcocheck server: one row per test, with its reason and the requests showing it."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="Server tests", title_justify="left", show_lines=False)
     table.add_column("result")
     table.add_column("expect")
@@ -95,6 +105,9 @@ def _tests_table(result: RunResult) -> Table:
 
 def _must_support_table(rows: list[dict[str, Any]]) -> Table:
     """pcocheck server: per PCO profile, the Must Support elements seen and not seen."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="Must Support coverage", title_justify="left", show_lines=False)
     table.add_column("profile", overflow="fold")
     table.add_column("instances", justify="right")
@@ -113,7 +126,80 @@ def _must_support_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def _shown_findings(result: RunResult, options: ReportOptions) -> list[Finding]:
+    findings = ordered_findings(result)
+    if options.quiet and result.fail_on is not None:
+        threshold = result.fail_on
+        findings = [f for f in findings if f.severity >= threshold]
+    return findings
+
+
+def _plain_lines(result: RunResult, options: ReportOptions) -> list[str] | None:
+    """The report as plain lines when rich would print exactly these: no colour, no table
+    (quiet, or nothing to list), no server tests, and every line short printable ASCII
+    that rich neither wraps nor reinterprets. None otherwise. Importing rich is a large
+    share of a small run's start-up, and most CI runs end here."""
+    if options.color:
+        return None
+    findings = _shown_findings(result, options)
+    if (findings and not options.quiet) or test_outcomes(result):
+        return None
+    lines: list[str] = []
+    if not options.quiet:
+        lines.append(
+            f"pcocheck {__version__}: {result.files} file(s), "
+            f"{result.resources} resource(s) checked"
+        )
+    current_file: str | None = None
+    current_resource: tuple[str | None, int | None] | None = None
+    for finding in findings:
+        file = finding.file or "<run>"
+        if file != current_file:
+            current_file = file
+            current_resource = None
+            lines += ["", printable(file)]
+        resource_key = (finding.resource, finding.entry)
+        if resource_key != current_resource:
+            current_resource = resource_key
+            heading = printable(finding.resource or "(document)")
+            if finding.entry is not None:
+                heading += f"  [entry {finding.entry}]"
+            lines.append(f"  {heading}")
+        lines.append(f"    {finding.severity.label:<11} {finding.code:<15} {_location(finding)}")
+        if finding.expression:
+            lines.append(f"      at {printable(finding.expression)}")
+        lines.append(f"      {printable(finding.message)}")
+        if options.verbose and finding.profile:
+            lines.append(f"      profile {printable(finding.profile)}")
+    if result.incomplete is not None:
+        lines += ["", f"INCOMPLETE: {printable(result.incomplete)}"]
+    lines.append("")
+    if options.baselined:
+        lines.append(f"{options.baselined} known finding(s) hidden by the baseline")
+    lines.append(_verdict_line(result))
+    width = options.width or 100
+    for line in lines:
+        # rich wraps long lines, strips trailing spaces at a wrap, and reads markup,
+        # emoji codes and wide characters: leave anything unusual to it.
+        if len(line) >= width or not line.isascii() or not line.isprintable():
+            return None
+        if "[" in line or ":" in line.replace(": ", "") or line != line.rstrip():
+            return None
+    return lines
+
+
 def render_console(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
+    lines = _plain_lines(result, options)
+    if lines is not None:
+        stream.write("".join(f"{line}\n" for line in lines))
+        return
+    _render_rich(result, stream, options)
+
+
+def _render_rich(result: RunResult, stream: TextIO, options: ReportOptions) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
     console = Console(
         file=stream,
         force_terminal=options.color,
@@ -123,10 +209,7 @@ def render_console(result: RunResult, stream: TextIO, options: ReportOptions) ->
         highlight=False,
         soft_wrap=False,
     )
-    findings = ordered_findings(result)
-    if options.quiet and result.fail_on is not None:
-        threshold = result.fail_on
-        findings = [f for f in findings if f.severity >= threshold]
+    findings = _shown_findings(result, options)
     if not options.quiet:
         console.print(
             f"pcocheck {__version__}: {result.files} file(s), "

@@ -1,0 +1,168 @@
+"""Start-up cost: what the command line loads, and the precompiled FHIRPath cache.
+
+Each check runs in a fresh interpreter (a subprocess), because this test process has
+imported everything already. No timings here (the machine is shared): the tests pin
+*what* is imported or parsed, which is what decides the cold start; bench/cold_start.py
+measures the time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL_BUNDLE = ROOT / "fixtures" / "journeys" / "gas-goal-journey.json"
+
+# Runs the command line in process, then reports what it left loaded and parsed.
+_PROBE = """
+import json, sys
+from pcocheck.cli import main
+sys.argv = ["pcocheck", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+report = {"modules": sorted(sys.modules)}
+catalog = sys.modules.get("pcocheck.catalog")
+if catalog is not None:
+    report["whole_catalog_parsed"] = catalog.catalog.cache_info().currsize > 0
+    report["family_files_parsed"] = catalog._family_file.cache_info().currsize
+cache = sys.modules.get("pcocheck.definitions.fhirpath_cache")
+if cache is not None:
+    report["trees_read"] = cache.shipped_tree.cache_info().currsize
+sys.stderr.write("\\n@@" + json.dumps(report))
+"""
+
+# Never needed to check local files with the console reporter.
+NEVER_FOR_VALIDATE = (
+    "pydantic",  # typer 0.29 coerces options through it: pyproject keeps typer below
+    "requests",
+    "jsonschema",
+    "fhir",  # fhir.resources (the models extra)
+    "xmlschema",
+    "pcocheck.server",
+    "pcocheck.api",
+    "pcocheck.models",
+    "pcocheck.pytest_plugin",
+    "pcocheck.reporting.json_report",
+    "pcocheck.reporting.sarif",
+    "pcocheck.reporting.junit",
+    "pcocheck.reporting.github",
+    "pcocheck.reporting.gitlab",
+    "pcocheck.reporting.operationoutcome",
+    "pcocheck.reporting.html",
+    "pcocheck.reporting.diff",
+    "pcocheck.reporting.definitions",
+)
+
+
+def _probe(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    marker = done.stderr.rfind("\n@@")
+    assert marker >= 0, done.stderr
+    report: dict[str, object] = json.loads(done.stderr[marker + 3 :])
+    return report
+
+
+def _loaded(report: dict[str, object], name: str) -> bool:
+    modules = report["modules"]
+    assert isinstance(modules, list)
+    return any(m == name or m.startswith(name + ".") for m in modules)
+
+
+def _imports_of(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint('\\n'.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(done.stdout.split())
+
+
+def test_importing_the_cli_loads_no_checking_machinery() -> None:
+    loaded = _imports_of("import pcocheck.cli")
+    forbidden = (
+        "pcocheck.engine",
+        "pcocheck.definitions",
+        "pcocheck.rules",
+        "pcocheck.runner",
+        "pcocheck.terminology",
+        "fhirpathpy",
+        "rich",
+        "pydantic",
+        "requests",
+        "jsonschema",
+    )
+    assert sorted(m for m in loaded for f in forbidden if m == f or m.startswith(f + ".")) == []
+
+
+def test_import_pcocheck_is_bare() -> None:
+    loaded = _imports_of("import pcocheck")
+    assert {m for m in loaded if m.startswith("pcocheck")} == {"pcocheck"}
+    assert "typing" not in loaded
+
+
+def test_version_and_help_load_no_checking_machinery() -> None:
+    for args in (("--version",), ("--help",), ("validate", "--help")):
+        report = _probe(*args)
+        for name in ("pcocheck.engine", "pcocheck.definitions", "pcocheck.runner", "rich"):
+            assert not _loaded(report, name), (args, name)
+
+
+def test_a_small_validate_run_loads_only_what_it_uses() -> None:
+    report = _probe("validate", str(SMALL_BUNDLE))
+    assert _loaded(report, "pcocheck.engine")  # the probe really ran a validation
+    unexpected = [name for name in NEVER_FOR_VALIDATE if _loaded(report, name)]
+    assert unexpected == []
+    # The rule catalog: only the families of the codes the run emitted, never all 20 files.
+    assert report["whole_catalog_parsed"] is False
+    assert isinstance(report["family_files_parsed"], int)
+    assert 0 < report["family_files_parsed"] < 5
+    # The FHIRPath cache: only the trees of invariants that went through fhirpathpy.
+    assert isinstance(report["trees_read"], int)
+    assert report["trees_read"] < 10
+
+
+def test_a_json_report_does_not_load_rich() -> None:
+    report = _probe("validate", str(SMALL_BUNDLE), "--format", "json")
+    assert _loaded(report, "pcocheck.reporting.json_report")
+    assert not _loaded(report, "rich")
+    assert not _loaded(report, "pcocheck.reporting.console")
+
+
+def test_a_quiet_passing_console_run_does_not_load_rich() -> None:
+    """Plain lines need no rich (tests/reporting/test_console_plain.py: same output)."""
+    report = _probe("validate", str(SMALL_BUNDLE), "-q")
+    assert _loaded(report, "pcocheck.reporting.console")
+    assert not _loaded(report, "rich")
+
+
+def test_the_shipped_fhirpath_cache_is_current() -> None:
+    """Every constraint expression of the core archive and profiles/ is precompiled, with
+    the tree fhirpathpy gives today: rerun tools/build_fhirpath_cache.py when this fails."""
+    from pcocheck.definitions.fhirpath_cache import member_name, shipped_tree, shipped_trees
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_fhirpath_cache
+    finally:
+        sys.path.pop(0)
+    expected = build_fhirpath_cache.build_trees()
+    shipped = shipped_trees()
+    assert sorted(set(expected) - set(shipped)) == []
+    assert sorted(set(shipped) - set(expected)) == []
+    stale = [expression for expression, tree in expected.items() if shipped[expression] != tree]
+    assert stale == []
+    some = next(iter(expected))
+    assert shipped_tree(some) == expected[some]
+    assert member_name(some) != member_name(some + " ")
+    assert shipped_tree("1 = 1 and 'not shipped'") is None
