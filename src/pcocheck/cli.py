@@ -299,6 +299,41 @@ def validate(
     no_config: Annotated[
         bool, typer.Option("--no-config", help="Ignore configuration files.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Worker processes for files, Bundles and NDJSON chunks (default: the number "
+            "of cores; 1: one process). The report is the same for any N.",
+            show_default=False,
+        ),
+    ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="Who runs the checks: local (processes on this machine) or dask "
+            "(a Dask cluster, see --scheduler; needs pcocheck[dask]).",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="With --executor dask: the scheduler address (tcp://host:8786), or local "
+            "for a LocalCluster on this machine.",
+        ),
+    ] = None,
+    no_progress: Annotated[
+        bool,
+        typer.Option(
+            "--no-progress",
+            help="No progress bar (it shows on stderr only when stderr is a terminal).",
+        ),
+    ] = False,
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
     from pcocheck.configfile import ConfigFileError
@@ -332,6 +367,9 @@ def validate(
         write_baseline=write_baseline,
         config=config_file,
         no_config=no_config,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
     )
     try:
         file_config = load_file_config(cli, Path.cwd(), FORMATS)
@@ -346,10 +384,12 @@ def validate(
                 check_output_path(target, inputs)
     except (ConfigFileError, SettingsError, BaselineError, OutputRefused) as error:
         raise _fail(str(error)) from None
-    _validate(config, settings, loaded_baseline)
+    _validate(config, settings, loaded_baseline, progress=not no_progress)
 
 
-def _validate(config: RunConfig, settings: ReportSettings, baseline: Baseline | None) -> None:
+def _validate(
+    config: RunConfig, settings: ReportSettings, baseline: Baseline | None, progress: bool = True
+) -> None:
     from pcocheck.config import Selection
     from pcocheck.inventory import Inventory
     from pcocheck.reporting.adjust import adjust
@@ -360,10 +400,13 @@ def _validate(config: RunConfig, settings: ReportSettings, baseline: Baseline | 
     wants_inventory = {"junit", "operationoutcome"} & set(settings.formats)
     inventory = Inventory() if wants_inventory else None
     try:
+        from pcocheck.parallel.progress import terminal_progress
+
         result = validate_config(
             config,
             stdin=sys.stdin.buffer if "-" in config.paths else None,
             extra=[inventory] if inventory is not None else [],
+            progress=terminal_progress() if progress else None,
         )
         adjusted = adjust(
             result,

@@ -1,0 +1,86 @@
+"""``--jobs N`` gives the same report as one process, byte for byte, in every format."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pcocheck import parallel
+from pcocheck.config import RunConfig
+from pcocheck.inputs.discover import discover
+from pcocheck.inventory import Inventory
+from pcocheck.parallel import shards
+from pcocheck.reporting import FORMATS, ReportOptions, reporter
+from pcocheck.result import RunResult
+from pcocheck.runner import validate_config
+from tests.parallel.corpus import write_corpus
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURE_FOLDERS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+def reports(paths: tuple[str, ...], jobs: int, **options: str) -> tuple[RunResult, dict[str, str]]:
+    """The run's result and its report in every format."""
+    inventory = Inventory()
+    config = RunConfig(paths=paths, jobs=jobs, **options)
+    result = validate_config(config, extra=[inventory])
+    rendered = {}
+    for name in FORMATS:
+        stream = io.StringIO()
+        reporter(name)(result, stream, ReportOptions(width=120, inventory=inventory))
+        rendered[name] = stream.getvalue()
+    return result, rendered
+
+
+def assert_same(paths: tuple[str, ...]) -> RunResult:
+    one, one_reports = reports(paths, 1)
+    two, two_reports = reports(paths, 2)
+    for name in FORMATS:
+        assert two_reports[name] == one_reports[name], name
+    assert two.findings == one.findings  # the same order too, not only once sorted
+    assert (two.files, two.resources, two.incomplete) == (one.files, one.resources, None)
+    return one
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut NDJSON files into chunks of a few kilobytes, so small inputs have many."""
+    monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 4096)
+
+
+@pytest.mark.parametrize("folder", FIXTURE_FOLDERS)
+def test_every_fixture_folder_reports_the_same_with_two_jobs(
+    folder: str, small_chunks: None
+) -> None:
+    assert_same((str(FIXTURES / folder),))
+
+
+def test_cross_resource_rules_spread_over_files_and_chunks(
+    tmp_path: Path, small_chunks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus", 40)
+    planned = shards.plan_shards(discover([str(corpus)])[0], 2)
+    assert sum(s.chunked for s in planned) >= 6  # the NDJSON files really are cut
+    mapped: list[int] = []
+    real = parallel._map_forked
+
+    def spy(run: Any, planned: list[shards.Shard], jobs: int) -> Iterator[Any]:
+        mapped.append(len(planned))
+        return real(run, planned, jobs)
+
+    monkeypatch.setattr(parallel, "_map_forked", spy)
+    result = assert_same((str(corpus),))
+    assert mapped == [len(planned)]  # two jobs did run in worker processes
+    codes = Counter(f.code for f in result.findings)
+    # Made at the end of the run from facts of several files and chunks:
+    for code in ("PCO-GAS-005", "PCO-GAS-008", "PCO-PROM-012", "PCO-GOAL-002"):
+        assert codes[code] > 0, (code, codes)
+    # Once-per-run summaries (counted over every chunk) stay once per run after merging.
+    summaries = [f for f in result.findings if "such findings in this run" in f.message]
+    assert len(summaries) >= 2
+    assert len({(f.code, f.profile, f.message) for f in summaries}) == len(summaries)
