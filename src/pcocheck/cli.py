@@ -27,6 +27,7 @@ from pcocheck.settings import ReportSettings, split_codes
 if TYPE_CHECKING:
     from pcocheck.inventory import Inventory
     from pcocheck.reporting.baseline import Baseline
+    from pcocheck.runner import Progress
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 = no finding at or above --fail-on; 1 = findings at or above --fail-on; "
@@ -387,6 +388,15 @@ def validate(
     _validate(config, settings, loaded_baseline, progress=not no_progress)
 
 
+def _terminal_progress() -> Progress | None:
+    """A progress bar on stderr when it is a terminal (rich is imported only then)."""
+    if not sys.stderr.isatty():
+        return None
+    from pcocheck.parallel.progress import terminal_progress
+
+    return terminal_progress()
+
+
 def _validate(
     config: RunConfig, settings: ReportSettings, baseline: Baseline | None, progress: bool = True
 ) -> None:
@@ -400,13 +410,11 @@ def _validate(
     wants_inventory = {"junit", "operationoutcome"} & set(settings.formats)
     inventory = Inventory() if wants_inventory else None
     try:
-        from pcocheck.parallel.progress import terminal_progress
-
         result = validate_config(
             config,
             stdin=sys.stdin.buffer if "-" in config.paths else None,
             extra=[inventory] if inventory is not None else [],
-            progress=terminal_progress() if progress else None,
+            progress=_terminal_progress() if progress else None,
         )
         adjusted = adjust(
             result,

@@ -49,8 +49,10 @@ def assert_same(paths: tuple[str, ...]) -> RunResult:
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cut NDJSON files into chunks of a few kilobytes, so small inputs have many."""
+    """Cut NDJSON files into chunks of a few kilobytes, so small inputs have many, and
+    run small inputs in parallel too."""
     monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 4096)
+    monkeypatch.setattr(shards, "MIN_PARALLEL_BYTES", 0)
 
 
 @pytest.mark.parametrize("folder", FIXTURE_FOLDERS)

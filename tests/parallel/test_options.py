@@ -47,3 +47,10 @@ def test_stdin_is_read_once_in_this_process(monkeypatch: pytest.MonkeyPatch) -> 
         outputs.append((outcome.exit_code, outcome.output))
     assert outputs[0] == outputs[1] and outputs[0][0] in (0, 1)
     assert not forked
+
+
+def test_a_small_run_stays_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    forked: list[int] = []
+    monkeypatch.setattr(parallel, "_map_forked", lambda *args: forked.append(1))
+    outcome = CliRunner().invoke(app, ["validate", str(FIXTURES / "rules"), "--no-config"])
+    assert outcome.exit_code in (0, 1) and not forked

@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from pcocheck.config import RunConfig
+from pcocheck.parallel import shards
 from pcocheck.parallel.progress import ProgressBar, terminal_progress
 from pcocheck.runner import validate_config
 
@@ -29,7 +30,10 @@ def test_a_quick_run_draws_nothing_even_on_a_terminal() -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_files_resources_rate_and_eta_on_a_terminal(jobs: int) -> None:
+def test_files_resources_rate_and_eta_on_a_terminal(
+    jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shards, "MIN_PARALLEL_BYTES", 0)  # small inputs in workers too
     stream = io.StringIO()
     console = Console(file=stream, force_terminal=True, color_system=None, width=120)
     bar = ProgressBar(console, show_after=0.0)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
-from pcocheck.parallel.shards import ChunkReading, Shard, no_records, plan_shards
+from pcocheck.parallel import shards as shard_plan
+from pcocheck.parallel.shards import ChunkReading, Shard, input_bytes, no_records, plan_shards
 from pcocheck.result import RunResult
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
     if config.executor == "local" and jobs <= 1:
         return False
     if not inputs or not all(rereadable(i) for i in inputs) or not stateful(run):
+        return False
+    if config.executor == "local" and input_bytes(inputs) < shard_plan.MIN_PARALLEL_BYTES:
         return False
     shards = plan_shards(inputs, jobs if config.executor == "local" else max(jobs, 2))
     if config.executor == "dask":

@@ -90,6 +90,9 @@ class ProgressBar:
 def terminal_progress(stream: IO[str] | None = None) -> ProgressBar | None:
     """A progress bar on ``stream`` (stderr) when it is a terminal, else None."""
     target = stream if stream is not None else sys.stderr
+    isatty = getattr(target, "isatty", None)
+    if isatty is None or not isatty():
+        return None
     console = Console(file=target, stderr=stream is None)
     if not console.is_terminal or console.is_dumb_terminal:
         return None

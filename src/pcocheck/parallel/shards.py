@@ -21,6 +21,26 @@ MIN_CHUNK_BYTES = 256 * 1024  # smaller NDJSON files are one shard
 MAX_CHUNK_BYTES = 8 * 1024 * 1024  # bounds what one worker holds and returns at once
 CHUNKS_PER_JOB = 4  # a few chunks per worker even out uneven records
 _BLOCK = 1 << 20
+# Below this much input a run stays in one process: starting workers would cost more than
+# they save (cold start matters for the many small runs in CI).
+MIN_PARALLEL_BYTES = 1024 * 1024
+
+
+def input_bytes(inputs: list[InputFile]) -> int:
+    """About how much input there is (compressed files count five times their size)."""
+    total = 0
+    for item in inputs:
+        if item.data is not None:
+            size = len(item.data)
+        elif item.path is None:
+            continue
+        else:
+            try:
+                size = os.stat(item.path).st_size
+            except OSError:
+                continue
+        total += size * (5 if item.gzipped else 1)
+    return total
 
 
 @dataclass(frozen=True, slots=True)
