@@ -164,10 +164,10 @@ class Run:
         if progress is not None:
             progress.start(len(inputs))
         try:
-            self.prescan(inputs)
-            from pcocheck.parallel import map_in_parallel  # only runs that ask load it
+            from pcocheck.parallel import map_in_parallel
 
-            if not map_in_parallel(self, inputs):
+            if not map_in_parallel(self, inputs):  # it prescans itself when it maps
+                self.prescan(inputs)
                 for item in inputs:
                     self.check_input(item, stdin)
                     if progress is not None:

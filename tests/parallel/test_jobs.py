@@ -68,16 +68,17 @@ def test_cross_resource_rules_spread_over_files_and_chunks(
     corpus = write_corpus(tmp_path / "corpus", 40)
     planned = shards.plan_shards(discover([str(corpus)])[0], 2)
     assert sum(s.chunked for s in planned) >= 6  # the NDJSON files really are cut
-    mapped: list[int] = []
-    real = parallel._map_forked
+    mapped: list[tuple[str, int]] = []
+    real = parallel._forked
 
-    def spy(run: Any, planned: list[shards.Shard], jobs: int) -> Iterator[Any]:
-        mapped.append(len(planned))
-        return real(run, planned, jobs)
+    def spy(run: Any, work: Any, planned: list[shards.Shard], jobs: int) -> Iterator[Any]:
+        mapped.append((work.__name__, len(planned)))
+        return real(run, work, planned, jobs)
 
-    monkeypatch.setattr(parallel, "_map_forked", spy)
+    monkeypatch.setattr(parallel, "_forked", spy)
     result = assert_same((str(corpus),))
-    assert mapped == [len(planned)]  # two jobs did run in worker processes
+    # Both passes ran in worker processes: the index first, then the checks.
+    assert mapped == [("_forked_index", len(planned)), ("_forked_map", len(planned))]
     codes = Counter(f.code for f in result.findings)
     # Made at the end of the run from facts of several files and chunks:
     for code in ("PCO-GAS-005", "PCO-GAS-008", "PCO-PROM-012", "PCO-GOAL-002"):

@@ -13,9 +13,9 @@ calls every checker's ``finish()`` once.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
@@ -25,6 +25,8 @@ from pcocheck.result import RunResult
 
 if TYPE_CHECKING:
     from pcocheck.runner import Run
+
+Result = TypeVar("Result")
 
 
 @dataclass(slots=True)
@@ -73,11 +75,16 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
     if config.executor == "dask":
         from pcocheck.parallel.dask import map_on_dask
 
+        run.prescan(inputs)
         results = map_on_dask(run, shards)
     else:
         if len(shards) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return False
-        results = _map_forked(run, shards, jobs)
+        if _prescan_mergeable(run):
+            _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
+        else:
+            run.prescan(inputs)
+        results = _forked(run, _forked_map, shards, jobs)
     reduce_results(run, shards, results)
     return True
 
@@ -135,8 +142,111 @@ def reduce_results(run: Run, shards: list[Shard], results: Iterable[ShardResult]
             progress.advance(files=1 if shard.last else 0, resources=result.resources)
 
 
+# -- the prescan as a map step too: identities per shard, merged in shard order ---------
+@dataclass(slots=True)
+class IndexResult:
+    """What the prescan of one shard found: the index's identities (without the file,
+    which the shard names), canonical URLs, and the checkers' own prescan state."""
+
+    number: int
+    identities: list[tuple[str, int | None, int | None, str | None, tuple[str, ...]]]
+    canonicals: list[tuple[str, str]]
+    states: list[Any]
+    complete: bool  # read to the end without an error
+
+
+def _prescan_mergeable(run: Run) -> bool:
+    return all(
+        hasattr(c, "export_prescan") and hasattr(c, "merge_prescan")
+        for c in run.checkers
+        if hasattr(c, "prescan")
+    )
+
+
+def index_shard(run: Run, shard: Shard) -> IndexResult:
+    """The first pass over one shard (see :meth:`pcocheck.runner.Run.prescan`)."""
+    from pcocheck.inputs.read import read_documents
+    from pcocheck.inputs.resources import split_resources
+    from pcocheck.resolution import canonical_of, identity_of
+
+    identities: list[tuple[str, int | None, int | None, str | None, tuple[str, ...]]] = []
+    canonicals: list[tuple[str, str]] = []
+    indexers = [c for c in run.checkers if hasattr(c, "prescan")]
+    produced = ChunkReading(shard).documents() if shard.chunked else read_documents(shard.item)
+    complete = True
+    try:
+        for document in produced:
+            if isinstance(document, Finding):
+                continue
+            for view in split_resources(document):
+                if isinstance(view, Finding):
+                    continue
+                canonical = canonical_of(view)
+                if canonical is not None:
+                    canonicals.append(canonical)
+                identity = identity_of(view)
+                if identity is not None:
+                    identities.append(
+                        (
+                            identity.key,
+                            identity.line,
+                            identity.entry,
+                            identity.full_url,
+                            identity.claims,
+                        )
+                    )
+                for checker in indexers:
+                    getattr(checker, "prescan")(view)  # noqa: B009 - optional method
+    except Exception:  # the main pass reads the shard again and reports the error
+        complete = False
+    states = [
+        getattr(c, "export_prescan")() if hasattr(c, "prescan") else None  # noqa: B009
+        for c in run.checkers
+    ]
+    return IndexResult(shard.number, identities, canonicals, states, complete)
+
+
+def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]) -> None:
+    """Fill ``run``'s Resolver index (and the checkers' prescan state) from the shards'
+    first passes, in shard order: the index one process would have built."""
+    from pcocheck.resolution.identity import Identity, intern, shared_claims
+
+    complete: dict[str, bool] = {}
+    for shard, result in zip(shards, results, strict=True):
+        assert shard.number == result.number
+        file = intern(shard.item.display)
+        for resolver in run.resolvers:
+            canonicals = resolver.index.canonicals
+            for url, rtype in result.canonicals:
+                canonicals.setdefault(url, rtype)
+            add = resolver.index.add
+            for key, line, entry, full_url, claims in result.identities:
+                add(
+                    Identity(
+                        intern(key),
+                        file,
+                        line,
+                        entry,
+                        intern(full_url) if full_url else None,
+                        shared_claims(claims),
+                    )
+                )
+        for checker, state in zip(run.checkers, result.states, strict=True):
+            if state is not None:
+                checker.merge_prescan(state)  # type: ignore[attr-defined]
+        display = shard.item.display
+        complete[display] = complete.get(display, True) and result.complete
+        if shard.last and complete[display]:
+            run.prescanned.add(display)
+
+
 # -- the local executor: processes forked from this one ------------------------------------
 _FORKED_RUN: Run | None = None  # the run a forked worker inherits (set only around the pool)
+
+
+def _forked_index(shard: Shard) -> IndexResult:
+    assert _FORKED_RUN is not None
+    return index_shard(_FORKED_RUN, shard)
 
 
 def _forked_map(shard: Shard) -> ShardResult:
@@ -144,14 +254,17 @@ def _forked_map(shard: Shard) -> ShardResult:
     return map_shard(_FORKED_RUN, shard)
 
 
-def _map_forked(run: Run, shards: list[Shard], jobs: int) -> Iterator[ShardResult]:
-    """Fork ``jobs`` workers that inherit ``run`` — its definitions, and its Resolver index
-    complete after the prescan — and map the shards over them, results in shard order."""
+def _forked(
+    run: Run, work: Callable[[Shard], Result], shards: list[Shard], jobs: int
+) -> Iterator[Result]:
+    """Fork ``jobs`` workers that inherit ``run`` as it is now — its definitions, and its
+    Resolver index once the prescan is merged — and map ``work`` over the shards, results
+    in shard order as they come."""
     global _FORKED_RUN
     context = multiprocessing.get_context("fork")
     _FORKED_RUN = run
     try:
         with context.Pool(min(jobs, len(shards))) as pool:
-            yield from pool.imap(_forked_map, shards, chunksize=1)
+            yield from pool.imap(work, shards, chunksize=1)
     finally:
         _FORKED_RUN = None
