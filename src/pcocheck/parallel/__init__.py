@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
 from pcocheck.parallel import shards as shard_plan
+from pcocheck.parallel.detach import detach_state
 from pcocheck.parallel.shards import ChunkReading, Shard, input_bytes, no_records, plan_shards
 from pcocheck.result import RunResult
 
@@ -104,7 +105,7 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
         run.check_produced(shard.item, reading.documents)
         records = reading.records
     states = [
-        checker.export_state() if hasattr(checker, "export_state") else None
+        detach_state(checker.export_state()) if hasattr(checker, "export_state") else None
         for checker in run.checkers
     ]
     return ShardResult(
