@@ -126,7 +126,7 @@ def map_on_dask(run: Run, shards: list[Shard]) -> Iterator[ShardResult]:
             )
             client = Client(cluster)  # type: ignore[no-untyped-call]
         else:
-            client = Client(address, timeout="30s")  # type: ignore[no-untyped-call]
+            client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
     except OSError as error:
         raise DaskUnavailable(f"cannot reach the Dask scheduler {address}: {error}") from None
     try:
