@@ -184,16 +184,31 @@ class Run:
         self.check_produced(item, lambda: read_documents(item, stdin))
 
     def check_produced(
-        self, item: InputFile, produce: Callable[[], Iterable[Document | Finding]]
+        self,
+        item: InputFile,
+        produce: Callable[[], Iterable[Document | Finding]],
+        part: Callable[[int | None], bool] | None = None,
     ) -> None:
-        """Check what ``produce()`` reads from ``item`` (documents and read findings)."""
+        """Check what ``produce()`` reads from ``item`` (documents and read findings);
+        ``part``: only what sits at these top-level Bundle entries (a parallel run's part
+        of a large Bundle; None is the document itself)."""
         indexed = item.display in self.prescanned
         try:
             for document in produce():
                 if isinstance(document, Finding):
-                    self._add((document,))
-                else:
+                    if part is None or part(document.entry):
+                        self._add((document,))
+                elif part is None:
                     self.check_document(document, indexed)
+                else:
+                    for view in split_resources(document):
+                        entry = view.entry if isinstance(view, Finding) else view.anchor.entry
+                        if not part(entry):
+                            continue
+                        if isinstance(view, Finding):
+                            self._add((view,))
+                        else:
+                            self.check_view(view, indexed)
         except Exception as error:  # a bug while reading one file: the others go on
             anchor = Anchor(source=None, file=item.display)
             self._add([self._internal_error(error, f"reading {item.display}", anchor)])

@@ -53,6 +53,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     run small inputs in parallel too."""
     monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 4096)
     monkeypatch.setattr(shards, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(shards, "MIN_BUNDLE_ENTRIES", 4)  # Bundles are cut by entries
 
 
 @pytest.mark.parametrize("folder", FIXTURE_FOLDERS)
@@ -68,17 +69,24 @@ def test_cross_resource_rules_spread_over_files_and_chunks(
     corpus = write_corpus(tmp_path / "corpus", 40)
     planned = shards.plan_shards(discover([str(corpus)])[0], 2)
     assert sum(s.chunked for s in planned) >= 6  # the NDJSON files really are cut
-    mapped: list[tuple[str, int]] = []
+    mapped: list[tuple[str, list[shards.Shard]]] = []
     real = parallel._forked
 
     def spy(run: Any, work: Any, planned: list[shards.Shard], jobs: int) -> Iterator[Any]:
-        mapped.append((work.__name__, len(planned)))
+        mapped.append((work.__name__, planned))
         return real(run, work, planned, jobs)
 
     monkeypatch.setattr(parallel, "_forked", spy)
     result = assert_same((str(corpus),))
-    # Both passes ran in worker processes: the index first, then the checks.
-    assert mapped == [("_forked_index", len(planned)), ("_forked_map", len(planned))]
+    # Both passes ran in worker processes: the index first, then the checks, with the
+    # Bundle cut into parts of its entries once the first pass had counted them.
+    assert [name for name, _ in mapped] == ["_forked_index", "_forked_map"]
+    assert mapped[0][1] == planned
+    bundle_parts = [s for s in mapped[1][1] if s.entries is not None]
+    assert len(bundle_parts) == 2 and bundle_parts[-1].entries == (
+        bundle_parts[-1].entries[0],
+        None,
+    )
     codes = Counter(f.code for f in result.findings)
     # Made at the end of the run from facts of several files and chunks:
     for code in ("PCO-GAS-005", "PCO-GAS-008", "PCO-PROM-012", "PCO-GOAL-002"):

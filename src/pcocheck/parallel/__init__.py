@@ -20,9 +20,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
+from pcocheck.inputs.read import read_documents
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
-from pcocheck.parallel.shards import ChunkReading, Shard, input_bytes, no_records, plan_shards
+from pcocheck.parallel.shards import (
+    ChunkReading,
+    Shard,
+    input_bytes,
+    no_records,
+    plan_shards,
+    split_bundles,
+)
 from pcocheck.result import RunResult
 
 if TYPE_CHECKING:
@@ -80,15 +88,23 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         run.prescan(inputs)
         results = map_on_dask(run, shards)
     else:
-        if len(shards) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return False
+        if len(shards) < 2 and not any(_may_be_large_bundle(s.item) for s in shards):
             return False
         if _prescan_mergeable(run):
-            _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
+            counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
+            shards = split_bundles(shards, counts, jobs)
         else:
             run.prescan(inputs)
         results = _forked(run, _forked_map, shards, jobs)
     reduce_results(run, shards, results)
     return True
+
+
+def _may_be_large_bundle(item: InputFile) -> bool:
+    """A JSON file large enough to be cut by entries if the first pass finds a Bundle."""
+    return not item.ndjson and input_bytes([item]) >= shard_plan.MIN_CHUNK_BYTES
 
 
 def map_shard(run: Run, shard: Shard) -> ShardResult:
@@ -98,7 +114,10 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
     run.result = RunResult(fail_on=run.config.fail_on)
     run.errors, run._first_error = 0, None
     records = 0
-    if not shard.chunked:
+    if shard.entries is not None:
+        run.result.files += 1 if shard.first else 0
+        run.check_produced(shard.item, lambda: read_documents(shard.item), part=shard.holds_entry)
+    elif not shard.chunked:
         run.check_input(shard.item)
     else:
         reading = ChunkReading(shard)
@@ -155,6 +174,7 @@ class IndexResult:
     canonicals: list[tuple[str, str]]
     states: list[Any]
     complete: bool  # read to the end without an error
+    entries: int  # top-level Bundle entries seen (1 + the highest entry index)
 
 
 def _prescan_mergeable(run: Run) -> bool:
@@ -167,7 +187,6 @@ def _prescan_mergeable(run: Run) -> bool:
 
 def index_shard(run: Run, shard: Shard) -> IndexResult:
     """The first pass over one shard (see :meth:`pcocheck.runner.Run.prescan`)."""
-    from pcocheck.inputs.read import read_documents
     from pcocheck.inputs.resources import split_resources
     from pcocheck.resolution import canonical_of, identity_of
 
@@ -176,6 +195,7 @@ def index_shard(run: Run, shard: Shard) -> IndexResult:
     indexers = [c for c in run.checkers if hasattr(c, "prescan")]
     produced = ChunkReading(shard).documents() if shard.chunked else read_documents(shard.item)
     complete = True
+    entries = 0
     try:
         for document in produced:
             if isinstance(document, Finding):
@@ -183,6 +203,8 @@ def index_shard(run: Run, shard: Shard) -> IndexResult:
             for view in split_resources(document):
                 if isinstance(view, Finding):
                     continue
+                if view.anchor.entry is not None:
+                    entries = max(entries, view.anchor.entry + 1)
                 canonical = canonical_of(view)
                 if canonical is not None:
                     canonicals.append(canonical)
@@ -205,15 +227,17 @@ def index_shard(run: Run, shard: Shard) -> IndexResult:
         getattr(c, "export_prescan")() if hasattr(c, "prescan") else None  # noqa: B009
         for c in run.checkers
     ]
-    return IndexResult(shard.number, identities, canonicals, states, complete)
+    return IndexResult(shard.number, identities, canonicals, states, complete, entries)
 
 
-def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]) -> None:
+def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]) -> dict[int, int]:
     """Fill ``run``'s Resolver index (and the checkers' prescan state) from the shards'
-    first passes, in shard order: the index one process would have built."""
+    first passes, in shard order: the index one process would have built. Returns the
+    top-level Bundle entries found per shard number."""
     from pcocheck.resolution.identity import Identity, intern, shared_claims
 
     complete: dict[str, bool] = {}
+    entry_counts: dict[int, int] = {}
     for shard, result in zip(shards, results, strict=True):
         assert shard.number == result.number
         file = intern(shard.item.display)
@@ -240,6 +264,8 @@ def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]
         complete[display] = complete.get(display, True) and result.complete
         if shard.last and complete[display]:
             run.prescanned.add(display)
+        entry_counts[shard.number] = result.entries
+    return entry_counts
 
 
 # -- the local executor: processes forked from this one ------------------------------------

@@ -4,6 +4,7 @@ resource keys are the same as when the file is read whole)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ MIN_CHUNK_BYTES = 256 * 1024  # smaller NDJSON files are one shard
 MAX_CHUNK_BYTES = 8 * 1024 * 1024  # bounds what one worker holds and returns at once
 CHUNKS_PER_JOB = 4  # a few chunks per worker even out uneven records
 _BLOCK = 1 << 20
+MIN_BUNDLE_ENTRIES = 200  # a Bundle is cut into parts of at least this many entries
 # Below this much input a run stays in one process: starting workers would cost more than
 # they save (cold start matters for the many small runs in CI).
 MIN_PARALLEL_BYTES = 1024 * 1024
@@ -55,6 +57,19 @@ class Shard:
     first: bool = True  # the input's first shard (counts the file)
     last: bool = True  # the input's last shard
     chunked: bool = False
+    # A part of a large Bundle: the top-level entries [start, end) (end None: to the last);
+    # the worker parses the whole Bundle (references resolve within it) and checks those.
+    entries: tuple[int, int | None] | None = None
+
+    def holds_entry(self, entry: int | None) -> bool:
+        """Whether this shard checks what sits at top-level ``entry`` (None: the document
+        itself, checked by the file's first shard)."""
+        if self.entries is None:
+            return True
+        if entry is None:
+            return self.first
+        start, end = self.entries
+        return entry >= start and (end is None or entry < end)
 
 
 def plan_shards(inputs: list[InputFile], jobs: int) -> list[Shard]:
@@ -169,3 +184,30 @@ def no_records(item: InputFile) -> Finding:
     """The finding the whole-file reader gives an NDJSON file without records."""
     anchor = Anchor(source=None, file=item.display)
     return anchor.finding("FHIR-JSON-012", f"{item.display} holds no NDJSON records")
+
+
+def split_bundles(shards: list[Shard], entry_counts: dict[int, int], jobs: int) -> list[Shard]:
+    """``shards`` with each large Bundle file cut into one range of top-level entries per
+    job (``entry_counts``: entries the first pass found, per shard number); renumbered.
+    One part per job, not more: every part parses the whole Bundle and locates its
+    findings in the whole text."""
+    out: list[Shard] = []
+    for shard in shards:
+        count = entry_counts.get(shard.number, 0)
+        parts = min(jobs, count // MIN_BUNDLE_ENTRIES)
+        if shard.chunked or shard.item.ndjson or parts < 2:
+            out.append(dataclasses.replace(shard, number=len(out)))
+            continue
+        size = -(-count // parts)
+        for part in range(parts):
+            last = part == parts - 1
+            out.append(
+                dataclasses.replace(
+                    shard,
+                    number=len(out),
+                    first=part == 0,
+                    last=last,
+                    entries=(part * size, None if last else (part + 1) * size),
+                )
+            )
+    return out
