@@ -164,9 +164,7 @@ class Run:
         if progress is not None:
             progress.start(len(inputs))
         try:
-            from pcocheck.parallel import map_in_parallel
-
-            if not map_in_parallel(self, inputs):  # it prescans itself when it maps
+            if not self._map_in_parallel(inputs):  # it prescans itself when it maps
                 self.prescan(inputs)
                 for item in inputs:
                     self.check_input(item, stdin)
@@ -177,6 +175,15 @@ class Run:
             if progress is not None:
                 progress.stop()
         return self.result
+
+    def _map_in_parallel(self, inputs: list[InputFile]) -> bool:
+        """Whether the map step ran in parallel (``--jobs``, ``--executor``; see
+        :mod:`pcocheck.parallel`, imported only by runs that may use it)."""
+        if self.config.jobs <= 1 and self.config.executor == "local":
+            return False
+        from pcocheck.parallel import map_in_parallel
+
+        return map_in_parallel(self, inputs)
 
     def check_input(self, item: InputFile, stdin: IO[bytes] | None = None) -> None:
         """The map step for one whole input: read it and check every resource."""
