@@ -95,3 +95,24 @@ def test_cross_resource_rules_spread_over_files_and_chunks(
     summaries = [f for f in result.findings if "such findings in this run" in f.message]
     assert len(summaries) >= 2
     assert len({(f.code, f.profile, f.message) for f in summaries}) == len(summaries)
+
+
+def test_internal_errors_in_workers_are_reported_like_in_one_process(
+    tmp_path: Path, small_chunks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pcocheck.rules import PcoRules
+
+    real = PcoRules.check
+
+    def failing(self: PcoRules, view: Any) -> Any:
+        if view.id in ("gas3-baseline", "gas17-patient", "prom9-followup"):
+            raise RuntimeError(f"rule bug on {view.id}")
+        return real(self, view)
+
+    monkeypatch.setattr(PcoRules, "check", failing)
+    corpus = str(write_corpus(tmp_path / "corpus", 20))
+    one, one_reports = reports((corpus,), 1)
+    two, two_reports = reports((corpus,), 2)
+    assert one.incomplete is not None and one.incomplete.startswith("3 internal errors")
+    assert two.incomplete == one.incomplete
+    assert two_reports == one_reports
