@@ -124,10 +124,11 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
         run.result.files += 1 if shard.first else 0
         run.check_produced(shard.item, reading.documents)
         records = reading.records
-    states = [
-        detach_state(checker.export_state()) if hasattr(checker, "export_state") else None
-        for checker in run.checkers
-    ]
+    # NDJSON facts already keep a record's line, not its text (see Anchor.detached).
+    states: list[Any] = []
+    for checker in run.checkers:
+        state = checker.export_state() if hasattr(checker, "export_state") else None
+        states.append(state if state is None or shard.item.ndjson else detach_state(state))
     return ShardResult(
         shard.number,
         run.result.findings,
