@@ -1,6 +1,6 @@
-"""Engine throughput and start-up, side by side in one run (not a test).
+"""Quick engine throughput check (not a test; bench/run_all.py is the full benchmark).
 
-    python bench/make_corpus.py --journeys 1250 --out bench/out/corpus.ndjson
+    python bench/make_corpus.py --resources 10000 --out bench/out/corpus.ndjson
     python bench/bench_engine.py bench/out/corpus.ndjson --repeat 5
 
 Reports medians of --repeat runs, one core, in resources per second:

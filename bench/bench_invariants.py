@@ -16,6 +16,7 @@ from typing import Any
 
 from pcocheck.definitions.model import Constraint
 from pcocheck.engine.invariants import InvariantEvaluator
+from pcocheck.engine.invariants_native import NATIVE
 
 XHTML = '<div xmlns="http://www.w3.org/1999/xhtml"><p>GAS baseline</p></div>'
 OBSERVATION: dict[str, Any] = {
@@ -126,22 +127,68 @@ CASES: list[tuple[str, str, str, Any, str]] = [
     ("us-core-1 dateTime", "us-core-1", US_CORE_1, "2025-02-15", "dateTime"),
 ]
 
+# The invariants made native in issue 12 (they went through fhirpathpy before):
+# (label, key, node, type, resource the node sits in)
+NPI = {"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}
+PRACTITIONER = {"resourceType": "Practitioner", "identifier": [NPI], "name": [{"family": "Doe"}]}
+ORGANIZATION = {"resourceType": "Organization", "identifier": [NPI], "name": "Clinic"}
+BUNDLE: dict[str, Any] = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {"fullUrl": f"http://example.org/fhir/Observation/o{i}", "resource": OBSERVATION}
+        for i in range(100)
+    ],
+}
+CONDITION = {
+    "resourceType": "Condition",
+    "clinicalStatus": {"coding": [{"code": "active"}]},
+    "category": [{"coding": [{"code": "problem-list-item"}]}],
+    "subject": {"reference": "Patient/p1"},
+}
+UCUM = "http://unitsofmeasure.org"
+GOAL = {"resourceType": "Goal"}
+NEW_NATIVES: list[tuple[str, str, Any, str, dict[str, Any]]] = [
+    ("us-core-16 Identifier", "us-core-16", NPI, "Identifier", PRACTITIONER),
+    ("us-core-17 Identifier", "us-core-17", NPI, "Identifier", PRACTITIONER),
+    ("org-1 Organization", "org-1", ORGANIZATION, "Organization", ORGANIZATION),
+    ("bdl-4 Bundle (100 entries)", "bdl-4", BUNDLE, "Bundle", BUNDLE),
+    ("bdl-8 Bundle.entry", "bdl-8", BUNDLE["entry"][0], "Bundle.entry", BUNDLE),
+    ("bdl-11 Bundle (100 entries)", "bdl-11", BUNDLE, "Bundle", BUNDLE),
+    ("bdl-12 Bundle (100 entries)", "bdl-12", BUNDLE, "Bundle", BUNDLE),
+    ("con-3 Condition", "con-3", CONDITION, "Condition", CONDITION),
+    ("tim-4 Timing.repeat", "tim-4", {"duration": 30}, "Timing.repeat", GOAL),
+    ("tim-5 Timing.repeat", "tim-5", {"period": 1}, "Timing.repeat", GOAL),
+    ("rng-2 Range", "rng-2", {"low": {"value": 1}, "high": {"value": 2}}, "Range", GOAL),
+    ("drt-1 Duration", "drt-1", {"value": 3, "system": UCUM, "code": "d"}, "Duration", GOAL),
+    ("dis-1 Distance", "dis-1", {"value": 3, "system": UCUM, "code": "km"}, "Distance", GOAL),
+]
+CASES_WITH_RESOURCE: list[tuple[str, str, str, Any, str, dict[str, Any]]] = [
+    (*case, OBSERVATION) for case in CASES
+] + [
+    (label, key, NATIVE[key][0], node, type_name, resource)
+    for label, key, node, type_name, resource in NEW_NATIVES
+]
+
 
 def time_case(
-    evaluator: InvariantEvaluator, case: tuple[str, str, str, Any, str], number: int, repeat: int
+    evaluator: InvariantEvaluator,
+    case: tuple[str, str, str, Any, str, dict[str, Any]],
+    number: int,
+    repeat: int,
 ) -> float:
-    _, key, expression, node, type_name = case
+    _, key, expression, node, type_name, resource = case
     constraint = Constraint(key, "error", "", expression)
     evaluate = evaluator.evaluate
     outcome = evaluate(
-        constraint, node, resource=OBSERVATION, root=OBSERVATION, type_name=type_name
+        constraint, node, resource=resource, root=resource, type_name=type_name
     )  # compiles once
     assert outcome.passed is True, (key, outcome)
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()
         for _ in range(number):
-            evaluate(constraint, node, resource=OBSERVATION, root=OBSERVATION, type_name=type_name)
+            evaluate(constraint, node, resource=resource, root=resource, type_name=type_name)
         runs.append((time.perf_counter() - start) / number * 1e6)
     return statistics.median(runs)
 
@@ -154,15 +201,15 @@ def main() -> None:
     accelerated = InvariantEvaluator()
     plain = InvariantEvaluator(accelerate=False)
     print(
-        f"{'invariant':<24} {'strategy':<9} {'pcocheck µs':>12} {'fhirpathpy µs':>14} "
+        f"{'invariant':<28} {'strategy':<9} {'pcocheck µs':>12} {'fhirpathpy µs':>14} "
         f"{'speed-up':>9}"
     )
-    for case in CASES:
+    for case in CASES_WITH_RESOURCE:
         constraint = Constraint(case[1], "error", "", case[2])
         fast = time_case(accelerated, case, args.number, args.repeat)
         slow = time_case(plain, case, max(args.number // 10, 50), args.repeat)
         print(
-            f"{case[0]:<24} {accelerated.strategy(constraint):<9} {fast:>12.2f} "
+            f"{case[0]:<28} {accelerated.strategy(constraint):<9} {fast:>12.2f} "
             f"{slow:>14.2f} {slow / fast:>8.0f}x"
         )
 

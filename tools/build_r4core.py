@@ -22,12 +22,10 @@ timestamps), so an unchanged input gives a byte-identical archive.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import tarfile
 import time
-import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +37,7 @@ from pcocheck.definitions.compile import (
     normalise_value_set,
     strip_slices,
 )
+from pcocheck.definitions.core import write_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "src" / "pcocheck" / "data" / "r4core.zip"
@@ -128,15 +127,7 @@ def build(source: Path, output: Path) -> dict[str, Any]:
     blobs = {name: dump(dict(sorted(content.items()))) for name, content in members.items()}
     blobs["index.json"] = dump(index)
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for member in sorted(blobs):
-            info = zipfile.ZipInfo(member, date_time=FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, blobs[member], compresslevel=9)
-    output.write_bytes(buffer.getvalue())
+    write_archive(output, blobs, FIXED_TIME)
     return {
         "structures": len(index["structures"]),
         "types": len(index["types"]),

@@ -6,8 +6,11 @@ SHOULD / MAY support: interactions, search parameters (type, element paths, comp
 multipleOr), combinations, ``_revinclude`` and supported profiles. ``pcocheck server``
 reads this file; a new US Core version means running this tool again, not new code.
 
-    python tools/build_server_plan.py /work/shared/packages/hl7.fhir.us.core-6.1.0.tgz \
-        -o src/pcocheck/server/plan-us-core-6.1.0.json
+    python tools/build_server_plan.py -o src/pcocheck/server/plan-us-core-6.1.0.json
+
+reads the US Core 6.1.0 package pcocheck ships (src/pcocheck/data/uscore.zip, compiled from
+the official package by tools/build_uscore.py); give a package ``.tgz`` to build from another
+US Core version.
 
 The PCO additions (score codes, questionnaires, first searches, references) are authored
 by hand in ``src/pcocheck/server/pco-additions.json``; Must Support elements are derived
@@ -64,8 +67,29 @@ def element_paths(expression: str, base: str) -> list[str]:
     return paths
 
 
-def load_package(path: Path) -> dict[str, dict[str, Any]]:
-    """Every JSON resource of the package by canonical URL (or by id when it has none)."""
+def load_shipped() -> dict[str, dict[str, Any]]:
+    """The CapabilityStatements and SearchParameters of the US Core package pcocheck ships."""
+    from pcocheck.definitions.uscore import (
+        CAPABILITY_STATEMENT_URLS,
+        search_parameters,
+        shared_uscore,
+    )
+
+    found: dict[str, dict[str, Any]] = {}
+    for url in CAPABILITY_STATEMENT_URLS.values():
+        statement = shared_uscore().capability_statement(url)
+        if statement is not None:
+            found[url] = statement
+    for parameter in search_parameters():
+        found[str(parameter.get("url") or parameter.get("id"))] = parameter
+    return found
+
+
+def load_package(path: Path | None) -> dict[str, dict[str, Any]]:
+    """Every JSON resource of the package by canonical URL (or by id when it has none);
+    without a path, what the shipped US Core archive holds."""
+    if path is None:
+        return load_shipped()
     found: dict[str, dict[str, Any]] = {}
     with tarfile.open(path, "r:gz") as archive:
         for member in archive.getmembers():
@@ -145,7 +169,7 @@ def resource_plan(
     }
 
 
-def build_plan(package: Path) -> dict[str, Any]:
+def build_plan(package: Path | None = None) -> dict[str, Any]:
     resources = load_package(package)
     statement = next(
         (
@@ -157,7 +181,7 @@ def build_plan(package: Path) -> dict[str, Any]:
         None,
     )
     if statement is None:
-        raise SystemExit(f"{package}: no US Core server CapabilityStatement found")
+        raise SystemExit(f"{package or 'shipped US Core'}: no server CapabilityStatement found")
     rest = statement["rest"][0]
     by_type = {str(r["type"]): r for r in rest.get("resource", [])}
     formats = {
@@ -183,7 +207,12 @@ def build_plan(package: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("package", type=Path, help="hl7.fhir.us.core-X.Y.Z.tgz")
+    parser.add_argument(
+        "package",
+        type=Path,
+        nargs="?",
+        help="hl7.fhir.us.core-X.Y.Z.tgz (default: the US Core package pcocheck ships)",
+    )
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args(argv)
     plan = build_plan(args.package)

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import sys
 import tarfile
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,7 +40,7 @@ from pcocheck.definitions.compile import (
     normalise_code_system,
     normalise_value_set,
 )
-from pcocheck.definitions.core import CoreArchive
+from pcocheck.definitions.core import CoreArchive, write_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "src" / "pcocheck" / "data" / "uscore.zip"
@@ -202,15 +200,7 @@ def build(source: Path, output: Path) -> dict[str, Any]:
     blobs = {name: dump(dict(sorted(content.items()))) for name, content in members.items()}
     blobs["index.json"] = dump(index)
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for member in sorted(blobs):
-            info = zipfile.ZipInfo(member, date_time=FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, blobs[member], compresslevel=9)
-    output.write_bytes(buffer.getvalue())
+    write_archive(output, blobs, FIXED_TIME)
     return {
         "structures": len(index["structures"]),
         "value sets": len(index["valueSets"]),

@@ -264,6 +264,16 @@ def validate(
     tx_cache: Annotated[
         str | None, typer.Option("--tx-cache", help="Folder for cached terminology answers.")
     ] = None,
+    tx_auth: Annotated[
+        str | None,
+        typer.Option(
+            "--tx-auth",
+            envvar="PCOCHECK_TX_AUTH",
+            show_envvar=True,
+            help="Credentials for --tx: USER:PASSWORD (HTTP Basic) or 'Bearer TOKEN'. Prefer "
+            "the environment variable; sent only to the --tx origin, never shown.",
+        ),
+    ] = None,
     must_support: Annotated[
         bool,
         typer.Option("--must-support", help="Report absent Must Support elements (information)."),
@@ -335,6 +345,30 @@ def validate(
             help="No progress bar (it shows on stderr only when stderr is a terminal).",
         ),
     ] = False,
+    extension_domain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extension-domain",
+            help="Accept unknown extensions whose url starts with DOMAIN (warning instead of "
+            "error); repeatable; 'any' accepts all.",
+        ),
+    ] = None,
+    no_allow_example_urls: Annotated[
+        bool,
+        typer.Option(
+            "--no-allow-example-urls",
+            help="Treat urls on example domains (example.org, acme.com, ...) that point "
+            "outside the input as errors.",
+        ),
+    ] = False,
+    security_checks: Annotated[
+        bool,
+        typer.Option(
+            "--security-checks",
+            help="HTML-like markup in strings (outside narrative and markdown) is an error "
+            "instead of a warning.",
+        ),
+    ] = False,
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
     from pcocheck.configfile import ConfigFileError
@@ -360,6 +394,7 @@ def validate(
         fetch_packages=fetch_packages,
         tx_url=tx,
         tx_cache=tx_cache,
+        tx_auth=tx_auth,
         must_support=True if must_support else None,
         display_check=not no_display_check,
         quiet=quiet,
@@ -371,6 +406,9 @@ def validate(
         jobs=jobs,
         executor=executor,
         scheduler=scheduler,
+        extension_domains=tuple(extension_domain or ()),
+        allow_example_urls=not no_allow_example_urls,
+        security_checks=security_checks,
     )
     try:
         file_config = load_file_config(cli, Path.cwd(), FORMATS)

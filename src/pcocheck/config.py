@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pcocheck.finding import Severity
 
@@ -28,6 +28,14 @@ class RunConfig:
     jobs: int = 1
     executor: str = "local"
     scheduler: str | None = None
+    # Reference-validator switches (their spelling of intent): unknown extensions from
+    # these url prefixes ("any": all) are accepted with a warning; example-domain urls
+    # are allowed; HTML-like markup in strings is an error instead of a warning.
+    extension_domains: tuple[str, ...] = ()
+    allow_example_urls: bool = True
+    security_checks: bool = False
+    # USER:PASSWORD or "Bearer TOKEN" for --tx; kept out of repr so it is never printed
+    tx_auth: str | None = field(default=None, repr=False)
 
 
 class Selection:

@@ -313,6 +313,9 @@ def load_definitions(config: RunConfig) -> DefinitionRegistry:
             registry.add_package(
                 package, fetch=config.fetch_packages, registry_url=config.package_registry
             )
+        # --profile definitions are compiled now, so that their problems (a cyclic base,
+        # an element path too deep to build) are configuration errors too
+        missing = [url for url in config.profiles if registry.structure(url) is None]
         problems = registry.problems
     except DefinitionError as error:
         raise ConfigurationError(str(error)) from None
@@ -321,9 +324,8 @@ def load_definitions(config: RunConfig) -> DefinitionRegistry:
         shown = "; ".join(f"{p.source}: {p.message}" for p in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise ConfigurationError(f"cannot use the definitions: {shown}{more}")
-    for url in config.profiles:
-        if registry.structure(url) is None:
-            raise ConfigurationError(f"--profile {url}: no such profile is loaded")
+    if missing:
+        raise ConfigurationError(f"--profile {missing[0]}: no such profile is loaded")
     return registry
 
 
@@ -347,12 +349,17 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
     """The checkers a validation run uses, built from the configuration (and from
     ``registry`` when the caller loaded the definitions once for many runs)."""
     from pcocheck.engine.core import ProfileEngine
+    from pcocheck.engine.extensions import ExtensionPolicy
     from pcocheck.rules import PcoRules
     from pcocheck.terminology import TerminologyService, TxClient
 
     if registry is None:
         registry = load_definitions(config)
-    tx = TxClient(config.tx_url, cache_dir=config.tx_cache) if config.tx_url else None
+    tx = (
+        TxClient(config.tx_url, cache_dir=config.tx_cache, auth=config.tx_auth)
+        if config.tx_url
+        else None
+    )
     terminology = TerminologyService(registry, display_check=config.display_check, tx=tx)
     resolver = Resolver()  # one for the run: the engine and the rules resolve alike
     engine = ProfileEngine(
@@ -361,6 +368,10 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
         extra_profiles=config.profiles,
         must_support=config.must_support,
         resolver=resolver,
+        extension_policy=ExtensionPolicy(
+            domains=config.extension_domains, allow_example_urls=config.allow_example_urls
+        ),
+        security_checks=config.security_checks,
     )
     rules = PcoRules(questionnaires=registry.questionnaire, resolver=resolver)
     return [DefinitionWarnings(registry), engine, rules]

@@ -71,8 +71,12 @@ class CliOptions:
     fetch_packages: bool = False
     tx_url: str | None = None
     tx_cache: str | None = None
+    tx_auth: str | None = field(default=None, repr=False)
     must_support: bool | None = None
     display_check: bool = True
+    extension_domains: tuple[str, ...] = ()
+    allow_example_urls: bool = True
+    security_checks: bool = False
     quiet: bool = False
     verbose: bool = False
     baseline: str | None = None
@@ -208,11 +212,15 @@ def resolve(
         fetch_packages=cli.fetch_packages,
         tx_url=cli.tx_url,
         tx_cache=cli.tx_cache,
+        tx_auth=cli.tx_auth,
         must_support=_pick(cli.must_support, file.must_support if file else None, False),
         display_check=cli.display_check,
         jobs=cli.jobs if cli.jobs is not None else default_jobs(),
         executor=cli.executor,
         scheduler=cli.scheduler,
+        extension_domains=cli.extension_domains,
+        allow_example_urls=cli.allow_example_urls,
+        security_checks=cli.security_checks,
     )
     if run.jobs < 1:
         raise SettingsError(f"--jobs must be 1 or more (got {run.jobs})")

@@ -12,8 +12,15 @@ from typing import Any
 from pcocheck.catalog import lookup
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.inputs.source import RecordLine, SourceText
+from pcocheck.jsonutil import shorten
 
 Emit = Callable[[Finding], None]
+
+# Findings echo input (ids, keys, codes, URLs): bounded so that a hostile value cannot
+# flood a report. Real messages stay far below these.
+MAX_MESSAGE = 2000
+MAX_EXPRESSION = 1000
+MAX_LABEL = 200
 
 
 def render_expression(root: str, path: JsonPath) -> str:
@@ -61,17 +68,18 @@ class Anchor:
         path = self.base_path + rel_path
         if line is None and self.source is not None:
             line, column = self.source.position(path)
+        expression = render_expression(self.root, path) if self.root else None
         return Finding(
             code=code,
             severity=severity if severity is not None else spec.severity,
             type=spec.type,
-            message=message,
+            message=shorten(message, MAX_MESSAGE),
             file=self.file,
             line=line,
             column=column,
             entry=self.entry,
-            resource=self.resource,
-            expression=render_expression(self.root, path) if self.root else None,
+            resource=shorten(self.resource, MAX_LABEL) if self.resource else self.resource,
+            expression=shorten(expression, MAX_EXPRESSION) if expression else expression,
             profile=profile,
             json_path=path,
         )

@@ -83,3 +83,26 @@ def test_case_adds_exactly_the_expected_findings(suite: str, name: str) -> None:
     expected = json.loads(_expected_file(suite).read_text(encoding="utf-8"))[name]
     assert _added(suite, name) == expected
     assert expected, f"{name} must trigger at least one finding"
+
+
+WRITTEN_FOR: dict[str, dict[str, str]] = {
+    suite: codes
+    for suite, codes in json.loads(
+        (ENGINE / "written-for.json").read_text(encoding="utf-8")
+    ).items()
+    if suite in SUITES
+}
+
+
+@pytest.mark.parametrize("suite", sorted(SUITES))
+def test_every_case_states_the_code_it_was_written_for(suite: str) -> None:
+    names = sorted(name for s, name in PARAMS if s == suite)
+    assert sorted(WRITTEN_FOR[suite]) == names
+
+
+@pytest.mark.parametrize(("suite", "name"), PARAMS)
+def test_case_produces_the_code_it_was_written_for(suite: str, name: str) -> None:
+    """Independent of the expected files: the case must produce its own code."""
+    wanted = WRITTEN_FOR[suite][name]
+    produced = {str(f["code"]) for f in _added(suite, name)}
+    assert wanted in produced, f"{name} was written for {wanted}, produced {sorted(produced)}"

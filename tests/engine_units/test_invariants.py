@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
+import random
+from pathlib import Path
 from typing import Any
 
 import fhirpathpy
@@ -20,7 +23,7 @@ from pcocheck.engine.invariants import (
     check_syntax,
     normalise_path,
 )
-from pcocheck.engine.invariants_native import NATIVE
+from pcocheck.engine.invariants_native import NATIVE, NativeContext
 from tests.engine_units.corpus import nodes_for, r4_invariants
 
 R4 = r4_invariants()
@@ -153,7 +156,7 @@ def test_accelerated_paths_agree_with_fhirpathpy_on_generated_corpus() -> None:
 
 def test_strategies_over_r4() -> None:
     kinds = [ACCELERATED.strategy(Constraint(e["key"], "error", "", e["expression"])) for e in R4]
-    assert kinds.count("native") == 14
+    assert kinds.count("native") == 25
     assert kinds.count("fast") >= 120
     natives = {
         e["key"]
@@ -175,6 +178,17 @@ def test_strategies_over_r4() -> None:
         "txt-1",
         "txt-2",
         "obs-7",
+        "org-1",
+        "bdl-4",
+        "bdl-8",
+        "bdl-11",
+        "bdl-12",
+        "con-3",
+        "tim-4",
+        "tim-5",
+        "rng-2",
+        "drt-1",
+        "dis-1",
     }
 
 
@@ -450,7 +464,12 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("txt-1", f'<div xmlns="{XHTML}"><p onclick="x()">a</p></div>', "xhtml", False),
     ("txt-1", "<div><p>no namespace</p></div>", "xhtml", False),
     ("txt-1", f'<div xmlns="{XHTML}"><a href="javascript:x()">a</a></div>', "xhtml", False),
-    ("txt-1", f'<div xmlns="{XHTML}">  </div>', "xhtml", False),
+    # An empty div holds no wrong markup: only txt-2 (some content) fails on it.
+    ("txt-1", f'<div xmlns="{XHTML}">  </div>', "xhtml", True),
+    ("txt-2", f'<div xmlns="{XHTML}">  </div>', "xhtml", False),
+    ("txt-2", f'<div xmlns="{XHTML}"><script>x()</script></div>', "xhtml", True),
+    ("txt-1", f'<div xmlns="{XHTML}">&reg; 2024</div>', "xhtml", False),
+    ("txt-1", f'<div xmlns="{XHTML}">&#174; &lt;b&gt; &amp; 2024</div>', "xhtml", True),
     # obs-7
     (
         "obs-7",
@@ -962,7 +981,7 @@ def test_html_checks_messages() -> None:
     assert xhtml_problems(f'<div xmlns="{XHTML}"><p>open</div>')
     assert xhtml_problems(f'<div xmlns="{XHTML}">a</div><div xmlns="{XHTML}">b</div>')
     assert xhtml_problems(f'<div xmlns="{XHTML}"><img src="x.png" alt="x"/></div>') == []
-    table = f'<div xmlns="{XHTML}"><table><tr><td colspan="2">a&nbsp;b</td></tr></table></div>'
+    table = f'<div xmlns="{XHTML}"><table><tr><td colspan="2">a&#160;b</td></tr></table></div>'
     assert xhtml_problems(table) == []
 
 
@@ -1054,3 +1073,176 @@ def test_inline_resources_are_typed_by_resource_type() -> None:
     ):
         assert ACCELERATED.strategy(constraint("x", expression)) == "fast"
         assert both("x", bundle, "Bundle", expression=expression) == (True, True)
+
+
+def test_narrative_must_be_well_formed_xhtml() -> None:
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><p>a<br>b</p></div>')  # <br> is not XML
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><td colspan=2>x</td></div>')  # unquoted
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><P>upper case</P></div>')  # names are lower case
+    assert xhtml_problems(f'<div xmlns="{XHTML}"><p>a<br/>b</p></div>') == []
+
+
+# -- natives for the invariants that went through fhirpathpy on common resources -------------
+# Each case of data/native_cases.json gives the FHIRPath result (true, false or "empty")
+# of one invariant on one node; the native check and fhirpathpy must both give it.
+DATA = Path(__file__).resolve().parent / "data"
+NATIVE_CASES: list[dict[str, Any]] = json.loads(
+    (DATA / "native_cases.json").read_text(encoding="utf-8")
+)
+RAW = {True: [True], False: [False], "empty": []}
+
+
+def native_result(key: str, node: Any, type_path: str, resource: dict[str, Any]) -> list[bool]:
+    context = NativeContext(ACCELERATED.root_of)
+    context.bind(type_path, resource, resource)
+    return NATIVE[key][1](node, context)
+
+
+def case_resource(case: dict[str, Any]) -> dict[str, Any]:
+    node = case["node"]
+    if "resource" in case:
+        return dict(case["resource"])
+    if isinstance(node, dict) and "resourceType" in node:
+        return dict(node)
+    return {"resourceType": "Basic"}
+
+
+def test_native_cases_cover_every_new_native_both_ways() -> None:
+    outcomes: dict[str, set[Any]] = {}
+    for case in NATIVE_CASES:
+        outcomes.setdefault(case["key"], set()).add(case["expected"])
+    assert set(outcomes) == {
+        "us-core-16",
+        "us-core-17",
+        "org-1",
+        "bdl-4",
+        "bdl-8",
+        "bdl-11",
+        "bdl-12",
+        "con-3",
+        "tim-4",
+        "tim-5",
+        "rng-2",
+        "drt-1",
+        "dis-1",
+    }
+    for key, seen in outcomes.items():
+        assert {True, False} <= seen, key
+
+
+@pytest.mark.parametrize(
+    "case", NATIVE_CASES, ids=[f"{c['key']}-{i}" for i, c in enumerate(NATIVE_CASES)]
+)
+def test_native_cases(case: dict[str, Any]) -> None:
+    key, node, type_name = case["key"], case["node"], case["type"]
+    resource = case_resource(case)
+    if node.get("resourceType") == resource.get("resourceType"):
+        resource = node  # the invariant sits on the resource itself (%resource is the node)
+    expression = US_CORE.get(key) or R4_BY_KEY[key]
+    assert ACCELERATED.strategy(constraint(key, expression)) == "native"
+    assert FHIRPATH.strategy(constraint(key, expression)) == "fhirpath"
+    type_path = normalise_path(type_name)
+    assert native_result(key, node, type_path, resource) == RAW[case["expected"]], case["note"]
+    verdict = case["expected"] is not False  # an empty result is not a violation
+    assert both(key, node, type_name, resource=resource) == (verdict, verdict), case["note"]
+
+
+def test_us_core_17_agrees_with_fhirpathpy_on_random_npis() -> None:
+    rng = random.Random(17)
+    alphabet = "0123456789" * 5 + "a -+"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.choice((9, 10, 10, 10, 11))))]
+    values += ["".join(rng.choice("0123456789") for _ in range(10)) for _ in range(150)]
+    values += ["".join(rng.choice(alphabet) for _ in range(10)) for _ in range(40)]
+    practitioner = {"resourceType": "Practitioner"}
+    verdicts: set[bool | None] = set()
+    for value in values:
+        identifier = {"system": "http://hl7.org/fhir/sid/us-npi", "value": value}
+        for key in ("us-core-16", "us-core-17"):
+            fast, slow = both(key, identifier, "Identifier", resource=practitioner)
+            assert fast == slow, (key, value)
+            verdicts.add(fast)
+    assert verdicts == {True, False}
+
+
+@pytest.mark.parametrize("entry_count", [0, 1, 3])
+def test_bundle_natives_agree_with_fhirpathpy_over_types_and_entries(entry_count: int) -> None:
+    types = [None, "document", "message", "transaction", "transaction-response", "batch"]
+    types += ["batch-response", "history", "searchset", "collection"]
+    shapes: list[dict[str, Any]] = [
+        {"resource": {"resourceType": "Composition"}},
+        {"resource": {"resourceType": "MessageHeader"}},
+        {"resource": {"resourceType": "Patient"}, "response": {"status": "200"}},
+        {"response": {"status": "201"}},
+        {"fullUrl": "http://x/Patient/1/_history/1", "resource": {"resourceType": "Patient"}},
+    ]
+    checked = 0
+    for bundle_type in types:
+        for first in range(len(shapes)):
+            entries = [shapes[(first + i) % len(shapes)] for i in range(entry_count)]
+            bundle: dict[str, Any] = {"resourceType": "Bundle", "entry": entries}
+            if bundle_type is not None:
+                bundle["type"] = bundle_type
+            for key in ("bdl-4", "bdl-11", "bdl-12"):
+                fast = evaluate(ACCELERATED, key, bundle, "Bundle")
+                slow = evaluate(FHIRPATH, key, bundle, "Bundle")
+                assert fast == slow, (key, bundle)
+                checked += 1
+            for entry in entries:
+                fast = evaluate(ACCELERATED, "bdl-8", entry, "Bundle.entry", resource=bundle)
+                slow = evaluate(FHIRPATH, "bdl-8", entry, "Bundle.entry", resource=bundle)
+                assert fast == slow, entry
+    assert checked == len(types) * len(shapes) * 3
+
+
+DAR_ONLY = {"extension": [{"url": "http://e", "valueCode": "x"}]}
+
+
+@pytest.mark.parametrize(
+    ("key", "node", "type_name"),
+    [
+        ("us-core-16", {"_value": DAR_ONLY}, "Identifier"),
+        ("us-core-17", {"value": "1234567893", "_value": DAR_ONLY}, "Identifier"),
+        ("bdl-8", {"fullUrl": "urn:uuid:1", "_fullUrl": DAR_ONLY}, "Bundle.entry"),
+    ],
+)
+def test_string_natives_read_a_primitive_with_extensions_as_one_item(
+    key: str, node: dict[str, Any], type_name: str
+) -> None:
+    # Spec: "value" and its "_value" companion are one element (with or without a value).
+    # fhirpathpy sees two items (or an object) and its string functions raise: reported as
+    # "could not be evaluated". The native checks follow the specification.
+    fast = evaluate(ACCELERATED, key, node, type_name)
+    slow = evaluate(FHIRPATH, key, node, type_name)
+    assert fast.passed is True
+    assert slow.passed is None and slow.error is not None and "Expected string" in slow.error
+
+
+@pytest.mark.parametrize(
+    ("key", "node", "type_name"),
+    [
+        ("us-core-16", {"value": 1234567893}, "Identifier"),
+        ("us-core-17", {"value": True}, "Identifier"),
+        ("bdl-8", {"fullUrl": 7}, "Bundle.entry"),
+    ],
+)
+def test_string_natives_report_non_strings_like_fhirpathpy(
+    key: str, node: dict[str, Any], type_name: str
+) -> None:
+    fast = evaluate(ACCELERATED, key, node, type_name)
+    slow = evaluate(FHIRPATH, key, node, type_name)
+    assert fast == slow
+    assert fast.passed is None
+
+
+def test_us_core_natives_use_the_shipped_profile_expressions() -> None:
+    from pcocheck.definitions.uscore import shared_uscore
+
+    practitioner = shared_uscore().differential(
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner"
+    )
+    assert practitioner is not None
+    published = {
+        c["key"]: c["expression"] for element in practitioner for c in element.get("constraint", [])
+    }
+    for key in ("us-core-16", "us-core-17"):
+        assert NATIVE[key][0] == published[key]

@@ -164,7 +164,7 @@ def test_github_annotations_and_job_summary(golden_run: GoldenRun, tmp_path: Pat
     lines = text.splitlines()
     assert lines[0] == (
         "::error file=input/broken.json,line=2,col=9,title=FHIR-JSON-001::"
-        "invalid JSON: Expecting value (near '}')"
+        'invalid JSON: Expecting value (near "}")'
     )
     assert any(line.startswith("::warning file=input/bundle.json,line=22") for line in lines)
     assert lines[-1].startswith("pcocheck FAILED")

@@ -531,6 +531,7 @@ case(
         "PCO-GAS-010",
         "PCO-GOAL-002",
         "PCO-STALE-003",
+        "PCO-GAS-040",
     ),
 )
 
@@ -593,7 +594,20 @@ case(
     "gas-score-not-a-level",
     "the patient follow-up is scored with a PHQ answer code",
     one([patient(), gas_goal(), *series]),
-    [f("PCO-GAS-004", "warning", at(3, ".valueCodeableConcept"), "(LA6568-5)")],
+    [f("PCO-GAS-004", "error", at(3, ".valueCodeableConcept"), "(LA6568-5)")],
+)
+
+goal = gas_goal()
+goal["extension"][4]["extension"][0]["valueCoding"]["code"] = "LA6568-5"
+case(
+    "gas-goal-level-not-a-level",
+    "the -2 level of the GAS scale is coded with a PHQ answer code (the IG's GAS scale is the "
+    "five levels -2..+2, whatever LL6900-6 holds)",
+    one([patient(), goal]),
+    [
+        f("PCO-GAS-002", "warning", at(1, ".extension[0]"), "missing: LA34484-8 (-2)"),
+        f("PCO-GAS-040", "error", at(1, ".extension[4].extension[0].valueCoding"), "LA6568-5"),
+    ],
 )
 
 series = gas_series()
@@ -1226,6 +1240,56 @@ case(
     silent=("PCO-PROM-001", "PCO-PROM-002"),
 )
 
+
+def us_core_phq9_response(rid: str, scores: list[int], total: float) -> Json:
+    """A PHQ-9 response shaped like US Core's: linkIds are the LOINC codes (``/44250-9``),
+    the total is ``/44261-6``, and its Questionnaire is not loaded."""
+    items: list[Json] = [
+        {"linkId": f"/{code}", "answer": answer(SCORE_CODE[score])}
+        for (_, code, _), score in zip(PHQ9_ITEMS, scores, strict=True)
+    ]
+    items.append({"linkId": "/44261-6", "answer": [{"valueInteger": total}]})
+    return response(rid, "http://example.org/fhir/Questionnaire/us-core-style-phq-9", items)
+
+
+case(
+    "prom-loinc-linkids-total-wrong",
+    "a US Core-style PHQ-9 response (LOINC linkIds, Questionnaire not loaded) whose total "
+    "item says 12 while the items add up to 10",
+    one([patient(), us_core_phq9_response("phq9-us-core", [2, 2, 1, 1, 1, 1, 1, 1, 0], 12)]),
+    [
+        f("PCO-QR-001", "information", at(1, ".questionnaire"), "not loaded"),
+        f("PCO-PROM-040", "information", at(1, ".questionnaire"), "LOINC codes of its linkIds"),
+        f("PCO-PROM-001", "error", at(1, ".item[9].answer[0].valueInteger"), "add up to 10"),
+    ],
+)
+case(
+    "prom-loinc-linkids-total-right",
+    "must not trigger: the same US Core-style response with a total item of 10",
+    one([patient(), us_core_phq9_response("phq9-us-core", [2, 2, 1, 1, 1, 1, 1, 1, 0], 10)]),
+    [
+        f("PCO-QR-001", "information", at(1, ".questionnaire"), "not loaded"),
+        f("PCO-PROM-040", "information", at(1, ".questionnaire"), "LOINC codes of its linkIds"),
+    ],
+    silent=("PCO-PROM-001", "PCO-PROM-002"),
+)
+case(
+    "prom-local-linkids-no-inference",
+    "must not trigger: a response to an unloaded Questionnaire whose linkIds are not LOINC codes",
+    one(
+        [
+            patient(),
+            response(
+                "local",
+                "http://example.org/fhir/Questionnaire/local",
+                [{"linkId": "q1", "answer": answer("LA6568-5")}],
+            ),
+        ]
+    ),
+    [f("PCO-QR-001", "information", at(1, ".questionnaire"), "not loaded")],
+    silent=("PCO-PROM-040", "PCO-PROM-001"),
+)
+
 # --- QuestionnaireResponse against its Questionnaire --------------------------------------
 
 
@@ -1495,6 +1559,7 @@ case(
         f("PCO-STALE-003", "warning", at(2, ".code.coding[0].code"), "112296-9"),
         f("PCO-STALE-003", "warning", at(3, ".code.coding[0].code"), "107334-5"),
         f("PCO-STALE-003", "warning", at(5, ".code.coding[0].code"), "811791000000103"),
+        f("PCO-GAS-040", "error", at(1, ".extension[1].extension[0].valueCoding"), "pre-STU1"),
     ],
 )
 old_goal = gas_goal()

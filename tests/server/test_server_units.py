@@ -201,6 +201,18 @@ def test_plan_builder_turns_a_package_into_data(tmp_path: Path) -> None:
     assert "Observation" in plan["notDeclared"]
 
 
+def test_shipped_plan_is_built_from_the_shipped_us_core_package(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_server_plan
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "plan.json"
+    assert build_server_plan.main(["-o", str(out)]) == 0
+    shipped = ROOT / "src" / "pcocheck" / "server" / "plan-us-core-6.1.0.json"
+    assert json.loads(out.read_text()) == json.loads(shipped.read_text())
+
+
 def test_evidence_redacts_credentials() -> None:
     exchange = Exchange(
         "req-0001",

@@ -187,3 +187,22 @@ class CoreArchive(CompiledArchive):
         """Canonical URL of the base definition of a type name (``Goal``, ``string``)."""
         url = self.index["types"].get(type_name)
         return url if isinstance(url, str) else None
+
+
+def write_archive(
+    output: Path, blobs: dict[str, bytes], fixed_time: tuple[int, int, int, int, int, int]
+) -> None:
+    """Write compiled members as a reproducible zip (sorted members, fixed timestamps and
+    modes), so rebuilding from the same package gives the same bytes (tools/build_*.py)."""
+    import io
+    import zipfile
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for member in sorted(blobs):
+            info = zipfile.ZipInfo(member, date_time=fixed_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, blobs[member], compresslevel=9)
+    output.write_bytes(buffer.getvalue())

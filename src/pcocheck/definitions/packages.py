@@ -9,12 +9,12 @@ into the package cache writes to disk, and only the members that passed those ch
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
 import tarfile
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from pcocheck.definitions.model import DEFAULT_PACKAGE_REGISTRY, DefinitionError
+from pcocheck.jsonutil import loads_bounded
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
+# hl7.fhir.r4.core, one of the largest packages, has about 4,600 members; tarfile keeps
+# every member header in memory, so an archive of millions of empty members is refused.
+MAX_MEMBERS = 50_000
+DOWNLOAD_DEADLINE_FACTOR = 5  # x the read timeout, for the whole download
 _PACKAGE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PACKAGE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
@@ -83,7 +88,9 @@ def _read_tar(fileobj: io.BufferedIOBase | io.BytesIO) -> tuple[dict[str, bytes]
     outside: list[str] = []
     total = 0
     with tarfile.open(fileobj=fileobj, mode="r:*") as tar:
-        for member in tar:
+        for count, member in enumerate(tar, start=1):
+            if count > MAX_MEMBERS:
+                raise UnsafePackage(f"package has more than {MAX_MEMBERS:,} members")
             parts = check_member_name(member.name)
             if member.issym() or member.islnk():
                 raise UnsafePackage(f"member {member.name!r} is a link; packages hold files only")
@@ -107,7 +114,7 @@ def _manifest(origin: str, data: bytes | None) -> dict[str, Any]:
     if data is None:
         raise UnsafePackage(f"{origin} has no package/package.json; it is not a FHIR package")
     try:
-        manifest = json.loads(data)
+        manifest = loads_bounded(data)
     except ValueError as exc:
         raise UnsafePackage(f"{origin}: package/package.json is not valid JSON ({exc})") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("name"), str):
@@ -195,28 +202,12 @@ def download_package(
     target = cached_package_folder(cache, package_id, version)
     if (target / "package.json").is_file():
         return target
-    import requests  # deferred: only downloads need it, and it is slow to import
-
     url = f"{registry_url.rstrip('/')}/{package_id}/{version}"
-    try:
-        with requests.get(url, timeout=(10.0, timeout), stream=True) as response:
-            if response.status_code == 404:
-                raise DefinitionError(f"package {package_id}#{version} not found at {url}")
-            if response.status_code != 200:
-                raise DefinitionError(
-                    f"downloading {package_id}#{version} from {url} failed: "
-                    f"HTTP {response.status_code}"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(chunk_size=1 << 16):
-                size += len(chunk)
-                if size > MAX_DOWNLOAD_BYTES:
-                    raise DefinitionError(f"{url}: the package is larger than 256 MB")
-                chunks.append(chunk)
-    except requests.RequestException as exc:
-        raise DefinitionError(f"cannot download {package_id}#{version} from {url}: {exc}") from exc
-    data = b"".join(chunks)
+    limit = DOWNLOAD_DEADLINE_FACTOR * timeout
+    data = _within(limit, lambda: _fetch(url, f"{package_id}#{version}", timeout))
+    if data is None:
+        # a registry that drips bytes never trips the read timeout: an overall deadline
+        raise DefinitionError(f"{url}: the download took longer than {limit:g} s; abandoned")
     try:
         contents, files = read_package_bytes(data, url)
     except UnsafePackage as exc:
@@ -232,6 +223,51 @@ def download_package(
     except OSError as exc:
         raise DefinitionError(f"cannot write {package_id}#{version} to {cache}: {exc}") from exc
     return target
+
+
+def _fetch(url: str, spec: str, timeout: float) -> bytes:
+    import requests  # deferred: only downloads need it, and it is slow to import
+
+    try:
+        with requests.get(url, timeout=(10.0, timeout), stream=True) as response:
+            if response.status_code == 404:
+                raise DefinitionError(f"package {spec} not found at {url}")
+            if response.status_code != 200:
+                raise DefinitionError(
+                    f"downloading {spec} from {url} failed: HTTP {response.status_code}"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise DefinitionError(f"{url}: the package is larger than 256 MB")
+                chunks.append(chunk)
+    except requests.RequestException as exc:
+        raise DefinitionError(f"cannot download {spec} from {url}: {exc}") from exc
+    return b"".join(chunks)
+
+
+def _within(seconds: float, work: Callable[[], bytes]) -> bytes | None:
+    """``work()`` in a daemon thread; None when it did not finish within ``seconds`` (the
+    thread is abandoned: its download is bounded in size and ends with the process)."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as error:  # re-raised in the caller's thread
+            box["error"] = error
+
+    worker = threading.Thread(target=run, name="pcocheck-download", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        return None
+    if "error" in box:
+        raise box["error"]
+    value: bytes = box["value"]
+    return value
 
 
 def _write_cache(destination: Path, files: dict[str, bytes]) -> None:

@@ -17,7 +17,6 @@ download) raises :class:`DefinitionError`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -43,6 +42,7 @@ from pcocheck.definitions.model import (
     StructureDef,
 )
 from pcocheck.definitions.snapshot import expand_differential
+from pcocheck.jsonutil import loads_bounded
 
 if TYPE_CHECKING:
     from pcocheck.definitions.packages import PackageContents
@@ -172,6 +172,15 @@ class DefinitionRegistry:
             return self._compile(found)
         archive, url = found
         return archive.structure(url)
+
+    def unusable_reason(self, ref: str) -> str | None:
+        """Why ``ref`` is loaded but :meth:`structure` cannot compile it (a cyclic or
+        missing base, a broken file), or None when it is usable or simply not loaded."""
+        found = self._find_structure(ref)
+        if not isinstance(found, _Entry) or self._compile(found) is not None:
+            return None
+        reasons = [p.message for p in self._problems if p.source == found.origin]
+        return "; ".join(reasons[:2]) or "its definition could not be compiled"
 
     def _find_structure(self, ref: str) -> _Entry | tuple[CompiledArchive, str] | None:
         """The entry defining ``ref``, or the compiled archive (and URL) that has it."""
@@ -714,7 +723,7 @@ ProblemSink = Callable[..., None]
 
 def _parse_json(data: bytes, origin: str, problem: ProblemSink) -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return loads_bounded(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         problem(origin, f"not UTF-8 text: {exc}", "bad-json")
     except ValueError as exc:
@@ -727,7 +736,7 @@ def _folder_manifest(folder: Path) -> dict[str, Any] | None:
     if manifest is None or not manifest.is_file():
         return None
     try:
-        data = json.loads(manifest.read_bytes())
+        data = loads_bounded(manifest.read_bytes())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -740,7 +749,7 @@ def _package_index(
     if reader is None:
         return None
     try:
-        index = json.loads(reader())
+        index = loads_bounded(reader())
         rows = [
             (
                 str(f["filename"]),

@@ -45,6 +45,8 @@ from pcocheck.definitions.model import (
 TypeResolver = Callable[[str], StructureDef | None]
 """Resolves a type name (``Quantity``) or a profile URL to a StructureDef with snapshot."""
 
+# Real element paths have at most about 15 segments; building deeper ones recurses.
+MAX_PATH_SEGMENTS = 100
 _EXTENSION_SLICING = Slicing((Discriminator("value", "url"),), "open")
 _TYPE_SLICING = Slicing((Discriminator("type", "$this"),), "open")
 
@@ -74,27 +76,54 @@ class _Snapshot:
         self.resolve = resolve
         self.problems: list[str] = []
         self.warnings: list[str] = []
+        # Positions are cached and recomputed only from the first insertion point on, and
+        # each sliced element remembers the last element of its subtree: a differential
+        # with thousands of slices stays linear instead of rescanning the whole list.
+        self._positions: dict[str, int] = {}
+        self._valid = 0
+        self._subtree_last: dict[str, str] = {}
 
     # -- structure helpers ------------------------------------------------------------
 
     def _position(self, element_id: str) -> int:
-        for i, element in enumerate(self.elements):
-            if element.id == element_id:
+        known = self._positions.get(element_id)
+        elements = self.elements
+        if known is not None and known < self._valid and elements[known].id == element_id:
+            return known
+        for i in range(self._valid, len(elements)):
+            current = elements[i].id
+            self._positions[current] = i
+            if current == element_id:
+                self._valid = i + 1
                 return i
+        self._valid = len(elements)
         raise KeyError(element_id)
+
+    def _run_end(self, start: int, prefixes: tuple[str, ...]) -> int:
+        """Index after the contiguous run of elements from ``start`` whose ids start with
+        one of ``prefixes`` (in snapshot order a subtree follows its element)."""
+        elements = self.elements
+        end = start
+        while end < len(elements) and elements[end].id.startswith(prefixes):
+            end += 1
+        return end
 
     def _subtree_end(self, element_id: str, separators: str) -> int:
         """Index after the last element below ``element_id`` (children and, with ``:``
         among ``separators``, its slices)."""
         prefixes = tuple(element_id + s for s in separators)
-        end = self._position(element_id) + 1
-        for i in range(end, len(self.elements)):
-            if self.elements[i].id.startswith(prefixes):
-                end = i + 1
+        start = self._position(element_id) + 1
+        last = self._subtree_last.get(element_id + separators)
+        if last is not None and last in self.by_id:
+            start = max(start, self._position(last) + 1)
+        end = self._run_end(start, prefixes)
+        if end > self._position(element_id) + 1:
+            self._subtree_last[element_id + separators] = self.elements[end - 1].id
         return end
 
     def _insert(self, at: int, new: list[ElementDef]) -> None:
         self.elements[at:at] = new
+        self._valid = min(self._valid, at)
         for element in new:
             self.by_id[element.id] = element
 
@@ -102,15 +131,17 @@ class _Snapshot:
         self.elements[self._position(element.id)] = element
         self.by_id[element.id] = element
 
+    def _descendants(self, element_id: str) -> list[ElementDef]:
+        start = self._position(element_id) + 1
+        return self.elements[start : self._run_end(start, (element_id + ".",))]
+
     def _has_children(self, element_id: str) -> bool:
-        prefix = element_id + "."
-        return any(e.id.startswith(prefix) for e in self.elements)
+        start = self._position(element_id) + 1
+        return self._run_end(start, (element_id + ".",)) > start
 
     def _children(self, element_id: str) -> list[ElementDef]:
         prefix = element_id + "."
-        return [
-            e for e in self.elements if e.id.startswith(prefix) and "." not in e.id[len(prefix) :]
-        ]
+        return [e for e in self._descendants(element_id) if "." not in e.id[len(prefix) :]]
 
     @staticmethod
     def _rebase(
@@ -174,8 +205,7 @@ class _Snapshot:
             if target not in self.by_id:
                 self.problems.append(f"{element_id}: content reference {target} not found")
                 return False
-            prefix = target + "."
-            source = [e for e in self.elements if e.id.startswith(prefix)]
+            source = self._descendants(target)
             new = [
                 self._rebase(e, target, self.by_id[target].path, element_id, element.path)
                 for e in source
@@ -233,11 +263,9 @@ class _Snapshot:
         new_slice = dataclasses.replace(
             base, id=target, slice_name=slice_name, min=0, slicing=None, types=types
         )
-        prefix = base_id + "."
         copied = [
             self._rebase(e, base_id, base.path, target, base.path)
-            for e in self.elements
-            if e.id.startswith(prefix)
+            for e in self._descendants(base_id)
         ]
         self._insert(end, [new_slice, *copied])
         return target
@@ -367,6 +395,12 @@ def expand_differential(
     raw_elements = [e for e in differential if isinstance(e, dict) and e.get("path")]
     root_id = parent.elements[0].id if parent.elements else ""
     for raw, element_id in zip(raw_elements, _differential_ids(raw_elements), strict=True):
+        if element_id.count(".") >= MAX_PATH_SEGMENTS:
+            work.problems.append(
+                f"element {element_id[:80]}…: its path has more than {MAX_PATH_SEGMENTS} "
+                "segments; it is ignored"
+            )
+            continue
         head = element_id.split(".", 1)[0]
         if head != root_id:
             # Profiles of a type have the type as their root; anything else is misplaced.

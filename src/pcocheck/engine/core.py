@@ -10,6 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
+from pcocheck.engine.conformance import check_structure_definition, check_value_set
+from pcocheck.engine.content import attachment_problems, markup_in, size_problem
+from pcocheck.engine.extensions import (
+    ExtensionPolicy,
+    HostContexts,
+    context_allows,
+    is_example_url,
+)
+from pcocheck.engine.fhirpath_functions import xhtml_markup_problems
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
 from pcocheck.engine.plan import (
@@ -24,6 +33,7 @@ from pcocheck.engine.plan import (
 from pcocheck.engine.primitives import check_primitive
 from pcocheck.engine.references import ParsedReference, parse_reference
 from pcocheck.engine.slicing import Slicer
+from pcocheck.engine.vitalsigns import VITALSIGNS, vital_sign_profile
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
@@ -63,6 +73,8 @@ class ProfileEngine:
         must_support: bool = False,
         infer_pco: bool = True,
         resolver: Resolver | None = None,
+        extension_policy: ExtensionPolicy | None = None,
+        security_checks: bool = False,
     ) -> None:
         self.registry = registry
         self.terminology = terminology
@@ -71,6 +83,9 @@ class ProfileEngine:
         self.infer_pco = infer_pco
         self.resolver = resolver if resolver is not None else Resolver()
         self.slicer = Slicer(self)
+        self.extension_policy = extension_policy or ExtensionPolicy()
+        self.security_checks = security_checks
+        self.host_contexts = HostContexts(self.structure, self.children)
         self.invariants = InvariantEvaluator(
             member_of=self._member_of_callback, conforms_to=None, resolver=None
         )
@@ -102,10 +117,12 @@ class ProfileEngine:
             tuple[str, ...],
             tuple[list[tuple[str, str | None, str]], list[tuple[str, Finding]]],
         ] = {}
+        self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
         self.resolver.add_checked(view)  # unless a runner indexes every resource
+        self._note_code_system(view)
         document = self.resolver.document(view)
         if document is not self._conformance_document:
             self._conformance.clear()
@@ -113,6 +130,28 @@ class ProfileEngine:
         findings: list[Finding] = []
         self.validate_resource(view, view.resource, (), findings)
         return _dedupe(findings)
+
+    def prescan(self, view: ResourceView) -> None:
+        self._note_code_system(view)
+
+    def export_prescan(self) -> set[str]:
+        """What the first pass learnt (CodeSystem urls read in the run), for workers."""
+        return set(self._run_code_systems)
+
+    def merge_prescan(self, code_systems: set[str]) -> None:
+        self._run_code_systems.update(code_systems)
+
+    def _note_code_system(self, view: ResourceView) -> None:
+        if view.resource_type == "CodeSystem":
+            url = view.resource.get("url")
+            if isinstance(url, str):
+                self._run_code_systems.add(url)
+
+    def code_system_known(self, url: str) -> bool | None:
+        """A loaded CodeSystem, or one read anywhere in this run (None when neither)."""
+        if url in self._run_code_systems or self.registry.code_system(url) is not None:
+            return True
+        return None
 
     def defer_reference(
         self,
@@ -256,32 +295,52 @@ class ProfileEngine:
         base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
         base_pass.run()
         findings.extend(base_pass.findings)
-        inferred: set[str] = set()
-        for profile_sd in self.profiles_for(view, resource, rel_base, findings, inferred):
-            label = profile_sd.canonical
-            profile_pass = Pass(
-                self,
-                view,
-                resource,
-                rel_base,
-                profile_sd,
-                PROFILE,
-                label,
-                profile_sd.id or profile_sd.name,
-                resolve,
-            )
-            profile_pass.run()
-            if profile_sd.url in inferred:
-                # pcocheck's own inference, not the producer's claim: its findings warn
-                # at most (design notes §5), e.g. a US Core PHQ-9 total as valueString.
-                findings.extend(_at_most_warning(f) for f in profile_pass.findings)
-            else:
-                findings.extend(profile_pass.findings)
+        if rtype == "Bundle":
+            findings.extend(repeated_link_relations(view, resource, rel_base))
+        elif rtype == "StructureDefinition":
+            findings.extend(check_structure_definition(view, resource, rel_base, self.structure))
+        elif rtype == "ValueSet":
+            findings.extend(check_value_set(view, resource, rel_base, self.code_system_known))
+        required, advisory = self.profiles_for(view, resource, rel_base, findings)
+        reported: set[tuple[str, JsonPath | None]] = set()
+        for profile_sd in required:
+            profile_findings = self.run_profile(view, resource, rel_base, profile_sd, resolve)
+            reported.update((f.code, f.json_path) for f in profile_findings)
+            findings.extend(profile_findings)
+        for profile_sd in advisory:
+            # An inferred PCO profile is pcocheck's heuristic, not a claim: its violations
+            # are warnings, and those a claimed profile already reported are not repeated.
+            for finding in self.run_profile(view, resource, rel_base, profile_sd, resolve):
+                if (finding.code, finding.json_path) in reported:
+                    continue
+                findings.append(_advisory(finding))
         if rtype == "Bundle":
             # Every Bundle at its own level: the document's, one in an entry, one in a
             # Parameters or an NDJSON record.
             scope = self.resolver.document(view).scope(resource, view.anchor.base_path + rel_base)
             findings.extend(check_bundle(view, resource, scope, rel_base))
+
+    def run_profile(
+        self,
+        view: ResourceView,
+        resource: dict[str, Any],
+        rel_base: JsonPath,
+        profile_sd: StructureDef,
+        resolve: Any,
+    ) -> list[Finding]:
+        profile_pass = Pass(
+            self,
+            view,
+            resource,
+            rel_base,
+            profile_sd,
+            PROFILE,
+            profile_sd.canonical,
+            profile_sd.id or profile_sd.name,
+            resolve,
+        )
+        profile_pass.run()
+        return profile_pass.findings
 
     def profiles_for(
         self,
@@ -289,9 +348,9 @@ class ProfileEngine:
         resource: dict[str, Any],
         rel_base: JsonPath,
         findings: list[Finding],
-        inferred: set[str] | None = None,
-    ) -> list[StructureDef]:
-        """The profiles to run; those chosen by PCO inference alone go into ``inferred``."""
+    ) -> tuple[list[StructureDef], list[StructureDef]]:
+        """The profiles a resource must meet (claimed, requested, and the vital-signs
+        profiles R4 mandates), and the PCO profiles inferred for it (advisory)."""
         rtype = str(resource.get("resourceType"))
         chosen: list[StructureDef] = []
         meta = resource.get("meta")
@@ -314,14 +373,15 @@ class ProfileEngine:
                 )
                 continue
             if profile is None:
-                findings.append(
-                    view.finding(
-                        "FHIR-PROFILE-001",
-                        f"claimed profile {url} is not known to pcocheck; the resource was not "
-                        "checked against it (load it with --profiles or --package)",
-                        rel,
-                    )
+                unusable = self.registry.unusable_reason(url)
+                message = (
+                    f"claimed profile {url} is not known to pcocheck; the resource was not "
+                    "checked against it (load it with --profiles or --package)"
+                    if unusable is None
+                    else f"claimed profile {url} is loaded but cannot be used ({unusable}); "
+                    "the resource was not checked against it"
                 )
+                findings.append(view.finding("FHIR-PROFILE-001", message, rel))
                 continue
             if profile.type != rtype:
                 findings.append(
@@ -337,6 +397,27 @@ class ProfileEngine:
             profile = self.structure(url)
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
+        implied = vital_sign_profile(resource)
+        if implied is not None:
+            url, reason = implied
+            profile = self.structure(url)
+            # A claimed profile built on the core vital-signs profiles (US Core's vital
+            # signs) already carries R4's requirement: it is not applied a second time.
+            if profile is not None and not any(
+                p.url in (url, VITALSIGNS) or {url, VITALSIGNS} & set(self.ancestors(p))
+                for p in chosen
+            ):
+                findings.append(
+                    view.finding(
+                        "FHIR-PROFILE-040",
+                        f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
+                        f"{profile.id or profile.name}; validated against {url}",
+                        rel_base,
+                    )
+                )
+                chosen.append(profile)
+        required = self.without_ancestors(chosen)
+        advisory: list[StructureDef] = []
         if self.infer_pco and not any(
             p.url.startswith("http://hl7.org/fhir/us/pco/") for p in chosen
         ):
@@ -347,15 +428,14 @@ class ProfileEngine:
                 findings.append(
                     view.finding(
                         "FHIR-PROFILE-002",
-                        f"{rtype} claims no PCO profile but {reason}; "
-                        f"validated against {url} as well",
+                        f"{rtype} claims no PCO profile but {reason}; validated against "
+                        f"{url} as well (its findings are warnings: if this is meant as "
+                        "PCO content, claim the profile)",
                         rel_base,
                     )
                 )
-                chosen.append(profile)
-                if inferred is not None:
-                    inferred.add(profile.url)
-        return self.without_ancestors(chosen)
+                advisory.append(profile)
+        return required, self.without_ancestors(advisory)
 
     def without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
         """Drop a profile when another chosen one derives from it (its checks are included)."""
@@ -539,7 +619,11 @@ class ProfileEngine:
             )
             return
         code = "FHIR-INV-001" if constraint.severity == "error" else "FHIR-INV-002"
-        walk.report(code, rel, f"invariant {constraint.key} failed: {constraint.human}")
+        detail = ""
+        if constraint.key == "txt-1" and isinstance(value, str):
+            # Say what is wrong with the narrative, not only that something is.
+            detail = " (" + "; ".join(xhtml_markup_problems(value)[:3]) + ")"
+        walk.report(code, rel, f"invariant {constraint.key} failed: {constraint.human}{detail}")
 
     def check_binding(
         self, walk: Pass, binding: Binding, type_code: str, value: Any, rel: JsonPath
@@ -584,6 +668,41 @@ class ProfileEngine:
             if issue.field is not None and type_code != "code":
                 sub = sub + (issue.field,)
             self.report_term(walk, issue.code, rel + sub, issue.message, binding.value_set)
+
+    def check_string_content(self, walk: Pass, type_code: str, value: str, rel: JsonPath) -> None:
+        """Size, markup and example-url checks of a string-like primitive (base pass).
+        Example urls: ``url`` (Attachment.url, endpoints) and ``canonical`` elements; an
+        Extension.url is judged by the extension policy, a fullUrl or a reference never."""
+        problem = size_problem(type_code, value)
+        if problem is not None:
+            walk.report("FHIR-STRUCT-045", rel, problem)
+        if type_code == "string":
+            tag = markup_in(value)
+            if tag is not None:
+                code = "FHIR-STRUCT-044" if self.security_checks else "FHIR-STRUCT-043"
+                walk.report(
+                    code,
+                    rel,
+                    f"the string contains HTML-like markup ({tag}); clients that render it "
+                    "as HTML would run or display it (use the narrative or markdown for "
+                    "formatted text)",
+                )
+        elif (
+            type_code in ("url", "canonical")
+            and not self.extension_policy.allow_example_urls
+            and is_example_url(value)
+            and walk.resolve(value) is None
+        ):
+            walk.report(
+                "FHIR-STRUCT-048",
+                rel,
+                f"{value} is on an example domain and is not in the input; example urls "
+                "are not allowed (--no-allow-example-urls)",
+            )
+
+    def check_attachment(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
+        for code, field_name, message in attachment_problems(value):
+            walk.report(code, rel + (field_name,), message)
 
     def check_coding_syntax(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         system, code, display = value.get("system"), value.get("code"), value.get("display")
@@ -667,14 +786,27 @@ class ProfileEngine:
             target = context.target(resolution)
         else:
             target = walk.resolve(reference)
+        if (
+            target is None
+            and base
+            and not self.extension_policy.allow_example_urls
+            and is_example_url(reference)
+        ):
+            walk.report(
+                "FHIR-STRUCT-048",
+                ref_rel,
+                f"{reference} is on an example domain and is not in the input; example urls "
+                "are not allowed (--no-allow-example-urls)",
+            )
         if target is None and parsed.kind in ("contained", "urn"):
             return  # local references resolve only locally: reported above or by ref-1
         target_type = target.get("resourceType") if target is not None else parsed.type
-        # Allowed target types come from every targetProfile of the element, not only the
-        # ones the profile adds over its base: a profile that allows base Observation
-        # next to profiled DocumentReference targets (US Core derivedFrom) allows both.
+        if not base and not plan.target_profiles:
+            return  # the profile does not change the targets: the base pass checked them
+        # Every allowed target, base types and profiles alike (US Core's derivedFrom allows
+        # Observation and us-core-documentreference): the profile's full list, not its delta.
         targets = tuple(p for t in element.types for p in t.target_profiles)
-        if not targets or not (base or plan.target_profiles):
+        if not targets:
             return
         allowed_types = {self.profile_type(p) for p in targets}
         if (
@@ -700,7 +832,12 @@ class ProfileEngine:
             return
         if base:
             return
-        profiled = [p for p in plan.target_profiles if not _is_base_type(p)]
+        if isinstance(target_type, str) and any(
+            self.is_type_url(p) and self.profile_type(p) in (target_type, "Resource")
+            for p in targets
+        ):
+            return  # any resource of the target's type is allowed
+        profiled = [p for p in targets if not self.is_type_url(p)]
         if isinstance(target_type, str):
             # Only the profiles for the target's own type can apply to it.
             profiled = [p for p in profiled if self.profile_type(p) in (target_type, "")]
@@ -882,8 +1019,18 @@ class ProfileEngine:
             self._choice_keys[element.path] = found
         return found
 
+    def is_type_url(self, url: str) -> bool:
+        """``…/StructureDefinition/Observation`` (a type), not ``…/vitalsigns`` (a core
+        profile that shares the base prefix)."""
+        if not url.startswith(_BASE_PREFIX):
+            return False
+        name = url[len(_BASE_PREFIX) :].split("|", 1)[0]
+        if name in R4_RESOURCE_TYPES or name in ("Resource", "DomainResource"):
+            return True
+        return name[:1].isupper() and "-" not in name  # datatypes; core profiles are lower case
+
     def profile_type(self, url: str) -> str:
-        if _is_base_type(url):
+        if self.is_type_url(url):
             return url[len(_BASE_PREFIX) :].split("|", 1)[0]
         sd = self.structure(url)
         return sd.type if sd is not None else ""
@@ -977,7 +1124,9 @@ class ProfileEngine:
             and walk.resource.get("resourceType") == "Bundle"
             and (rel[:1] == ("entry",))
         ):
-            return  # a document Bundle's entries are validated as resources of their own
+            # The entries of the Bundle that was read are validated as resources of their
+            # own; those of a Bundle that is itself an entry are validated here.
+            return
         rtype = value.get("resourceType")
         if not isinstance(rtype, str):
             walk.report("FHIR-JSON-005", rel, "an inline resource has no resourceType")
@@ -1001,13 +1150,37 @@ class ProfileEngine:
                     "cannot be safely processed",
                 )
             else:
-                walk.report(
-                    "FHIR-STRUCT-012",
-                    rel,
-                    f"extension {url} is not known to pcocheck; its content was not checked",
-                )
+                code, message = self.extension_policy.unknown(url)
+                walk.report(code, rel, message)
             return
+        self.check_extension_context(walk, definition, rel)
         self.run_profile_on(walk, definition, value, rel)
+
+    def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> None:
+        """The element an extension sits on must be one its definition's context allows."""
+        if definition.type != "Extension" or not definition.context or len(rel) < 2:
+            return
+        host_rel = rel[:-2]
+        steps = tuple(
+            step[1:] if step.startswith("_") else step for step in host_rel if isinstance(step, str)
+        )
+        rtype = walk.resource.get("resourceType")
+        host = self.host_contexts.of(rtype, steps) if isinstance(rtype, str) else None
+        if host is None:
+            return  # the host element could not be followed: nothing reliable to say
+        parent = _value_at(walk.resource, host_rel)
+        parent_url = parent.get("url") if isinstance(parent, dict) else None
+        if context_allows(
+            definition.context, host, parent_url if isinstance(parent_url, str) else None
+        ):
+            return
+        where = ".".join((rtype, *steps)) if isinstance(rtype, str) else "?"
+        walk.report(
+            "FHIR-STRUCT-042",
+            rel,
+            f"extension {definition.url} is not allowed on {where}: its definition allows it "
+            f"only on {', '.join(definition.context)}",
+        )
 
     def apply_type_profile(self, walk: Pass, profile_url: str, value: Any, rel: JsonPath) -> None:
         definition = self.structure(profile_url)
@@ -1046,15 +1219,55 @@ class EngineState:
     summaries: dict[tuple[str, ...], tuple[Finding, int]]
 
 
-def _is_base_type(url: str) -> bool:
-    """A base resource or datatype definition (``…/StructureDefinition/Patient``), not a
-    core profile such as ``…/StructureDefinition/vitalsigns``."""
-    if not url.startswith(_BASE_PREFIX):
-        return False
-    name = url[len(_BASE_PREFIX) :].split("|", 1)[0]
-    if name in R4_RESOURCE_TYPES or name in ("Resource", "DomainResource"):
-        return True
-    return name[:1].isupper() and "-" not in name  # datatypes; core profiles are lower case
+# Bundle.link relations that name one page of a result (R4 http.html#paging, bundle.html):
+# each may appear at most once, as in the reference validator.
+SINGLE_LINK_RELATIONS = frozenset({"self", "first", "previous", "prev", "next", "last"})
+
+
+def repeated_link_relations(
+    view: ResourceView, bundle: dict[str, Any], rel_base: JsonPath
+) -> list[Finding]:
+    seen: dict[str, int] = {}
+    out: list[Finding] = []
+    for index, link in enumerate(listed(bundle.get("link"))):
+        relation = link.get("relation") if isinstance(link, dict) else None
+        if not isinstance(relation, str) or relation not in SINGLE_LINK_RELATIONS:
+            continue
+        if relation in seen:
+            out.append(
+                view.finding(
+                    "FHIR-CARD-040",
+                    f"Bundle.link[{index}]: the relation '{relation}' appears again "
+                    f"(first at link[{seen[relation]}]); a Bundle has at most one '{relation}' "
+                    "link",
+                    rel_base + ("link", index, "relation"),
+                )
+            )
+        else:
+            seen[relation] = index
+    return out
+
+
+def _value_at(root: Any, rel: JsonPath) -> Any:
+    node = root
+    for step in rel:
+        if isinstance(step, int):
+            node = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
+        else:
+            node = node.get(step) if isinstance(node, dict) else None
+    return node
+
+
+def _advisory(finding: Finding) -> Finding:
+    """A finding of an inferred (unclaimed) PCO profile: at most a warning."""
+    if finding.severity < Severity.ERROR:
+        return finding
+    return replace(
+        finding,
+        severity=Severity.WARNING,
+        message=f"{finding.message} (if this is meant as PCO content; "
+        "the resource claims no PCO profile)",
+    )
 
 
 def _short(url: str) -> str:
@@ -1071,12 +1284,6 @@ def _fhir_primitive(type_code: str) -> str:
         "System.DateTime": "dateTime",
         "System.Time": "time",
     }.get(type_code, type_code)
-
-
-def _at_most_warning(finding: Finding) -> Finding:
-    if finding.severity > Severity.WARNING:
-        return replace(finding, severity=Severity.WARNING)
-    return finding
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

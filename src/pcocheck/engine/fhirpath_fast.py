@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final
 
 from pcocheck.engine.fhirpath_model import TYPE_PARENT, is_subtype, member
@@ -434,7 +435,7 @@ def _equals(path: PathFn, literal: Any) -> BoolFn:
         if isinstance(literal, bool) or isinstance(value, bool):
             return [isinstance(value, bool) and isinstance(literal, bool) and value == literal]
         if isinstance(literal, int):
-            return [isinstance(value, int | float) and value == literal]
+            return [isinstance(value, int | float | Decimal) and value == literal]
         return [isinstance(value, str) and value == literal]
 
     return run

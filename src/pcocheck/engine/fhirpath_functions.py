@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import functools
 import html.parser
+import re
+import xml.parsers.expat
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -69,6 +71,7 @@ class EvaluationState:
     resolver: Resolver | None = None
     member_of: MemberOf | None = None
     conforms_to: ConformsTo | None = None
+    key: str = ""  # the key of the constraint being evaluated (txt-1 and txt-2 differ)
 
 
 STATE_KEY: Final = "pcocheck"
@@ -325,10 +328,16 @@ def _get_value(ctx: dict[str, Any], coll: list[Any]) -> list[Any]:
 
 
 def _html_checks(ctx: dict[str, Any], coll: list[Any]) -> bool:
+    # R4 publishes txt-1 (allowed markup) and txt-2 (some content) with this same
+    # expression: each key checks its own half, so an empty div fails txt-2 only.
     items = _values(coll)
     if len(items) != 1 or not isinstance(_data(items[0]), str):
         return False
-    return not xhtml_problems(str(_data(items[0])))
+    text = str(_data(items[0]))
+    state = ctx.get(STATE_KEY)
+    if isinstance(state, EvaluationState) and state.key == "txt-2":
+        return xhtml_has_content(text)
+    return not xhtml_markup_problems(text)
 
 
 def _reference_text(item: Any) -> str | None:
@@ -588,6 +597,9 @@ class _NarrativeChecker(html.parser.HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.stack: list[str] = []
+        # how many of each tag are open: "is </i> open anywhere?" in O(1), so a stream of
+        # unmatched end tags stays linear (it was quadratic: 100k of them took minutes)
+        self.open_counts: dict[str, int] = {}
         self.roots = 0
         self.text_outside = False
         self.content = False
@@ -605,8 +617,10 @@ class _NarrativeChecker(html.parser.HTMLParser):
                 self.problems.append(f"the narrative must be a single <div>, not <{tag}>")
             elif dict(attrs).get("xmlns") != XHTML_NS:
                 self.problems.append(f'the <div> must declare xmlns="{XHTML_NS}"')
-        if tag not in ALLOWED_ELEMENTS:
-            self.problems.append(f"element <{tag}> is not allowed in a narrative")
+        raw = (self.get_starttag_text() or "")[1:].split(None, 1)[0].rstrip("/>") or tag
+        if tag not in ALLOWED_ELEMENTS or raw != tag:
+            # XHTML names are case-sensitive (the HTML parser lowercases them).
+            self.problems.append(f"element <{raw}> is not allowed in a narrative")
         if tag == "img":
             self.content = True
         allowed = _ELEMENT_ATTRIBUTES.get(tag, frozenset())
@@ -626,17 +640,23 @@ class _NarrativeChecker(html.parser.HTMLParser):
                     self.problems.append(f"{name} on <{tag}> uses a script URL")
         if not closed and tag not in _VOID_ELEMENTS:
             self.stack.append(tag)
+            self.open_counts[tag] = self.open_counts.get(tag, 0) + 1
+
+    def _pop(self) -> str:
+        tag = self.stack.pop()
+        self.open_counts[tag] -= 1
+        return tag
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID_ELEMENTS and (not self.stack or self.stack[-1] != tag):
             return
         if not self.stack or self.stack[-1] != tag:
             self.problems.append(f"end tag </{tag}> does not match the open element")
-            if tag in self.stack:
-                while self.stack and self.stack.pop() != tag:
+            if self.open_counts.get(tag, 0) > 0:
+                while self.stack and self._pop() != tag:
                     pass
             return
-        self.stack.pop()
+        self._pop()
 
     def handle_data(self, data: str) -> None:
         if data.strip():
@@ -661,6 +681,22 @@ class _NarrativeChecker(html.parser.HTMLParser):
 _TABLE_TAGS: Final = frozenset(
     {"table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td"}
 )
+
+
+def xhtml_markup_problems(text: str) -> list[str]:
+    """txt-1 alone: markup problems, ignoring whether the div has content (txt-2)."""
+    return [p for p in _xhtml_problems(text) if p != _NO_CONTENT]
+
+
+def xhtml_has_content(text: str) -> bool:
+    """txt-2: some non-whitespace text or an image (markup problems aside)."""
+    checker = _NarrativeChecker()
+    try:
+        checker.feed(text)
+        checker.close()
+    except (AssertionError, ValueError):
+        return True  # unparseable markup is txt-1's finding, not a missing content
+    return checker.content
 
 
 def xhtml_problems(text: str) -> list[str]:
@@ -691,6 +727,48 @@ def _xhtml_problems(text: str) -> tuple[str, ...]:
         problems.append("text outside the root <div>")
     if checker.stack:
         problems.append(f"unclosed element <{checker.stack[-1]}>")
+    entity_problems = _entity_problems(text)
+    problems.extend(entity_problems)
+    if not problems:
+        problems.extend(_xml_problems(text))
     if not checker.content and not problems:
-        problems.append("the narrative has no content")
+        problems.append(_NO_CONTENT)
     return tuple(problems)
+
+
+_NO_CONTENT: Final = "the narrative has no content"
+# XHTML is XML: only XML's five predefined entities and numeric character references exist
+# (no DTD is declared), so HTML entities such as &reg; or &nbsp; make the div invalid.
+_XML_ENTITIES: Final = frozenset({"lt", "gt", "amp", "quot", "apos"})
+_ENTITY: Final = re.compile(r"&(#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)?")
+
+
+def _xml_problems(text: str) -> list[str]:
+    """Well-formedness as XML: the narrative is XHTML, so ``<br>`` must be ``<br/>``,
+    attribute values quoted and tags closed in order (the lenient HTML parser above
+    accepts all of these). Declarations are refused before this point, so no DTD or
+    external entity is ever processed."""
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        parser.Parse(text, True)
+    except xml.parsers.expat.ExpatError as error:
+        reason = xml.parsers.expat.ErrorString(error.code)
+        return [
+            f"the narrative is not well-formed XHTML ({reason} at line {error.lineno}, "
+            f"column {error.offset + 1})"
+        ]
+    return []
+
+
+def _entity_problems(text: str) -> list[str]:
+    problems: list[str] = []
+    for match in _ENTITY.finditer(text):
+        reference = match.group(1)
+        if reference is None:
+            problems.append("a bare '&' must be written &amp; in XHTML")
+        elif not reference.startswith("#") and reference[:-1] not in _XML_ENTITIES:
+            problems.append(
+                f"the entity &{reference} is not defined in XHTML (only &lt; &gt; &amp; "
+                "&quot; &apos; and numeric references such as &#174; are allowed)"
+            )
+    return list(dict.fromkeys(problems))

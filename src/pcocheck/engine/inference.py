@@ -23,7 +23,8 @@ class Membership(Protocol):
     def is_member(self, value_set: str, system: str, code: str) -> bool | None: ...
 
 
-def _codings(concept: Any) -> list[tuple[str, str]]:
+def codings(concept: Any) -> list[tuple[str, str]]:
+    """(system, code) of each well-formed coding of a CodeableConcept."""
     if not isinstance(concept, dict):
         return []
     out = []
@@ -36,7 +37,7 @@ def _codings(concept: Any) -> list[tuple[str, str]]:
 
 
 def _in(terminology: Membership, value_set: str, concept: Any) -> bool:
-    return any(terminology.is_member(value_set, s, c) is True for s, c in _codings(concept))
+    return any(terminology.is_member(value_set, s, c) is True for s, c in codings(concept))
 
 
 def infer_profiles(resource: dict[str, Any], terminology: Membership) -> list[tuple[str, str]]:
@@ -48,7 +49,7 @@ def infer_profiles(resource: dict[str, Any], terminology: Membership) -> list[tu
             return [(PCO + "pco-gas-goal-profile", "it carries the GAS extension")]
         targets = listed(resource.get("target"))
         measures = [t.get("measure") for t in targets if isinstance(t, dict)]
-        if any((LOINC, GAS_TARGET_MEASURE) in _codings(m) for m in measures):
+        if any((LOINC, GAS_TARGET_MEASURE) in codings(m) for m in measures):
             return [(PCO + "pco-gas-goal-profile", "its target measure is LOINC 107332-9 (GAS)")]
         if any(_in(terminology, PROM_VS, m) for m in measures):
             return [(PCO + "pco-prom-goal-profile", "its target measure is a PROM score")]

@@ -36,6 +36,9 @@ import gzip
 import importlib
 import json
 import re
+import signal
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -158,6 +161,53 @@ def check_syntax(expression: str) -> None:
         raise SyntaxError(f"unexpected text after column {stream.LT(1).start}")
 
 
+# Time budgets for fhirpathpy evaluations (seconds): a hostile or careless expression in
+# a loaded definition (``descendants()`` on a huge resource, ``repeat`` loops) must not
+# hold the run. Enforced with SIGALRM in the main thread; elsewhere only the per-resource
+# total is kept.
+EXPRESSION_BUDGET_S = 2.0
+RESOURCE_BUDGET_S = 10.0
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+_alarm_active = False  # only an armed budget raises; a late, already-queued signal does not
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _alarm_active:
+        raise _OutOfTime
+
+
+def _disarm_alarm() -> None:
+    global _alarm_active
+    _alarm_active = False
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _arm_alarm(seconds: float) -> bool:
+    """Schedule ``_OutOfTime`` in ``seconds``; False when that is not possible here (not
+    the main thread, no setitimer, or SIGALRM already used by someone else)."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return False
+    current = signal.getsignal(signal.SIGALRM)
+    if current is not _on_alarm:
+        if current not in (signal.SIG_DFL, None):
+            return False
+        signal.signal(signal.SIGALRM, _on_alarm)
+    # Repeats every 50 ms until disarmed: an exception raised while the interpreter runs a
+    # gc callback or a finalizer is swallowed there, so one alarm alone could be lost.
+    global _alarm_active
+    _alarm_active = True
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
+    return True
+
+
 class InvariantEvaluator:
     """Evaluates constraints; compiled plans are cached per (key, expression).
 
@@ -188,6 +238,8 @@ class InvariantEvaluator:
         self._located: tuple[dict[str, Any], dict[int, str]] | None = None
         self._containers: tuple[dict[str, Any], dict[int, dict[str, Any]]] | None = None
         self._native_context = NativeContext(self.root_of)
+        self._budget_owner: dict[str, Any] | None = None
+        self._budget_used = 0.0
 
     # -- public API ------------------------------------------------------------------
     def native(self, key: str) -> bool:
@@ -236,8 +288,8 @@ class InvariantEvaluator:
             elif plan.fast is not None:
                 result = plan.fast([(node, type_path)])
             else:
-                return _verdict(
-                    self._run_fhirpath(plan, node, type_path, resource, root, resolver)
+                return self._run_within_budget(
+                    plan, node, type_path, resource, root, resolver, constraint.key
                 )
             if result == _TRUE:
                 return PASSED
@@ -250,6 +302,45 @@ class InvariantEvaluator:
             return InvariantOutcome(None, "expression too deeply nested to evaluate")
         except Exception as error:  # fhirpathpy raises bare Exceptions
             return InvariantOutcome(None, _describe(error))
+
+    def _run_within_budget(
+        self,
+        plan: _Plan,
+        node: Any,
+        type_path: str,
+        resource: dict[str, Any],
+        root: dict[str, Any],
+        resolver: Resolver | None = None,
+        key: str = "",
+    ) -> InvariantOutcome:
+        """fhirpathpy evaluation (expressions from loaded definitions, which pcocheck does
+        not control) under a time budget per expression and per resource; what is cut
+        short is an unevaluated outcome, reported by the caller, never a pass."""
+        if self._budget_owner is not resource:
+            self._budget_owner, self._budget_used = resource, 0.0
+        remaining = RESOURCE_BUDGET_S - self._budget_used
+        if remaining <= 0:
+            return InvariantOutcome(
+                None,
+                f"not evaluated: FHIRPath evaluation on this resource used up its time "
+                f"budget of {RESOURCE_BUDGET_S:g} s",
+            )
+        budget = min(EXPRESSION_BUDGET_S, remaining)
+        armed = _arm_alarm(budget)
+        started = time.perf_counter()
+        try:
+            try:
+                return _verdict(
+                    self._run_fhirpath(plan, node, type_path, resource, root, resolver, key)
+                )
+            finally:
+                if armed:
+                    _disarm_alarm()
+                self._budget_used += time.perf_counter() - started
+        except _OutOfTime:  # also an alarm that fired while disarming: the budget was spent
+            return InvariantOutcome(
+                None, f"evaluation cut short after its time budget of {budget:g} s"
+            )
 
     def root_of(self, resource: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
         """``%rootResource`` for ``resource``: its container if contained, else itself."""
@@ -312,6 +403,7 @@ class InvariantEvaluator:
         resource: dict[str, Any],
         root: dict[str, Any],
         resolver: Resolver | None = None,
+        key: str = "",
     ) -> list[Any]:
         effective_root = self.root_of(resource, root) if plan.needs_root else resource
         state = EvaluationState(
@@ -320,6 +412,7 @@ class InvariantEvaluator:
             resolver=resolver if resolver is not None else self.resolver,
             member_of=self.member_of,
             conforms_to=self.conforms_to,
+            key=key,
         )
         # A resource goes in as plain JSON: fhirpathpy only honours a leading type name
         # (``Appointment.status``) on raw resources. It types them by resourceType.

@@ -1,4 +1,6 @@
-"""Pure-Python checks for the invariants that apply to (almost) every element.
+"""Pure-Python checks for the invariants that apply to (almost) every element, and for
+those that fhirpathpy made expensive on common resources (us-core-16/17 on every NPI,
+org-1, the Bundle invariants, con-3, Timing, Range, Duration, Distance; see BENCHMARKS.md).
 
 Each function returns the FHIRPath result its R4 expression gives (``[]``, ``[True]``
 or ``[False]``), so that the evaluator treats native, fast-subset and fhirpathpy
@@ -10,11 +12,13 @@ specification; the differences are listed in ``tests/engine_units/test_invariant
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from pcocheck.engine.fhirpath_fast import compile_fast
-from pcocheck.engine.fhirpath_functions import xhtml_problems
+from pcocheck.engine.fhirpath_functions import xhtml_has_content, xhtml_markup_problems
 from pcocheck.engine.fhirpath_model import (
     CHOICE_TYPES,
     PRIMITIVE_SYSTEM_TYPE,
@@ -189,10 +193,18 @@ def _refers_to_container(resource: dict[str, Any]) -> bool:
 
 
 # txt-1: htmlChecks()
+# R4 publishes txt-1 (allowed markup) and txt-2 (some content) with the same expression;
+# each key checks its own half, so an empty div fails txt-2 only (as in the reference).
 def txt_1(node: Any, ctx: NativeContext) -> list[bool]:
     if not isinstance(node, str):
         return FALSE
-    return FALSE if xhtml_problems(node) else TRUE
+    return FALSE if xhtml_markup_problems(node) else TRUE
+
+
+def txt_2(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, str):
+        return FALSE
+    return TRUE if xhtml_has_content(node) else FALSE
 
 
 # obs-7: value.empty() or
@@ -234,6 +246,232 @@ def _to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _single(node: dict[str, Any], key: str) -> Any:
+    """The one value of ``node[key]`` (``None`` when absent or without a value).
+
+    A primitive that has only its ``_key`` companion (extensions, no value) has no value
+    (FHIR JSON §2.6.2): string functions on it give an empty result. A list of several
+    values cannot be the single item a string function needs.
+    """
+    value = node.get(key)
+    if isinstance(value, list):
+        if len(value) > 1:
+            raise TypeError(f"Expected a single item for {key}, but got {len(value)}")
+        value = value[0] if value else None
+    return value
+
+
+def _single_string(node: dict[str, Any], key: str) -> str | None:
+    value = _single(node, key)
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"Expected string, but got {value}")  # fhirpathpy's words
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, list):
+        return len(value)
+    return 0 if value is None else 1
+
+
+def _implies(left: bool | None, right: bool | None) -> list[bool]:
+    """FHIRPath ``implies`` with ``None`` for an empty operand."""
+    if left is False or right is True:
+        return TRUE
+    if left is True:
+        return FALSE if right is False else EMPTY
+    return EMPTY
+
+
+# us-core-16: value.matches('^[0-9]{10}$')   (the NPI is ten digits)
+_NPI_SHAPE: Final = re.compile(r"^[0-9]{10}$", re.DOTALL)
+
+
+def us_core_16(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    value = _single_string(node, "value")
+    if value is None:
+        return EMPTY
+    # re.search, as fhirpathpy runs matches(): "$" also matches before one final newline.
+    return TRUE if _NPI_SHAPE.search(value) else FALSE
+
+
+# us-core-17: the NPI check digit, written out digit by digit in FHIRPath: the Luhn sum
+# of the first ten characters (even positions doubled, minus 9 above 9) plus 24 (the
+# ``80840`` prefix) is a multiple of 10. A missing or non-numeric character makes one
+# operand empty, so the whole sum is empty (unknown, not a failure).
+_INTEGER: Final = re.compile(r"^[+-]?\d+$")  # toInteger()'s pattern
+
+
+def us_core_17(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    value = _single_string(node, "value")
+    if value is None or len(value) < 10:
+        return EMPTY
+    total = 24
+    for index in range(10):
+        char = value[index]
+        if not _INTEGER.match(char):
+            return EMPTY
+        digit = int(char)
+        if index % 2 == 0:
+            digit = digit * 2 if digit < 5 else digit * 2 - 9
+        total += digit
+    return TRUE if total % 10 == 0 else FALSE
+
+
+# org-1: (identifier.count() + name.count()) > 0
+def org_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    names = _count(node.get("name")) or _count(node.get("_name"))
+    return TRUE if _count(node.get("identifier")) + names > 0 else FALSE
+
+
+# bdl-4: entry.all(response.exists() = (%resource.type = 'batch-response' or
+#        %resource.type = 'transaction-response' or %resource.type = 'history'))
+_RESPONSE_TYPES: Final = frozenset({"batch-response", "transaction-response", "history"})
+
+
+def bdl_4(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    entries = [e for e in _items(node.get("entry")) if e is not None]
+    if not entries:
+        return TRUE  # all() of nothing is true
+    bundle_type = _single(ctx.resource, "type")
+    if bundle_type is None:
+        return FALSE  # every criterion is empty, and all() wants true
+    wanted = bundle_type in _RESPONSE_TYPES
+    for entry in entries:
+        has_response = isinstance(entry, dict) and has_value(entry.get("response"))
+        if has_response != wanted:
+            return FALSE
+    return TRUE
+
+
+# bdl-8: fullUrl.contains('/_history/').not()
+def bdl_8(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    full_url = _single_string(node, "fullUrl")
+    if full_url is None:
+        return EMPTY
+    return FALSE if "/_history/" in full_url else TRUE
+
+
+def _first_entry_is(bundle_type: str, resource_type: str) -> NativeCheck:
+    """``type = 'T' implies entry.first().resource.is(R)`` (bdl-11, bdl-12)."""
+
+    def check(node: Any, ctx: NativeContext) -> list[bool]:
+        if not isinstance(node, dict):
+            return EMPTY
+        declared = _single(node, "type")
+        if declared is not None and declared != bundle_type:
+            return TRUE
+        is_type: bool | None = None
+        first = next((e for e in _items(node.get("entry")) if e is not None), None)
+        if isinstance(first, dict):
+            resource = _single(first, "resource")
+            if isinstance(resource, dict):
+                is_type = resource.get("resourceType") == resource_type
+        return _implies(None if declared is None else True, is_type)
+
+    return check
+
+
+bdl_11 = _first_entry_is("document", "Composition")
+bdl_12 = _first_entry_is("message", "MessageHeader")
+
+
+# con-3: clinicalStatus.exists() or verificationStatus.coding.where(system=
+#        'http://terminology.hl7.org/CodeSystem/condition-ver-status' and
+#        code = 'entered-in-error').exists() or category.select($this='problem-list-item').empty()
+# As published, ``$this='problem-list-item'`` compares a CodeableConcept with a string:
+# one (false) item per category, so the last clause means "no category". Kept as written
+# (it is a warning in R4), like fhirpathpy and the HL7 validator evaluate it.
+_CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+
+def con_3(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    if has_value(node.get("clinicalStatus")) or has_value(node.get("_clinicalStatus")):
+        return TRUE
+    for status in _items(node.get("verificationStatus")):
+        if isinstance(status, dict):
+            for coding in _items(status.get("coding")):
+                if (
+                    isinstance(coding, dict)
+                    and coding.get("system") == _CONDITION_VERIFICATION
+                    and coding.get("code") == "entered-in-error"
+                ):
+                    return TRUE
+    return FALSE if _items(node.get("category")) else TRUE
+
+
+def _not_negative(name: str) -> NativeCheck:
+    """``name.exists() implies name >= 0`` on a decimal (tim-4, tim-5)."""
+
+    def check(node: Any, ctx: NativeContext) -> list[bool]:
+        if not isinstance(node, dict):
+            return EMPTY
+        value = _single(node, name)
+        if value is None:
+            # only an extension (no value): exists, but ">= 0" is empty, and so is implies
+            return EMPTY if has_value(node.get("_" + name)) else TRUE
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{name} {value!r} is not a number")
+        return TRUE if value >= 0 else FALSE
+
+    return check
+
+
+tim_4 = _not_negative("duration")
+tim_5 = _not_negative("period")
+
+
+# rng-2: low.empty() or high.empty() or (low <= high)
+# Quantities compare only with the same unit (system and code, or else the unit text):
+# different units give an empty result, as in the FHIRPath comparison pcocheck uses.
+def rng_2(node: Any, ctx: NativeContext) -> list[bool]:
+    if not isinstance(node, dict):
+        return EMPTY
+    low, high = node.get("low"), node.get("high")
+    if not has_value(low) or not has_value(high):
+        return TRUE
+    left, right = _quantity(low), _quantity(high)
+    if left is None or right is None or left[1] != right[1]:
+        return EMPTY
+    return TRUE if left[0] <= right[0] else FALSE
+
+
+def _quantity(data: Any) -> tuple[Decimal, tuple[Any, Any]] | None:
+    if not isinstance(data, dict):
+        return None
+    value = data.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    code = data.get("code")
+    return number, ((data.get("system"), code) if code is not None else (None, data.get("unit")))
+
+
+def _with_ucum(expression: str) -> NativeCheck:
+    """The fast subset for an expression whose only obstacle is the ``%ucum`` variable."""
+    return _fast(expression.replace("%ucum", f"'{_UCUM}'"))
+
+
+_UCUM: Final = "http://unitsofmeasure.org"
+DRT_1: Final = "code.exists() implies ((system = %ucum) and value.exists())"
+DIS_1: Final = "(code.exists() or value.empty()) and (system.empty() or system = %ucum)"
 
 
 def _fast(expression: str) -> NativeCheck:
@@ -284,6 +522,43 @@ NATIVE: Final[dict[str, tuple[str, NativeCheck]]] = {
     ),
     # US Core 6.1.0, on Observation.effective[x] of the screening/assessment profiles
     "us-core-1": ("$this is DateTime implies $this.toString().length() >= 10", us_core_1),
+    # Checked through fhirpathpy on every Practitioner NPI, Organization and Bundle before
+    # (us-core-17 alone took over a millisecond per Practitioner; bdl-4 a second per
+    # 10,000-entry Bundle): see BENCHMARKS.md.
+    "us-core-16": ("value.matches('^[0-9]{10}$')", us_core_16),
+    "us-core-17": (
+        "(((select(value.substring(0,1).toInteger()).select(iif($this<5, $this*2, "
+        "(($this*2)-9))))+(value.substring(1,1).toInteger())+(select(value.substring(2,1)"
+        ".toInteger()).select(iif($this<5, $this*2, (($this*2)-9))))+(value.substring(3,1)"
+        ".toInteger())+(select(value.substring(4,1).toInteger()).select(iif($this<5, $this*2, "
+        "(($this*2)-9))))+(value.substring(5,1).toInteger())+(select(value.substring(6,1)"
+        ".toInteger()).select(iif($this<5, $this*2, (($this*2)-9))))+(value.substring(7,1)"
+        ".toInteger())+(select(value.substring(8,1).toInteger()).select(iif($this<5, $this*2, "
+        "(($this*2)-9))))+(value.substring(9,1).toInteger()) + 24)mod 10=0)",
+        us_core_17,
+    ),
+    "org-1": ("(identifier.count() + name.count()) > 0", org_1),
+    "bdl-4": (
+        "entry.all(response.exists() = (%resource.type = 'batch-response' or "
+        "%resource.type = 'transaction-response' or %resource.type = 'history'))",
+        bdl_4,
+    ),
+    "bdl-8": ("fullUrl.contains('/_history/').not()", bdl_8),
+    "bdl-11": ("type = 'document' implies entry.first().resource.is(Composition)", bdl_11),
+    "bdl-12": ("type = 'message' implies entry.first().resource.is(MessageHeader)", bdl_12),
+    # Common datatypes and resources of clinical exports (Condition, Timing, Range,
+    # Duration, Distance) that fhirpathpy evaluated before.
+    "con-3": (
+        "clinicalStatus.exists() or verificationStatus.coding.where(system='http://"
+        "terminology.hl7.org/CodeSystem/condition-ver-status' and code = 'entered-in-error')"
+        ".exists() or category.select($this='problem-list-item').empty()",
+        con_3,
+    ),
+    "tim-4": ("duration.exists() implies duration >= 0", tim_4),
+    "tim-5": ("period.exists() implies period >= 0", tim_5),
+    "rng-2": ("low.empty() or high.empty() or (low <= high)", rng_2),
+    "drt-1": (DRT_1, _with_ucum(DRT_1)),
+    "dis-1": (DIS_1, _with_ucum(DIS_1)),
 }
 
 
@@ -295,7 +570,7 @@ def normalise(expression: str) -> str:
 #: Other published spellings of the same invariants.
 NATIVE_VARIANTS: Final[tuple[tuple[str, str, NativeCheck], ...]] = (
     # txt-2 "The narrative SHALL have some non-whitespace content" shares txt-1's expression.
-    ("txt-2", "htmlChecks()", txt_1),
+    ("txt-2", "htmlChecks()", txt_2),
     # US Core 6.1.0 as published spells the type in lower case (a FHIR dateTime).
     ("us-core-1", "$this is dateTime implies $this.toString().length() >= 10", us_core_1),
 )

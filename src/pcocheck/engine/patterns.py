@@ -5,6 +5,7 @@ for messages.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 _SYSTEM_NAMES = {
@@ -52,9 +53,14 @@ def matches_fixed(instance: Any, fixed: Any) -> bool:
 def _same_primitive(instance: Any, expected: Any) -> bool:
     if isinstance(expected, bool) or isinstance(instance, bool):
         return instance is expected
-    if isinstance(expected, (int, float)) and isinstance(instance, (int, float)):
-        return float(instance) == float(expected)
+    if isinstance(expected, int | float | Decimal) and isinstance(instance, int | float | Decimal):
+        # exact: input decimals are Decimal, definitions' floats compare by their text
+        return _exact(instance) == _exact(expected)
     return bool(instance == expected)
+
+
+def _exact(number: float | Decimal) -> Decimal:
+    return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
 def describe(value: Any) -> str:

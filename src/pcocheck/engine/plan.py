@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
+from pcocheck.engine.errata import corrected
 
 PRIMITIVE_TYPES = frozenset(
     {
@@ -110,13 +111,34 @@ def build_child_index(sd: StructureDef, scope: ElementDef) -> ChildIndex:
                 key = choice_key(element.name, type_ref.code)
                 child_def.keys[key] = type_ref.code
         else:
-            code = element.types[0].code if element.types else ""
-            child_def.keys[element.name] = code
+            child_def.keys[element.name] = element_type_code(sd, element)
         for key in child_def.keys:
             by_key[key] = child_def
     ordered = [defs[p] for p in order]
     required = [c for c in ordered if c.element.min > 0 or any(s.min > 0 for s in c.slices)]
     return ChildIndex(ordered, by_key, required)
+
+
+def content_target(sd: StructureDef, element: ElementDef) -> ElementDef | None:
+    """The element a ``contentReference`` element takes its definition from.
+
+    ``Questionnaire.item.item`` has no type of its own: it is ``#Questionnaire.item``
+    again. Profiles may spell the reference as ``url#path``; only the path matters here.
+    """
+    reference = element.content_reference
+    if not reference:
+        return None
+    return sd.by_id.get(reference.split("#", 1)[-1])
+
+
+def element_type_code(sd: StructureDef, element: ElementDef) -> str:
+    """The (single) type code of a non-choice element, following ``contentReference``."""
+    if element.types:
+        return element.types[0].code
+    target = content_target(sd, element)
+    if target is not None and target.types:
+        return target.types[0].code
+    return ""
 
 
 def choice_type_slice_name(choice: ElementDef, candidate: ElementDef) -> str | None:
@@ -156,7 +178,9 @@ def base_plan(element: ElementDef) -> ElementPlan:
         fixed=element.fixed,
         pattern=element.pattern,
         binding=element.binding,
-        constraints=tuple(c for c in element.constraints if c.key not in NATIVELY_COVERED),
+        constraints=tuple(
+            corrected(c) for c in element.constraints if c.key not in NATIVELY_COVERED
+        ),
         target_profiles=tuple(targets),
         type_profiles=(),
         must_support=element.must_support,
@@ -204,7 +228,9 @@ def delta_plan(
     binding = element.binding if element.binding != base.binding else None
     base_keys = {c.key for c in base.constraints}
     constraints = tuple(
-        c for c in element.constraints if c.key not in base_keys and c.key not in NATIVELY_COVERED
+        corrected(c)
+        for c in element.constraints
+        if c.key not in base_keys and c.key not in NATIVELY_COVERED
     )
     fixed = element.fixed if element.fixed != base.fixed else None
     pattern = element.pattern if element.pattern != base.pattern else None

@@ -20,6 +20,7 @@ import calendar
 import math
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Final
 
 INT32_MIN: Final = -(2**31)
@@ -105,7 +106,7 @@ def json_kind(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -130,12 +131,12 @@ def _boolean(value: object) -> str | None:
 
 
 def _integer_problem(value: object, type_name: str, minimum: int) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         hint = ""
         if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
             hint = " (write the number without quotes)"
         return f"expected JSON number (an {type_name}), found {json_kind(value)}{hint}"
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal):  # input decimals are Decimal: exact text
         return f"expected JSON integer for {type_name}, found the decimal number {_shown(value)}"
     if value < minimum:
         bound = {1: "at least 1", 0: "at least 0"}.get(minimum, f"at least {minimum}")
@@ -158,11 +159,13 @@ def _unsigned_int(value: object) -> str | None:
 
 
 def _decimal(value: object) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         hint = ""
         if isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?([eE][+-]?\d+)?", value):
             hint = " (write the number without quotes)"
         return f"expected JSON number (a decimal), found {json_kind(value)}{hint}"
+    if isinstance(value, Decimal) and not value.is_finite():
+        return f"{value} is not a valid decimal (NaN and infinity are not numbers in FHIR)"
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value} is not a valid decimal (NaN and infinity are not numbers in FHIR)"
     return None

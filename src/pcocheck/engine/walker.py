@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from pcocheck.catalog import lookup
 from pcocheck.definitions.model import ElementDef, StructureDef
 from pcocheck.engine.patterns import describe, matches_fixed, matches_pattern
-from pcocheck.engine.plan import ChildDef, ElementPlan, is_primitive
+from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import json_kind
+from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.view import ResourceView
 
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 BASE = "base"
 PROFILE = "profile"
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
+
+
+def is_resource_id(path: str) -> bool:
+    """``Patient.id`` (the id of a resource), not ``Extension.id`` or ``Patient.name.id``."""
+    head, _, tail = path.partition(".")
+    return tail == "id" and (head in R4_RESOURCE_TYPES or head in ("Resource", "DomainResource"))
 
 
 def pretty_path(resource_type: str, rel: JsonPath) -> str:
@@ -194,6 +201,12 @@ class Pass:
                 f"type {type_code} is not allowed here by {self.profile_name} (allowed: {allowed})",
             )
             return
+        if element.content_reference:
+            # Validated as the element it refers to (its children, invariants, bindings);
+            # the cardinality above is the referring element's own.
+            target = content_target(sd, element)
+            if target is not None:
+                element, plan = target, self.engine.plan_for(sd, target, self.mode)
         type_slice = child.type_slices.get(key)
         for item_rel, value, companion in items:
             self.visit(sd, element, plan, type_code, value, companion, item_rel)
@@ -346,6 +359,8 @@ class Pass:
             self.engine.check_binding(self, plan.binding, type_code, value, rel)
         if base and type_code == "Coding":
             self.engine.check_coding_syntax(self, value, rel)
+        if base and type_code == "Attachment":
+            self.engine.check_attachment(self, value, rel)
         if type_code == "Reference":
             self.engine.check_reference(self, element, plan, value, rel)
         if plan.constraints:
@@ -396,8 +411,10 @@ class Pass:
                 )
                 return False
             return True
-        if element.path.endswith(".id") and element.path.count(".") == 1:
-            type_code = "id"  # Resource.id is an id, though the snapshot types it as string
+        if is_resource_id(element.path):
+            # Resource.id is an id, though the snapshot types it as System.String; every
+            # other id (Element.id of a datatype or backbone element) is a plain string.
+            type_code = "id"
         message = self.engine.primitive_problem(type_code, value)
         if message is not None:
             code = "FHIR-STRUCT-002" if message.startswith("expected JSON") else "FHIR-STRUCT-010"
@@ -407,6 +424,7 @@ class Pass:
             if value == "":
                 self.report("FHIR-STRUCT-005", rel, "empty string; omit the element instead")
                 return False
+            self.engine.check_string_content(self, type_code, value, rel)
             if value != value.strip() and type_code in ("string", "markdown"):
                 self.report(
                     "FHIR-STRUCT-011", rel, "leading or trailing whitespace in a string value"

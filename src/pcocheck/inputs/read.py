@@ -10,16 +10,20 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
+import os
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any, cast
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
+from pcocheck.inputs.locate import find_outside_strings
 from pcocheck.inputs.source import SourceText
+from pcocheck.jsonutil import IntegerTooLong, JsonLimitError, loads_bounded, quote
 from pcocheck.view import Anchor
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -59,23 +63,40 @@ class _Parser:
         return result
 
     def loads(self, text: str) -> Any:
-        return json.loads(text, object_pairs_hook=self._pairs, parse_constant=_reject_constant)
+        # FHIR decimals keep their exact text and value (15.10 is not 15.1, 1e400 is not inf)
+        return loads_bounded(
+            text,
+            object_pairs_hook=self._pairs,
+            parse_constant=_reject_constant,
+            parse_float=Decimal,
+        )
 
 
 def _describe_decode_error(error: json.JSONDecodeError, text: str) -> tuple[str, str]:
     """(code, message): truncated input gets its own code, it is a common failure."""
-    rest = text[error.pos :].strip()
+    rest = text[error.pos : error.pos + 4 * _TRAILING_CONTEXT].strip()
     if not rest or error.msg.startswith("Unterminated string"):
         return (
             "FHIR-JSON-002",
             f"JSON ends unexpectedly ({error.msg.lower()}): the file looks truncated",
         )
     snippet = rest[:_TRAILING_CONTEXT].splitlines()[0] if rest else ""
-    return "FHIR-JSON-001", f"invalid JSON: {error.msg} (near {snippet!r})"
+    return "FHIR-JSON-001", f"invalid JSON: {error.msg} (near {quote(snippet)})"
+
+
+def _token_finding(
+    code: str, message: str, token: str, text: str, source: SourceText, anchor: Anchor
+) -> Finding:
+    offset = find_outside_strings(text, token)
+    line, column = source.position_of_offset(max(offset, 0))
+    return anchor.finding(code, message, line=line, column=column)
 
 
 def parse_text(text: str, source: SourceText, anchor: Anchor) -> tuple[Any, list[Finding]]:
-    """Parse one JSON text; returns (value or None, findings)."""
+    """Parse one JSON text; returns (value or None, findings).
+
+    JSON beyond pcocheck's limits (nesting, number length) is one finding and no value:
+    the checks never see a tree deep enough to exhaust their recursion."""
     parser = _Parser()
     try:
         value = parser.loads(text)
@@ -84,13 +105,16 @@ def parse_text(text: str, source: SourceText, anchor: Anchor) -> tuple[Any, list
         line, column = source.position_of_offset(error.pos)
         return None, [anchor.finding(code, message, line=line, column=column)]
     except _NonFiniteNumber as error:
-        match = re.search(re.escape(error.token), text)
-        line, column = source.position_of_offset(match.start() if match else 0)
         message = f"invalid JSON: {error.token} is not a JSON number (FHIR forbids it)"
-        return None, [anchor.finding("FHIR-JSON-001", message, line=line, column=column)]
-    except RecursionError:
-        message = "invalid JSON: nesting is too deep to be FHIR content"
-        return None, [anchor.finding("FHIR-JSON-001", message, line=1, column=1)]
+        return None, [_token_finding("FHIR-JSON-001", message, error.token, text, source, anchor)]
+    except IntegerTooLong as error:
+        message = f"{error}: not a FHIR number; the document was not checked further"
+        return None, [_token_finding("FHIR-JSON-015", message, error.token, text, source, anchor)]
+    except JsonLimitError as error:
+        message = f"{error}; the document was not checked further"
+        if error.path:
+            return None, [anchor.finding("FHIR-JSON-014", message, error.path)]
+        return None, [anchor.finding("FHIR-JSON-014", message, line=1, column=1)]
     findings = []
     if parser.had_duplicates:
         root = value.get("resourceType") if isinstance(value, dict) else None
@@ -100,8 +124,8 @@ def parse_text(text: str, source: SourceText, anchor: Anchor) -> tuple[Any, list
             findings.append(
                 anchor.finding(
                     "FHIR-JSON-003",
-                    f"duplicate JSON key {path[-1]!r}: FHIR forbids repeated property names "
-                    "(only the last value was kept)",
+                    f"duplicate JSON key {quote(path[-1])}: FHIR forbids repeated property "
+                    "names (only the last value was kept)",
                     path,
                     line=line,
                     column=column,
@@ -110,24 +134,58 @@ def parse_text(text: str, source: SourceText, anchor: Anchor) -> tuple[Any, list
     return value, findings
 
 
+# Size limits (bytes, after decompression). A legitimate FHIR JSON document of this size
+# already needs a few GB to validate; NDJSON records are single resources. A gzip file may
+# not expand beyond the larger of the floor and the ratio: real FHIR compresses 5-30x
+# (synthetic, repetitive corpora about 50x), gzip bombs 1000x. So a bomb costs at most a
+# few times what a genuine file of its size would.
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+MAX_LINE_BYTES = 64 * 1024 * 1024
+GZIP_RATIO_LIMIT = 100
+GZIP_FLOOR_BYTES = 256 * 1024 * 1024
+# An over-long NDJSON line is skipped to its end, but not forever (a FIFO fed from
+# /dev/zero has no end): past this, the rest of the input is not read.
+MAX_SKIPPED_LINE_BYTES = 1024 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+_UTF32_BOMS = {b"\xff\xfe\x00\x00": "UTF-32LE", b"\x00\x00\xfe\xff": "UTF-32BE"}
+_UTF16_BOMS = {b"\xff\xfe": "UTF-16LE", b"\xfe\xff": "UTF-16BE"}
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16/UTF-32 by byte order mark, or by the NUL pattern of the first characters
+    (JSON text starts with ASCII, RFC 4627 section 3)."""
+    for bom, name in _UTF32_BOMS.items():
+        if data.startswith(bom):
+            return name
+    for bom, name in _UTF16_BOMS.items():
+        if data.startswith(bom):
+            return name
+    head = data[:4]
+    if len(head) == 4:
+        nul = "".join("0" if byte == 0 else "x" for byte in head)
+        patterns = {"000x": "UTF-32BE", "x000": "UTF-32LE", "0x0x": "UTF-16BE", "x0x0": "UTF-16LE"}
+        return patterns.get(nul)
+    return None
+
+
 def _decode(
     data: bytes, source_name: str, first_line: int, anchor: Anchor, allow_bom: bool
 ) -> tuple[str | None, list[Finding]]:
     findings: list[Finding] = []
+    wide = _wide_encoding(data)
+    if wide is not None:
+        message = f"{'file' if allow_bom else 'line'} is {wide} encoded; FHIR JSON must be UTF-8"
+        return None, [anchor.finding("FHIR-JSON-008", message, line=first_line, column=1)]
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
-        if allow_bom:
-            findings.append(
-                anchor.finding(
-                    "FHIR-JSON-009",
-                    "file starts with a UTF-8 byte order mark; it was ignored",
-                    line=first_line,
-                    column=1,
-                )
-            )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        message = "file is UTF-16 encoded; FHIR JSON must be UTF-8"
-        return None, [anchor.finding("FHIR-JSON-008", message, line=first_line, column=1)]
+        message = (
+            "file starts with a UTF-8 byte order mark; it was ignored"
+            if allow_bom
+            else "NDJSON line starts with a UTF-8 byte order mark (only the start of a file "
+            "may have one, e.g. files were concatenated); it was ignored"
+        )
+        findings.append(anchor.finding("FHIR-JSON-009", message, line=first_line, column=1))
     try:
         return data.decode("utf-8"), findings
     except UnicodeDecodeError as error:
@@ -137,6 +195,46 @@ def _decode(
         message = f"bytes at offset {error.start} are not valid UTF-8 ({error.reason})"
         findings.append(anchor.finding("FHIR-JSON-008", message, line=line, column=column))
         return None, findings
+
+
+def _device_problem(item: InputFile) -> Finding | None:
+    """A finding for a character or block device (``/dev/zero``, ``/dev/urandom``, or a
+    symbolic link to one): they never end, and they hold no FHIR content. FIFOs and
+    sockets named on the command line are read as streams; found in a folder they are
+    skipped by discovery."""
+    if item.path is None:
+        return None
+    try:
+        mode = os.stat(item.path).st_mode
+    except OSError:
+        return None  # opening it reports the reason
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        anchor = Anchor(source=None, file=item.display)
+        return anchor.finding(
+            "FHIR-JSON-017", f"{item.display} is a device, not a file; it was not read"
+        )
+    return None
+
+
+def _gzip_budget(item: InputFile) -> int | None:
+    """How many decompressed bytes a .gz input may produce, or None (not gzip)."""
+    if not item.gzipped or item.path is None:
+        return None
+    try:
+        size = os.stat(item.path).st_size
+    except OSError:
+        size = 0
+    return max(GZIP_FLOOR_BYTES, GZIP_RATIO_LIMIT * size)
+
+
+def _too_large(
+    item: InputFile, what: str, limit: int, line: int | None = None, outcome: str = ""
+) -> Finding:
+    anchor = Anchor(source=None, file=item.display)
+    if not outcome:
+        outcome = "it was skipped" if line else "the file was not read"
+    message = f"{what} is larger than {limit:,} bytes; {outcome}"
+    return anchor.finding("FHIR-JSON-016", message, line=line, column=1 if line else None)
 
 
 def _open_binary(item: InputFile, stdin: IO[bytes] | None) -> IO[bytes]:
@@ -161,36 +259,96 @@ def _read_error(item: InputFile, error: Exception) -> Finding:
 
 def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[Document | Finding]:
     """Yield parsed documents and findings for one input, never raising for bad input."""
+    device = _device_problem(item)
+    if device is not None:
+        yield device
+        return
     if item.ndjson:
         yield from _read_ndjson(item, stdin)
         return
+    limit = MAX_DOCUMENT_BYTES
     try:
         with _open_binary(item, stdin) as handle:
-            data = handle.read()
+            # Bounded: a gzip bomb or an endless stream stops at the limit.
+            data = handle.read(limit + 1)
     except (OSError, EOFError, zlib.error) as error:
         yield _read_error(item, error)
+        return
+    if len(data) > limit:
+        yield _too_large(
+            item, f"{item.display} (decompressed)" if item.gzipped else item.display, limit
+        )
         return
     anchor = Anchor(source=None, file=item.display)
     if not data.strip():
         yield anchor.finding("FHIR-JSON-012", f"{item.display} is empty", line=1, column=1)
         return
     text, findings = _decode(data, item.display, 1, anchor, allow_bom=True)
+    del data
     yield from findings
     if text is None:
         return
     source = SourceText(item.display, text)
     value, findings = parse_text(text, source, Anchor(source=source, file=item.display))
     yield from findings
-    if value is not None:
+    if value is not None or not findings:  # a JSON null parsed fine: FHIR-JSON-004 later
         yield Document(source, value)
+
+
+class _OverBudget(Exception):
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(what)
+        self.what = what
+        self.limit = limit
+
+
+class _LineReader:
+    """Lines of at most ``limit`` bytes; None stands for a longer line, which is skipped
+    by reading on (in chunks, never holding it) to its end. Counts every byte produced,
+    so a gzip bomb stops at ``budget`` even inside one endless line."""
+
+    def __init__(self, handle: IO[bytes], limit: int, budget: int | None) -> None:
+        self.handle = handle
+        self.limit = limit
+        self.budget = budget
+        self.consumed = 0
+
+    def _count(self, raw: bytes) -> bytes:
+        self.consumed += len(raw)
+        if self.budget is not None and self.consumed > self.budget:
+            raise _OverBudget("the decompressed data", self.budget)
+        return raw
+
+    def __iter__(self) -> Iterator[bytes | None]:
+        readline = self.handle.readline
+        while True:
+            raw = self._count(readline(self.limit + 1))
+            if not raw:
+                return
+            if len(raw) <= self.limit or raw.endswith(b"\n"):
+                yield raw
+                continue
+            skipped = len(raw)
+            while raw and not raw.endswith(b"\n"):
+                raw = self._count(readline(_CHUNK))
+                skipped += len(raw)
+                if skipped > MAX_SKIPPED_LINE_BYTES:  # an endless stream without newlines
+                    raise _OverBudget("one line", MAX_SKIPPED_LINE_BYTES)
+            yield None
 
 
 def _read_ndjson(item: InputFile, stdin: IO[bytes] | None) -> Iterator[Document | Finding]:
     anchor = Anchor(source=None, file=item.display)
     records = 0
+    budget = _gzip_budget(item)
     try:
         with _open_binary(item, stdin) as handle:
-            for line_number, raw in enumerate(handle, start=1):
+            lines = _LineReader(handle, MAX_LINE_BYTES, budget)
+            for line_number, raw in enumerate(lines, start=1):
+                if raw is None:
+                    records += 1
+                    yield _too_large(item, f"line {line_number}", MAX_LINE_BYTES, line_number)
+                    continue
                 if not raw.strip():
                     continue
                 records += 1
@@ -204,8 +362,12 @@ def _read_ndjson(item: InputFile, stdin: IO[bytes] | None) -> Iterator[Document 
                 record_anchor = Anchor(source=source, file=item.display)
                 value, findings = parse_text(text, source, record_anchor)
                 yield from findings
-                if value is not None:
+                if value is not None or not findings:  # null: FHIR-JSON-004 later
                     yield Document(source, value)
+    except _OverBudget as over:
+        outcome = "the rest of the file was not read"
+        yield _too_large(item, f"{over.what} of {item.display}", over.limit, outcome=outcome)
+        return
     except (OSError, EOFError, zlib.error) as error:
         yield _read_error(item, error)
         return

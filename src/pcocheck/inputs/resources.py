@@ -10,6 +10,7 @@ from typing import Any
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.inputs.read import Document
+from pcocheck.jsonutil import quote
 from pcocheck.view import Anchor, ResourceView
 
 
@@ -25,10 +26,9 @@ def _type_problem(value: Any, anchor: Anchor, rel: JsonPath, what: str) -> Findi
     if resource_type is None:
         return anchor.finding("FHIR-JSON-005", f"{what} has no resourceType", rel)
     if not isinstance(resource_type, str) or resource_type not in R4_RESOURCE_TYPES:
-        shown = resource_type if isinstance(resource_type, str) else repr(resource_type)
         return anchor.finding(
             "FHIR-JSON-006",
-            f"{what} has resourceType {shown!r}, which is not a FHIR R4 resource type",
+            f"{what} has resourceType {quote(resource_type)}, which is not a FHIR R4 resource type",
             (*rel, "resourceType"),
         )
     return None

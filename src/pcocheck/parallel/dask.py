@@ -40,7 +40,7 @@ class WorkerSpec:
     config: RunConfig
     extras: tuple[Any, ...]  # the run's own checkers after the standard ones (fresh)
     index: RunIndex | None
-    questionnaires: dict[str, dict[str, Any]]
+    prescans: dict[str, Any]  # what the first pass learnt, per standard checker class
     prescanned: frozenset[str]
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -52,7 +52,6 @@ _LOCK = threading.Lock()
 def _worker_run(spec: WorkerSpec) -> Run:
     import copy
 
-    from pcocheck.rules import PcoRules
     from pcocheck.runner import Run, build_checkers
 
     key = (spec.token, threading.get_ident())
@@ -66,8 +65,9 @@ def _worker_run(spec: WorkerSpec) -> Run:
         if spec.index is not None:
             resolver.index = spec.index
     for checker in checkers:
-        if isinstance(checker, PcoRules):
-            checker.merge_prescan(spec.questionnaires)
+        state = spec.prescans.get(type(checker).__name__)
+        if state is not None:
+            getattr(checker, "merge_prescan")(state)  # noqa: B009 - optional method
     run.prescanned = set(spec.prescanned)
     with _LOCK:
         _RUNS[key] = run
@@ -96,15 +96,16 @@ def worker_spec(run: Run) -> WorkerSpec:
     from pcocheck.runner import DefinitionWarnings
 
     standard = (DefinitionWarnings, ProfileEngine, PcoRules)  # what build_checkers makes
-    questionnaires: dict[str, dict[str, Any]] = {}
-    for checker in run.checkers:
-        if isinstance(checker, PcoRules):
-            questionnaires.update(checker.export_prescan())
+    prescans = {
+        type(c).__name__: getattr(c, "export_prescan")()  # noqa: B009 - optional method
+        for c in run.checkers
+        if isinstance(c, standard) and hasattr(c, "export_prescan")
+    }
     return WorkerSpec(
         config=run.config,
         extras=tuple(c for c in run.checkers if not isinstance(c, standard)),
         index=run.resolvers[0].index if run.resolvers else None,
-        questionnaires=questionnaires,
+        prescans=prescans,
         prescanned=frozenset(run.prescanned),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from pcocheck.finding import JsonPath
@@ -19,15 +20,21 @@ def as_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def as_number(value: Any) -> float | None:
-    """A JSON number (not a boolean) as float, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def as_number(value: Any) -> Decimal | None:
+    """A JSON number (not a boolean) as an exact Decimal, else None.
+
+    Input documents are parsed with decimals as ``Decimal`` (exact text and value:
+    ``15.0000000000000001`` is not 15); floats (from definitions) go through their
+    shortest text, so ``0.1`` stays 0.1."""
+    if isinstance(value, bool):
         return None
-    try:
-        number = float(value)
-    except OverflowError:  # a JSON integer too large for a float
-        return None
-    return number if math.isfinite(number) else None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    return None
 
 
 def codings(concept: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
@@ -77,6 +84,9 @@ def reference_of(value: Any) -> str | None:
     return None
 
 
-def fmt(number: float) -> str:
-    """A score as people write it: ``10`` rather than ``10.0``."""
-    return str(int(number)) if number == int(number) else f"{number:g}"
+def fmt(number: Decimal) -> str:
+    """A score as people write it, from its exact value: ``10`` for 10 and 10.0, ``15.10``
+    as written, never a float rounding (``1.23457e+29``)."""
+    if number == number.to_integral_value() and number.adjusted() < 28:
+        return str(int(number))
+    return str(number)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pcocheck.finding import Finding, JsonPath
@@ -115,7 +116,7 @@ class PromTarget:
 
     measures: tuple[str, ...]
     comparator: str | None
-    value: float
+    value: Decimal
     place: Place  # target[i].detailQuantity
 
 
@@ -146,7 +147,7 @@ class GasScore:
 class PromScore:
     label: str
     code: str  # the LOINC measure code
-    value: float | None
+    value: Decimal | None
     value_place: Place
     when: When | None
     when_place: Place
@@ -159,7 +160,7 @@ class ItemValue:
     """A PHQ-9/GAD-7 item or total Observation that a panel's hasMember may point at."""
 
     code: str
-    score: float | None  # the item's score, or the total's value
+    score: Decimal | None  # the item's score, or the total's value
     place: Place
 
 
@@ -177,5 +178,5 @@ class ResponseTotal:
     """What a PHQ-9/GAD-7 QuestionnaireResponse adds up to (None when incomplete)."""
 
     instrument: str
-    total: float | None
+    total: Decimal | None
     label: str

@@ -48,6 +48,27 @@ def level_of(coding: dict[str, Any]) -> int | None:
     return stale_level(code)
 
 
+FIVE_LEVELS = ", ".join(LEVEL_CODES[lv] for lv in sorted(LEVEL_CODES))
+
+
+def is_gas_level(coding: dict[str, Any]) -> bool:
+    """One of the five STU1 GAS level codes (LOINC LA34484-8 ... LA34479-8)."""
+    code, system = coding.get("code"), coding.get("system")
+    return isinstance(code, str) and code in GAS_LEVELS and system in (LOINC, None)
+
+
+def _shown(coding: dict[str, Any]) -> str:
+    code = coding.get("code")
+    return str(code) if code is not None else "without a code"
+
+
+def _stale_note(coding: dict[str, Any]) -> str:
+    code = coding.get("code")
+    if isinstance(code, str) and stale_level(code) is not None:
+        return " (a pre-STU1 level code, see PCO-STALE)"
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class Scale:
     has_scale: bool
@@ -68,7 +89,17 @@ def check_scale(subject: Subject, out: list[Finding]) -> Scale:
             sub = as_dict(sub)
             rel = ("extension", index, "extension", sub_index)
             if sub.get("url") == "level":
-                level = level_of(as_dict(sub.get("valueCoding")))
+                coding = as_dict(sub.get("valueCoding"))
+                if not is_gas_level(coding):
+                    out.append(
+                        subject.finding(
+                            "PCO-GAS-040",
+                            f"GAS level {_shown(coding)} is not one of the five GAS levels "
+                            f"{FIVE_LEVELS}{_stale_note(coding)}",
+                            (*rel, "valueCoding"),
+                        )
+                    )
+                level = level_of(coding)
                 if level is None:
                     continue
                 earlier = first_seen.setdefault(level, index)
@@ -143,13 +174,16 @@ def gas_score(subject: Subject, out: list[Finding]) -> GasScore | None:
     if isinstance(concept, dict):
         found = [(level_of(c), c) for _, c in codings(concept)]
         level = next((lv for lv, _ in found if lv is not None), None)
-        if level is None:
-            shown = ", ".join(str(c.get("code")) for _, c in found) or "no coding"
+        if not any(is_gas_level(c) for _, c in found):
+            # The IG defines GAS as the five-point -2..+2 scale: any other answer (an
+            # unknown or a pre-STU1 code) cannot be scored, whatever LL6900-6 may hold.
+            shown = ", ".join(_shown(c) for _, c in found) or "no coding"
+            note = next((_stale_note(c) for _, c in found if _stale_note(c)), "")
             out.append(
                 subject.finding(
                     "PCO-GAS-004",
                     f"GAS score value ({shown}) is not one of the five GAS levels "
-                    f"{', '.join(LEVEL_CODES[lv] for lv in sorted(LEVEL_CODES))}",
+                    f"{FIVE_LEVELS}{note}",
                     ("valueCodeableConcept",),
                 )
             )

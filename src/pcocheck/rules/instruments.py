@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pcocheck.rules.codes import PCO_BASE
 
 # Standard scores of the LOINC frequency answers (LA18938-3 "More days than not" is
 # GAD-7 item 2's third option and scores 2 by position).
-ANSWER_SCORES: dict[str, float] = {
-    "LA6568-5": 0,
-    "LA6569-3": 1,
-    "LA6570-1": 2,
-    "LA18938-3": 2,
-    "LA6571-9": 3,
+ANSWER_SCORES: dict[str, Decimal] = {
+    code: Decimal(score)
+    for code, score in {
+        "LA6568-5": 0,
+        "LA6569-3": 1,
+        "LA6570-1": 2,
+        "LA18938-3": 2,
+        "LA6571-9": 3,
+    }.items()
 }
 
 
@@ -46,7 +50,7 @@ class Instrument:
     def item_links(self) -> dict[str, str]:
         return dict(self.items)
 
-    def band(self, total: float) -> Band | None:
+    def band(self, total: Decimal) -> Band | None:
         return next((b for b in self.bands if b.low <= total <= b.high), None)
 
     def describe_bands(self) -> str:

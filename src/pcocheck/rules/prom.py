@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pcocheck.finding import Finding, JsonPath
@@ -28,7 +29,7 @@ class ObservationFacts:
     item: ItemValue | None = None
 
 
-def _value(resource: dict[str, Any]) -> tuple[float | None, JsonPath]:
+def _value(resource: dict[str, Any]) -> tuple[Decimal | None, JsonPath]:
     if "valueQuantity" in resource:
         return as_number(as_dict(resource["valueQuantity"]).get("value")), (
             "valueQuantity",
@@ -107,7 +108,7 @@ def _links(subject: Subject, element: str) -> tuple[Link, ...]:
 
 
 def _interpretation(
-    subject: Subject, instrument: Instrument, value: float, out: list[Finding]
+    subject: Subject, instrument: Instrument, value: Decimal, out: list[Finding]
 ) -> None:
     band = instrument.band(value)
     if band is None:
@@ -132,8 +133,8 @@ def _interpretation(
 
 def _panel(subject: Subject, instrument: Instrument, out: list[Finding]) -> Panel | None:
     """A panel's components add up here; its hasMember items in the cross-resource phase."""
-    scores: dict[str, float | None] = {}
-    stated: tuple[float, JsonPath] | None = None
+    scores: dict[str, Decimal | None] = {}
+    stated: tuple[Decimal, JsonPath] | None = None
     for index, component in enumerate(listed(subject.resource.get("component"))):
         component = as_dict(component)
         for code in loinc_codes(component.get("code")):
@@ -205,7 +206,7 @@ def finish_panels(
         resolved = [(link, _item(items, settle(link))) for link in panel.members]
         if any(item is None for _, item in resolved):
             continue  # some member is not in the input: nothing certain to say
-        scores: dict[str, float | None] = {}
+        scores: dict[str, Decimal | None] = {}
         total: tuple[Link, ItemValue] | None = None
         for link, item in resolved:
             if item is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pcocheck.jsonutil import listed
@@ -17,10 +18,10 @@ from pcocheck.rules.codes import LOINC, WEIGHT_EXTENSIONS
 from pcocheck.rules.instruments import ANSWER_SCORES, Instrument
 
 Report = Callable[[str, str], None]  # (code, message)
-Weights = dict[tuple[str | None, str], float]  # (system, code) -> score, for one item
+Weights = dict[tuple[str | None, str], Decimal]  # (system, code) -> score, for one item
 
 
-def weight_of(element: Any) -> float | None:
+def weight_of(element: Any) -> Decimal | None:
     """The ordinalValue/itemWeight on an answer option or Coding, if any."""
     for ext in listed(as_dict(element).get("extension")):
         ext = as_dict(ext)
@@ -68,7 +69,7 @@ def questionnaire_weights(questionnaire: dict[str, Any]) -> dict[str, Weights]:
     return found
 
 
-def coding_score(coding: dict[str, Any], weights: Weights | None = None) -> float | None:
+def coding_score(coding: dict[str, Any], weights: Weights | None = None) -> Decimal | None:
     code = coding.get("code")
     if not isinstance(code, str):
         return None
@@ -90,7 +91,7 @@ def coding_score(coding: dict[str, Any], weights: Weights | None = None) -> floa
     return None
 
 
-def value_score(holder: dict[str, Any], weights: Weights | None = None) -> float | None:
+def value_score(holder: dict[str, Any], weights: Weights | None = None) -> Decimal | None:
     """The score of one answer / component / Observation value: a coded answer, or a number
     recorded as the item's score."""
     concept = holder.get("valueCodeableConcept")
@@ -115,7 +116,7 @@ def value_score(holder: dict[str, Any], weights: Weights | None = None) -> float
 class Sum:
     """The sum of the scored items that have a score, and the ones that do not."""
 
-    total: float
+    total: Decimal
     missing: tuple[str, ...]
 
     @property
@@ -123,9 +124,9 @@ class Sum:
         return not self.missing
 
 
-def add_up(instrument: Instrument, scores: dict[str, float | None]) -> Sum:
+def add_up(instrument: Instrument, scores: dict[str, Decimal | None]) -> Sum:
     """Sum ``scores`` (LOINC item code -> score or None) over the instrument's scored items."""
-    total = 0.0
+    total = Decimal(0)
     missing: list[str] = []
     for number, (_, code) in enumerate(instrument.items, start=1):
         score = scores.get(code)
@@ -137,7 +138,7 @@ def add_up(instrument: Instrument, scores: dict[str, float | None]) -> Sum:
 
 
 def judge_total(
-    instrument: Instrument, stated: float, computed: Sum | None, what: str, report: Report
+    instrument: Instrument, stated: Decimal, computed: Sum | None, what: str, report: Report
 ) -> None:
     """Check a stated total: range and whole number always; the sum when items are known.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.jsonutil import listed
@@ -20,7 +21,7 @@ COMPARATORS = ("<", "<=", ">=", ">")
 BASELINE_DAYS = 14  # CQL: a baseline is scored before the follow-up window opens
 
 
-def meets(score: float, comparator: str | None, target: float) -> bool | None:
+def meets(score: Decimal, comparator: str | None, target: Decimal) -> bool | None:
     """Whether ``score`` meets ``comparator target``; no comparator means equality (FHIR
     Quantity semantics); None for a comparator pcocheck does not know."""
     if comparator is None:
@@ -36,7 +37,7 @@ def meets(score: float, comparator: str | None, target: float) -> bool | None:
     return None
 
 
-def _target_text(comparator: str | None, value: float) -> str:
+def _target_text(comparator: str | None, value: Decimal) -> str:
     return f"{comparator} {fmt(value)}" if comparator else f"= {fmt(value)}"
 
 
@@ -77,7 +78,7 @@ def _target_range(
     subject: Subject,
     instrument: Instrument,
     comparator: str | None,
-    value: float,
+    value: Decimal,
     rel: JsonPath,
     out: list[Finding],
 ) -> None:
@@ -94,7 +95,7 @@ def _target_range(
         return
     if comparator not in COMPARATORS:
         return
-    reachable = [s for s in range(top + 1) if meets(s, comparator, value)]
+    reachable = [s for s in range(top + 1) if meets(Decimal(s), comparator, value)]
     if reachable and len(reachable) <= top:
         return
     verdict = "no score can meet it" if not reachable else "every score meets it"
@@ -112,7 +113,7 @@ def _target_range(
 class _Series:
     goal: GoalFact
     target: PromTarget
-    scores: list[tuple[When, float, PromScore]]
+    scores: list[tuple[When, Decimal, PromScore]]
 
 
 def finish_goals(

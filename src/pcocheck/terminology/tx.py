@@ -6,6 +6,12 @@ returned an error or something that is not a Parameters resource). Definite answ
 kept in memory for the run and, with ``cache_dir``, on disk across runs; failures are
 kept for the run only. After ``max_failures`` consecutive connection failures the server
 is treated as down for the rest of the run, so a dead server costs seconds, not minutes.
+
+The server is not trusted: every request has an overall deadline (a server that drips one
+byte at a time is cut off), answers larger than ``MAX_BODY_BYTES`` are refused, redirects
+are followed only within the same origin (scheme, host and port), and credentials —
+given with ``auth`` or in the URL's user-info — are sent only to that origin and never
+appear in messages, reports or cache files (``base_url`` is the redacted URL).
 """
 
 from __future__ import annotations
@@ -14,13 +20,16 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pcocheck import __version__
+from pcocheck.jsonutil import loads_bounded
 
 if TYPE_CHECKING:  # requests costs ~0.1 s to import: only runs with --tx pay for it
     import requests
@@ -29,6 +38,61 @@ Status = Literal["valid", "invalid", "error"]
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 CACHE_FORMAT = 1
+MAX_BODY_BYTES = 4 * 1024 * 1024  # a $validate-code answer is a few kB
+MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+
+
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """(the URL without user-info, (user, password) or None)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    netloc = parts.netloc.rpartition("@")[2]  # host[:port] exactly as given
+    clean = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    return clean, (user, password)
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret replaced (a server may echo what it was sent)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _port(parts: urllib.parse.SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # not a number: requests reports the URL as invalid
+        return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), _port(parts) or default
+
+
+class _Answer:
+    """What one HTTP exchange produced: status, headers and a bounded body."""
+
+    __slots__ = ("body", "headers", "status_code", "url")
+
+    def __init__(self, status_code: int, headers: Mapping[str, str], body: bytes, url: str) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.body = body
+        self.url = url
+
+    def json(self) -> Any:
+        return loads_bounded(self.body)
+
+
+class _Refused(Exception):
+    """An answer pcocheck will not use (too large, a redirect elsewhere)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +121,13 @@ class TxClient:
         max_failures: int = 3,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        auth: str | None = None,
+        deadline: float | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        clean, credentials = split_credentials(base_url.rstrip("/"))
+        self.base_url = clean
+        # the whole exchange (connect, headers, body, same-origin redirects) per request
+        self.deadline = deadline if deadline is not None else 3 * timeout
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.timeout = timeout
         self.retries = max(0, retries)
@@ -72,6 +141,27 @@ class TxClient:
         self._session.headers.update(
             {"Accept": "application/fhir+json", "User-Agent": f"pcocheck/{__version__}"}
         )
+        # Credentials go on the requests pcocheck makes itself, to this origin (redirects
+        # are followed by hand, same origin only). Proxy and CA settings from the
+        # environment still apply; .netrc only when no credentials are given.
+        self._auth_header: str | None = None
+        secrets: list[str] = []
+        if auth:
+            if auth.lower().startswith("bearer "):
+                self._auth_header = auth
+                secrets.append(auth[7:].strip())
+            else:
+                user, _, password = auth.partition(":")
+                credentials = (user, password)
+        if credentials is not None and self._auth_header is None:
+            import base64
+
+            token = base64.b64encode(":".join(credentials).encode("utf-8")).decode("ascii")
+            self._auth_header = f"Basic {token}"
+            secrets.extend((credentials[1], token))
+        if credentials is not None:
+            secrets.append(urllib.parse.quote(credentials[1], safe=""))
+        self._secrets = tuple(s for s in secrets if len(s) >= 3)
         self._sleep = sleep
         self._memory: dict[str, TxResult] = {}
         self._consecutive_failures = 0
@@ -147,6 +237,17 @@ class TxClient:
         return result
 
     def _request(self, resource: str, params: dict[str, str]) -> TxResult:
+        result = self._request_unredacted(resource, params)
+        if not self._secrets:
+            return result
+        return TxResult(
+            result.status,
+            redact(result.message, self._secrets),
+            redact(result.display, self._secrets) if result.display is not None else None,
+            result.unreachable,
+        )
+
+    def _request_unredacted(self, resource: str, params: dict[str, str]) -> TxResult:
         import requests
 
         url = f"{self.base_url}/{resource}/$validate-code"
@@ -156,15 +257,19 @@ class TxClient:
                 self._sleep(self.backoff * (2 ** (attempt - 1)))
             self.requests_sent += 1
             try:
-                response = self._session.get(url, params=params, timeout=self.timeout)
-            except requests.Timeout:
+                response = self._exchange(url, params)
+            except (requests.Timeout, TimeoutError):
                 last = TxResult(
                     "error",
-                    f"terminology server {self.base_url} did not answer within {self.timeout:g} s",
+                    f"terminology server {self.base_url} did not answer within "
+                    f"{self.timeout:g} s (or its answer took longer than {self.deadline:g} s)",
                     unreachable=True,
                 )
                 continue
-            except requests.RequestException as exc:
+            except _Refused as refused:
+                self._consecutive_failures = 0
+                return TxResult("error", f"terminology server {self.base_url}: {refused}")
+            except (requests.RequestException, OSError) as exc:
                 last = TxResult(
                     "error",
                     f"terminology server {self.base_url} is unreachable ({type(exc).__name__})",
@@ -184,6 +289,79 @@ class TxClient:
             self._consecutive_failures += 1
         return last
 
+    def _exchange(self, url: str, params: Mapping[str, str] | None) -> _Answer:
+        """One GET (with same-origin redirects) within the overall deadline.
+
+        Runs in a daemon thread so that a server dripping bytes, which never trips the
+        per-read socket timeout, cannot hold the run: after the deadline the request
+        counts as timed out."""
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["answer"] = self._follow(url, params)
+            except BaseException as error:  # handed to the caller's thread
+                box["error"] = error
+
+        worker = threading.Thread(target=work, name="pcocheck-tx", daemon=True)
+        worker.start()
+        worker.join(self.deadline)
+        if worker.is_alive():
+            # Abandoned, not closed: closing would wait for the worker's blocked read. The
+            # worker is a daemon, its body is bounded, and a server that keeps timing out
+            # is soon treated as down.
+            raise TimeoutError
+        if "error" in box:
+            raise box["error"]
+        answer: _Answer = box["answer"]
+        return answer
+
+    def _follow(self, url: str, params: Mapping[str, str] | None) -> _Answer:
+        origin = _origin(self.base_url)
+        started = time.monotonic()
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._session.get(
+                url,
+                params=params,
+                timeout=self.timeout,
+                stream=True,
+                allow_redirects=False,
+                auth=self._apply_auth if self._auth_header else None,
+            )
+            with response:
+                if response.is_redirect:
+                    target = urllib.parse.urljoin(url, response.headers.get("location", ""))
+                    if _origin(target) != origin:
+                        raise _Refused(
+                            f"redirected to another origin ({_origin_text(target)}); "
+                            "not followed, its answer is not trusted"
+                        )
+                    url, params = target, None
+                    continue
+                body = self._read_body(response, started)
+                return _Answer(response.status_code, response.headers, body, url)
+        raise _Refused(f"more than {MAX_REDIRECTS} redirects")
+
+    def _apply_auth(self, request: Any) -> Any:
+        """requests auth hook: the one Authorization header, for the --tx origin."""
+        request.headers["Authorization"] = self._auth_header
+        return request
+
+    def _read_body(self, response: Any, started: float) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise _Refused(f"answer of {int(declared):,} bytes refused (limit {MAX_BODY_BYTES:,})")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(_CHUNK):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _Refused(f"answer larger than {MAX_BODY_BYTES:,} bytes refused")
+            if time.monotonic() - started > self.deadline:
+                raise TimeoutError
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def _key(self, resource: str, params: Mapping[str, str]) -> str:
         blob = json.dumps([self.base_url, resource, sorted(params.items())], ensure_ascii=True)
         return hashlib.sha256(blob.encode("ascii")).hexdigest()
@@ -193,8 +371,8 @@ class TxClient:
             return None
         path = self.cache_dir / f"{key}.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = loads_bounded(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # deep or broken entries included: just ask again
             return None
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
             return None
@@ -234,7 +412,12 @@ class TxClient:
             return  # a cache that cannot be written only costs a repeated request
 
 
-def _interpret(response: requests.Response) -> TxResult:
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _interpret(response: _Answer) -> TxResult:
     try:
         body: Any = response.json()
     except ValueError:
@@ -286,7 +469,7 @@ def _outcome_message(body: Mapping[str, Any]) -> str:
     return f": {'; '.join(texts)}" if texts else ""
 
 
-def _outcome_text(response: requests.Response) -> str:
+def _outcome_text(response: _Answer) -> str:
     try:
         body = response.json()
     except ValueError:
