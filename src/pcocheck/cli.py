@@ -27,6 +27,7 @@ from pcocheck.settings import ReportSettings, split_codes
 if TYPE_CHECKING:
     from pcocheck.inventory import Inventory
     from pcocheck.reporting.baseline import Baseline
+    from pcocheck.runner import Progress
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 = no finding at or above --fail-on; 1 = findings at or above --fail-on; "
@@ -309,6 +310,41 @@ def validate(
     no_config: Annotated[
         bool, typer.Option("--no-config", help="Ignore configuration files.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Worker processes for files, Bundles and NDJSON chunks (default: the number "
+            "of cores; 1: one process). The report is the same for any N.",
+            show_default=False,
+        ),
+    ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="Who runs the checks: local (processes on this machine) or dask "
+            "(a Dask cluster, see --scheduler; needs pcocheck[dask]).",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="With --executor dask: the scheduler address (tcp://host:8786), or local "
+            "for a LocalCluster on this machine.",
+        ),
+    ] = None,
+    no_progress: Annotated[
+        bool,
+        typer.Option(
+            "--no-progress",
+            help="No progress bar (it shows on stderr only when stderr is a terminal).",
+        ),
+    ] = False,
     extension_domain: Annotated[
         list[str] | None,
         typer.Option(
@@ -367,6 +403,9 @@ def validate(
         write_baseline=write_baseline,
         config=config_file,
         no_config=no_config,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
         extension_domains=tuple(extension_domain or ()),
         allow_example_urls=not no_allow_example_urls,
         security_checks=security_checks,
@@ -384,10 +423,21 @@ def validate(
                 check_output_path(target, inputs)
     except (ConfigFileError, SettingsError, BaselineError, OutputRefused) as error:
         raise _fail(str(error)) from None
-    _validate(config, settings, loaded_baseline)
+    _validate(config, settings, loaded_baseline, progress=not no_progress)
 
 
-def _validate(config: RunConfig, settings: ReportSettings, baseline: Baseline | None) -> None:
+def _terminal_progress() -> Progress | None:
+    """A progress bar on stderr when it is a terminal (rich is imported only then)."""
+    if not sys.stderr.isatty():
+        return None
+    from pcocheck.parallel.progress import terminal_progress
+
+    return terminal_progress()
+
+
+def _validate(
+    config: RunConfig, settings: ReportSettings, baseline: Baseline | None, progress: bool = True
+) -> None:
     from pcocheck.config import Selection
     from pcocheck.inventory import Inventory
     from pcocheck.reporting.adjust import adjust
@@ -402,6 +452,7 @@ def _validate(config: RunConfig, settings: ReportSettings, baseline: Baseline | 
             config,
             stdin=sys.stdin.buffer if "-" in config.paths else None,
             extra=[inventory] if inventory is not None else [],
+            progress=_terminal_progress() if progress else None,
         )
         adjusted = adjust(
             result,

@@ -22,6 +22,12 @@ class RunConfig:
     display_check: bool = True
     tx_url: str | None = None
     tx_cache: str | None = None
+    # Parallel runs (pcocheck.parallel): worker processes for the map step (1: one
+    # process, as before); "local" (processes here) or "dask" (a Dask scheduler address,
+    # or "local" for a LocalCluster). The report is the same whichever runs the map.
+    jobs: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
     # Reference-validator switches (their spelling of intent): unknown extensions from
     # these url prefixes ("any": all) are accepted with a warning; example-domain urls
     # are allowed; HTML-like markup in strings is an error instead of a warning.

@@ -45,3 +45,18 @@ class Inventory:
 
     def finish(self) -> Iterable[Finding]:
         return ()
+
+    # -- parallel runs (pcocheck.parallel) ----------------------------------------------
+    def export_state(self) -> dict[str, FileInventory]:
+        files, self.files = self.files, {}
+        return files
+
+    def merge_state(self, files: dict[str, FileInventory]) -> None:
+        for name, part in files.items():
+            record = self.files.get(name)
+            if record is None:
+                self.files[name] = part
+                continue
+            record.count += part.count
+            room = self.limit - len(record.resources)
+            record.resources.extend(part.resources[: max(0, room)])

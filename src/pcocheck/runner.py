@@ -33,6 +33,16 @@ class Checker(Protocol):
     def finish(self) -> Iterable[Finding]: ...
 
 
+class Progress(Protocol):
+    """Told how a run advances (e.g. a progress bar); never told anything it must print."""
+
+    def start(self, files: int) -> None: ...
+
+    def advance(self, files: int = 0, resources: int = 0) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class Run:
     """One validation run over a set of inputs with a fixed set of checkers."""
 
@@ -41,6 +51,7 @@ class Run:
         self.checkers = list(checkers)
         self.keep = Selection(config.select, config.ignore)
         self.result = RunResult(fail_on=config.fail_on)
+        self.progress: Progress | None = None  # told as inputs and resources are done
         self.errors = 0
         self.prescanned: set[str] = set()  # inputs whose resources the first pass indexed
         self._first_error: str | None = None
@@ -80,6 +91,8 @@ class Run:
 
     def check_view(self, view: ResourceView, indexed: bool = True) -> None:
         self.result.resources += 1
+        if self.progress is not None:
+            self.progress.advance(resources=1)
         if not indexed:  # read once (stdin, a pipe): indexed as it is read
             for resolver in self.resolvers:
                 resolver.add(view)
@@ -147,19 +160,81 @@ class Run:
         in-memory inputs of its own); ``problems`` are findings made while preparing them."""
         self._add(problems)
         inputs = distinct_files(found)
-        self.prescan(inputs)
-        for item in inputs:
-            self.result.files += 1
-            indexed = item.display in self.prescanned
-            try:
-                for produced in read_documents(item, stdin):
-                    if isinstance(produced, Finding):
-                        self._add((produced,))
-                    else:
-                        self.check_document(produced, indexed)
-            except Exception as error:  # a bug while reading one file: the others go on
-                anchor = Anchor(source=None, file=item.display)
-                self._add([self._internal_error(error, f"reading {item.display}", anchor)])
+        progress = self.progress
+        if progress is not None:
+            progress.start(len(inputs))
+        try:
+            if not self._map_in_parallel(inputs):  # it prescans itself when it maps
+                self.prescan(inputs)
+                for item in inputs:
+                    self.check_input(item, stdin)
+                    if progress is not None:
+                        progress.advance(files=1)
+            self.finish()
+        finally:
+            if progress is not None:
+                progress.stop()
+        return self.result
+
+    def _map_in_parallel(self, inputs: list[InputFile]) -> bool:
+        """Whether the map step ran in parallel (``--jobs``, ``--executor``; see
+        :mod:`pcocheck.parallel`, imported only by runs that may use it)."""
+        if self.config.jobs <= 1 and self.config.executor == "local":
+            return False
+        from pcocheck.parallel import map_in_parallel
+
+        return map_in_parallel(self, inputs)
+
+    def check_input(self, item: InputFile, stdin: IO[bytes] | None = None) -> None:
+        """The map step for one whole input: read it and check every resource."""
+        self.result.files += 1
+        self.check_produced(item, lambda: read_documents(item, stdin))
+
+    def check_produced(
+        self,
+        item: InputFile,
+        produce: Callable[[], Iterable[Document | Finding]],
+        part: Callable[[int | None], bool] | None = None,
+    ) -> None:
+        """Check what ``produce()`` reads from ``item`` (documents and read findings);
+        ``part``: only what sits at these top-level Bundle entries (a parallel run's part
+        of a large Bundle; None is the document itself)."""
+        indexed = item.display in self.prescanned
+        try:
+            for document in produce():
+                if isinstance(document, Finding):
+                    if part is None or part(document.entry):
+                        self._add((document,))
+                elif part is None:
+                    self.check_document(document, indexed)
+                else:
+                    for view in split_resources(document):
+                        entry = view.entry if isinstance(view, Finding) else view.anchor.entry
+                        if not part(entry):
+                            continue
+                        if isinstance(view, Finding):
+                            self._add((view,))
+                        else:
+                            self.check_view(view, indexed)
+        except Exception as error:  # a bug while reading one file: the others go on
+            anchor = Anchor(source=None, file=item.display)
+            self._add([self._internal_error(error, f"reading {item.display}", anchor)])
+
+    def note_errors(self, count: int, first: str | None) -> None:
+        """Count internal errors met elsewhere (another process), as if met here."""
+        if count <= 0 or first is None:
+            return
+        if self._first_error is None:
+            self._first_error = first
+        self.errors += count
+        self.result.incomplete = (
+            self._first_error
+            if self.errors == 1
+            else f"{self.errors} internal errors; the first: {self._first_error}"
+        )
+
+    def finish(self) -> None:
+        """The reduce step: every checker's cross-resource findings, once per run."""
         for checker in self.checkers:
             try:
                 findings = list(checker.finish())
@@ -167,7 +242,6 @@ class Run:
                 name = type(checker).__name__
                 findings = [self._internal_error(error, f"{name} finished the run", None)]
             self._add(findings)
-        return self.result
 
 
 def rereadable(item: InputFile) -> bool:
@@ -205,9 +279,14 @@ def distinct_files(inputs: list[InputFile]) -> list[InputFile]:
 
 
 def run(
-    config: RunConfig, checkers: Sequence[Checker] = (), stdin: IO[bytes] | None = None
+    config: RunConfig,
+    checkers: Sequence[Checker] = (),
+    stdin: IO[bytes] | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
-    return Run(config, checkers).execute(stdin)
+    runner = Run(config, checkers)
+    runner.progress = progress
+    return runner.execute(stdin)
 
 
 class ConfigurationError(Exception):
@@ -299,11 +378,14 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
 
 
 def validate_config(
-    config: RunConfig, stdin: IO[bytes] | None = None, extra: Sequence[Checker] = ()
+    config: RunConfig,
+    stdin: IO[bytes] | None = None,
+    extra: Sequence[Checker] = (),
+    progress: Progress | None = None,
 ) -> RunResult:
     """Validate the inputs named in ``config`` with the full set of checkers (plus
     ``extra`` ones, e.g. the inventory of checked resources some reports list)."""
-    return run(config, [*build_checkers(config), *extra], stdin)
+    return run(config, [*build_checkers(config), *extra], stdin, progress)
 
 
 def validate_documents(

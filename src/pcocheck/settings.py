@@ -9,6 +9,7 @@ wins over the defaults. Options that the file can set are ``None`` when not give
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,17 @@ class CliOptions:
     write_baseline: str | None = None
     config: str | None = None  # an explicit configuration file
     no_config: bool = False
+    jobs: int | None = None  # None: the number of cores
+    executor: str = "local"
+    scheduler: str | None = None
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def split_codes(values: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -203,10 +215,19 @@ def resolve(
         tx_auth=cli.tx_auth,
         must_support=_pick(cli.must_support, file.must_support if file else None, False),
         display_check=cli.display_check,
+        jobs=cli.jobs if cli.jobs is not None else default_jobs(),
+        executor=cli.executor,
+        scheduler=cli.scheduler,
         extension_domains=cli.extension_domains,
         allow_example_urls=cli.allow_example_urls,
         security_checks=cli.security_checks,
     )
+    if run.jobs < 1:
+        raise SettingsError(f"--jobs must be 1 or more (got {run.jobs})")
+    if run.executor not in ("local", "dask"):
+        raise SettingsError(f"--executor must be local or dask (got {run.executor!r})")
+    if run.executor == "dask" and not run.scheduler:
+        raise SettingsError("--executor dask needs --scheduler ADDRESS (or local)")
     report = ReportSettings(
         outputs=_outputs(cli, file, env),
         fail_on=run.fail_on,

@@ -5,7 +5,7 @@ profile that applies to it (claimed, requested, or inferred for PCO content).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
@@ -134,6 +134,13 @@ class ProfileEngine:
     def prescan(self, view: ResourceView) -> None:
         self._note_code_system(view)
 
+    def export_prescan(self) -> set[str]:
+        """What the first pass learnt (CodeSystem urls read in the run), for workers."""
+        return set(self._run_code_systems)
+
+    def merge_prescan(self, code_systems: set[str]) -> None:
+        self._run_code_systems.update(code_systems)
+
     def _note_code_system(self, view: ResourceView) -> None:
         if view.resource_type == "CodeSystem":
             url = view.resource.get("url")
@@ -217,6 +224,25 @@ class ProfileEngine:
             out.append(first)
         self._summaries.clear()
         return out
+
+    # -- parallel runs (pcocheck.parallel): the run-wide state, moved between processes --
+    def export_state(self) -> EngineState:
+        """Hand over (and forget) what this engine gathered for :meth:`finish`: the
+        deferred reference conformance and the once-per-run summaries."""
+        state = EngineState(self._deferred, self._summaries)
+        self._deferred, self._summaries = {}, {}
+        return state
+
+    def merge_state(self, state: EngineState) -> None:
+        """Add another process's state, as if its resources had been checked here next
+        (merged in input order, the first example and the first summary stay first)."""
+        for profiles, (keys, examples) in state.deferred.items():
+            group = self._deferred.setdefault(profiles, ([], []))
+            group[0].extend(keys)
+            group[1].extend(examples[: max(0, DEFERRED_EXAMPLES - len(group[1]))])
+        for key, (first, count) in state.summaries.items():
+            known = self._summaries.get(key)
+            self._summaries[key] = (first, count) if known is None else (known[0], known[1] + count)
 
     def summarise(
         self, walk: Pass, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
@@ -1181,6 +1207,16 @@ class ProfileEngine:
         sub.run_value(value, rel)
         walk.findings.extend(sub.findings)
         walk.errors += sub.errors
+
+
+@dataclass(slots=True)
+class EngineState:
+    """The part of a :class:`ProfileEngine` that :meth:`ProfileEngine.finish` reads."""
+
+    deferred: dict[
+        tuple[str, ...], tuple[list[tuple[str, str | None, str]], list[tuple[str, Finding]]]
+    ]
+    summaries: dict[tuple[str, ...], tuple[Finding, int]]
 
 
 # Bundle.link relations that name one page of a result (R4 http.html#paging, bundle.html):

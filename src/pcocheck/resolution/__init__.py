@@ -361,6 +361,34 @@ def _base_of(full_url: str | None) -> str | None:
     return parsed.base if parsed.kind == "absolute" else None
 
 
+def canonical_of(view: ResourceView) -> tuple[str, str] | None:
+    """(canonical URL without version, resource type) of a conformance resource."""
+    rtype = view.resource_type
+    url = view.resource.get("url")
+    if isinstance(url, str) and rtype in CANONICAL_TYPES:
+        return url.split("|", 1)[0], rtype
+    return None
+
+
+def identity_of(view: ResourceView) -> Identity | None:
+    """What the run-wide index keeps of a resource with a type and an id."""
+    rid = view.id
+    rtype = view.resource_type
+    if not rid or not rtype:
+        return None
+    source = view.anchor.source
+    line = source.first_line if source is not None and source.record else None
+    full_url = view.full_url
+    return Identity(
+        key=intern(f"{rtype}/{rid}"),
+        file=intern(view.anchor.file or ""),
+        line=line,
+        entry=view.anchor.entry,
+        full_url=intern(full_url) if full_url else None,
+        claims=shared_claims(tuple(view.claimed_profiles)),
+    )
+
+
 class Resolver:
     """The run's resolver: the run-wide index plus the state of the current document."""
 
@@ -379,26 +407,12 @@ class Resolver:
     # -- the run-wide index -----------------------------------------------------------
     def add(self, view: ResourceView) -> None:
         """Index one resource (idempotent: the first pass and the checking pass both call it)."""
-        rid = view.id
-        rtype = view.resource_type
-        url = view.resource.get("url")
-        if isinstance(url, str) and rtype in CANONICAL_TYPES:
-            self.index.canonicals.setdefault(url.split("|", 1)[0], rtype)
-        if not rid or not rtype:
-            return
-        source = view.anchor.source
-        line = source.first_line if source is not None and source.record else None
-        full_url = view.full_url
-        self.index.add(
-            Identity(
-                key=intern(f"{rtype}/{rid}"),
-                file=intern(view.anchor.file or ""),
-                line=line,
-                entry=view.anchor.entry,
-                full_url=intern(full_url) if full_url else None,
-                claims=shared_claims(tuple(view.claimed_profiles)),
-            )
-        )
+        canonical = canonical_of(view)
+        if canonical is not None:
+            self.index.canonicals.setdefault(*canonical)
+        identity = identity_of(view)
+        if identity is not None:
+            self.index.add(identity)
 
     def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
         """The resources of the run a non-local ``Type/id`` reference can mean, nearest

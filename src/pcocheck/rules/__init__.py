@@ -11,6 +11,7 @@ one resolver (:mod:`pcocheck.resolution`, :mod:`pcocheck.rules.references`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pcocheck.finding import Finding
@@ -174,6 +175,35 @@ class PcoRules:
         if version is not None:
             self._local.setdefault(f"{url}|{version}", questionnaire)
 
+    # -- parallel runs (pcocheck.parallel) ----------------------------------------------
+    def export_prescan(self) -> dict[str, dict[str, Any]]:
+        """What the first pass learnt (the input's Questionnaires), for workers that did
+        not see it."""
+        return dict(self._local)
+
+    def merge_prescan(self, questionnaires: dict[str, dict[str, Any]]) -> None:
+        for url, questionnaire in questionnaires.items():
+            self._local.setdefault(url, questionnaire)
+        self._forms.clear()  # a miss may now be found
+
+    def export_state(self) -> RulesState:
+        """Hand over (and forget) the facts gathered for :meth:`finish`."""
+        state = RulesState(
+            self.goals, self.gas_scores, self.prom_scores, self.panels, self.items, self.responses
+        )
+        self.goals, self.gas_scores, self.prom_scores = {}, [], []
+        self.panels, self.items, self.responses = [], {}, {}
+        return state
+
+    def merge_state(self, state: RulesState) -> None:
+        """Add another process's facts, as if its resources had been checked here next."""
+        self.goals.update(state.goals)
+        self.gas_scores.extend(state.gas_scores)
+        self.prom_scores.extend(state.prom_scores)
+        self.panels.extend(state.panels)
+        self.items.update(state.items)
+        self.responses.update(state.responses)
+
     # -- after all inputs ---------------------------------------------------------------
     def finish(self) -> Iterator[Finding]:
         resolver = self.resolver
@@ -188,4 +218,16 @@ class PcoRules:
         return iter(out)
 
 
-__all__ = ["PcoRules", "QuestionnaireLookup"]
+@dataclass(slots=True)
+class RulesState:
+    """The facts :meth:`PcoRules.finish` reads (see :meth:`PcoRules.export_state`)."""
+
+    goals: dict[ResourceKey, GoalFact]
+    gas_scores: list[GasScore]
+    prom_scores: list[PromScore]
+    panels: list[Panel]
+    items: dict[ResourceKey, ItemValue]
+    responses: dict[ResourceKey, ResponseTotal]
+
+
+__all__ = ["PcoRules", "QuestionnaireLookup", "RulesState"]

@@ -1,0 +1,305 @@
+"""Parallel runs: the same checks, the map step spread over processes (or a Dask cluster),
+the report byte-identical to one process.
+
+The runner indexes every input first (the prescan, in this process), so each worker has
+the complete run-wide Resolver index before it checks anything. The map step checks one
+shard (a file, or an NDJSON chunk with its starting line) and returns its findings plus
+the checkers' run-wide state (``export_state()``: deferred reference conformance,
+once-per-run summaries, PCO facts). The reduce step merges those states in shard order
+(``merge_state()``) — exactly the order one process would have built them in — and
+calls every checker's ``finish()`` once.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pcocheck.finding import Finding
+from pcocheck.inputs.discover import InputFile
+from pcocheck.inputs.read import read_documents
+from pcocheck.parallel import shards as shard_plan
+from pcocheck.parallel.detach import detach_state
+from pcocheck.parallel.shards import (
+    ChunkReading,
+    Shard,
+    input_bytes,
+    no_records,
+    plan_shards,
+    split_bundles,
+)
+from pcocheck.result import RunResult
+
+if TYPE_CHECKING:
+    from pcocheck.runner import Run
+
+Result = TypeVar("Result")
+
+
+@dataclass(slots=True)
+class ShardResult:
+    """What the map step returns for one shard (picklable: no resource, no file text of
+    NDJSON records)."""
+
+    number: int
+    findings: list[Finding]
+    files: int
+    resources: int
+    records: int
+    errors: int
+    first_error: str | None
+    states: list[Any]
+
+
+def stateful(run: Run) -> bool:
+    """Whether every checker can hand its run-wide state over (``export_state`` and
+    ``merge_state``) or keeps none (the warnings about the definitions). A checker of
+    another shape keeps the run in one process."""
+    from pcocheck.runner import DefinitionWarnings
+
+    return all(
+        (hasattr(c, "export_state") and hasattr(c, "merge_state"))
+        or isinstance(c, DefinitionWarnings)
+        for c in run.checkers
+    )
+
+
+def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
+    """Run the map step of ``run`` over ``inputs`` in parallel and reduce the results into
+    ``run`` (not ``finish()``); False when the run is to stay in one process (one job,
+    inputs that cannot be read twice such as stdin, or fewer than two shards)."""
+    from pcocheck.runner import rereadable
+
+    config = run.config
+    jobs = max(1, config.jobs)
+    if config.executor == "local" and jobs <= 1:
+        return False
+    if not inputs or not all(rereadable(i) for i in inputs) or not stateful(run):
+        return False
+    if config.executor == "local" and input_bytes(inputs) < shard_plan.MIN_PARALLEL_BYTES:
+        return False
+    shards = plan_shards(inputs, jobs if config.executor == "local" else max(jobs, 2))
+    if config.executor == "dask":
+        from pcocheck.parallel.dask import map_on_dask
+
+        run.prescan(inputs)
+        results = map_on_dask(run, shards)
+    else:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return False
+        if len(shards) < 2 and not any(_may_be_large_bundle(s.item) for s in shards):
+            return False
+        if _prescan_mergeable(run):
+            counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
+            shards = split_bundles(shards, counts, jobs)
+        else:
+            run.prescan(inputs)
+        results = _forked(run, _forked_map, shards, jobs)
+    reduce_results(run, shards, results)
+    return True
+
+
+def _may_be_large_bundle(item: InputFile) -> bool:
+    """A JSON file large enough to be cut by entries if the first pass finds a Bundle."""
+    return not item.ndjson and input_bytes([item]) >= shard_plan.MIN_CHUNK_BYTES
+
+
+def map_shard(run: Run, shard: Shard) -> ShardResult:
+    """The map step for one shard, with ``run``'s checkers (their state is handed over
+    and cleared, so a worker can go on with the next shard)."""
+    run.progress = None  # a worker's copy never draws: the parent reports progress
+    run.result = RunResult(fail_on=run.config.fail_on)
+    run.errors, run._first_error = 0, None
+    records = 0
+    if shard.entries is not None:
+        run.result.files += 1 if shard.first else 0
+        run.check_produced(shard.item, lambda: read_documents(shard.item), part=shard.holds_entry)
+    elif not shard.chunked:
+        run.check_input(shard.item)
+    else:
+        reading = ChunkReading(shard)
+        run.result.files += 1 if shard.first else 0
+        run.check_produced(shard.item, reading.documents)
+        records = reading.records
+    # NDJSON facts already keep a record's line, not its text (see Anchor.detached).
+    states: list[Any] = []
+    for checker in run.checkers:
+        state = checker.export_state() if hasattr(checker, "export_state") else None
+        states.append(state if state is None or shard.item.ndjson else detach_state(state))
+    return ShardResult(
+        shard.number,
+        run.result.findings,
+        run.result.files,
+        run.result.resources,
+        records,
+        run.errors,
+        run._first_error,
+        states,
+    )
+
+
+def reduce_results(run: Run, shards: list[Shard], results: Iterable[ShardResult]) -> None:
+    """Merge shard results into ``run`` in shard order (``results`` may come in that order
+    as they finish: they are merged as they arrive)."""
+    records: dict[str, int] = {}
+    progress = run.progress
+    for shard, result in zip(shards, results, strict=True):
+        assert shard.number == result.number
+        run.result.findings.extend(result.findings)  # already filtered by --select/--ignore
+        run.result.files += result.files
+        run.result.resources += result.resources
+        run.note_errors(result.errors, result.first_error)
+        for checker, state in zip(run.checkers, result.states, strict=True):
+            if state is not None:
+                checker.merge_state(state)  # type: ignore[attr-defined]
+        if shard.chunked:
+            display = shard.item.display
+            records[display] = records.get(display, 0) + result.records
+            if shard.last and records[display] == 0:
+                run._add((no_records(shard.item),))
+        if progress is not None:
+            progress.advance(files=1 if shard.last else 0, resources=result.resources)
+
+
+# -- the prescan as a map step too: identities per shard, merged in shard order ---------
+@dataclass(slots=True)
+class IndexResult:
+    """What the prescan of one shard found: the index's identities (without the file,
+    which the shard names), canonical URLs, and the checkers' own prescan state."""
+
+    number: int
+    identities: list[tuple[str, int | None, int | None, str | None, tuple[str, ...]]]
+    canonicals: list[tuple[str, str]]
+    states: list[Any]
+    complete: bool  # read to the end without an error
+    entries: int  # top-level Bundle entries seen (1 + the highest entry index)
+
+
+def _prescan_mergeable(run: Run) -> bool:
+    return all(
+        hasattr(c, "export_prescan") and hasattr(c, "merge_prescan")
+        for c in run.checkers
+        if hasattr(c, "prescan")
+    )
+
+
+def index_shard(run: Run, shard: Shard) -> IndexResult:
+    """The first pass over one shard (see :meth:`pcocheck.runner.Run.prescan`)."""
+    from pcocheck.inputs.resources import split_resources
+    from pcocheck.resolution import canonical_of, identity_of
+
+    identities: list[tuple[str, int | None, int | None, str | None, tuple[str, ...]]] = []
+    canonicals: list[tuple[str, str]] = []
+    indexers = [c for c in run.checkers if hasattr(c, "prescan")]
+    produced = ChunkReading(shard).documents() if shard.chunked else read_documents(shard.item)
+    complete = True
+    entries = 0
+    try:
+        for document in produced:
+            if isinstance(document, Finding):
+                continue
+            for view in split_resources(document):
+                if isinstance(view, Finding):
+                    continue
+                if view.anchor.entry is not None:
+                    entries = max(entries, view.anchor.entry + 1)
+                canonical = canonical_of(view)
+                if canonical is not None:
+                    canonicals.append(canonical)
+                identity = identity_of(view)
+                if identity is not None:
+                    identities.append(
+                        (
+                            identity.key,
+                            identity.line,
+                            identity.entry,
+                            identity.full_url,
+                            identity.claims,
+                        )
+                    )
+                for checker in indexers:
+                    getattr(checker, "prescan")(view)  # noqa: B009 - optional method
+    except Exception:  # the main pass reads the shard again and reports the error
+        complete = False
+    states = [
+        getattr(c, "export_prescan")() if hasattr(c, "prescan") else None  # noqa: B009
+        for c in run.checkers
+    ]
+    return IndexResult(shard.number, identities, canonicals, states, complete, entries)
+
+
+def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]) -> dict[int, int]:
+    """Fill ``run``'s Resolver index (and the checkers' prescan state) from the shards'
+    first passes, in shard order: the index one process would have built. Returns the
+    top-level Bundle entries found per shard number."""
+    from pcocheck.resolution.identity import Identity, intern, shared_claims
+
+    complete: dict[str, bool] = {}
+    entry_counts: dict[int, int] = {}
+    for shard, result in zip(shards, results, strict=True):
+        assert shard.number == result.number
+        file = intern(shard.item.display)
+        for resolver in run.resolvers:
+            canonicals = resolver.index.canonicals
+            for url, rtype in result.canonicals:
+                canonicals.setdefault(url, rtype)
+            add = resolver.index.add
+            for key, line, entry, full_url, claims in result.identities:
+                add(
+                    Identity(
+                        intern(key),
+                        file,
+                        line,
+                        entry,
+                        intern(full_url) if full_url else None,
+                        shared_claims(claims),
+                    )
+                )
+        for checker, state in zip(run.checkers, result.states, strict=True):
+            if state is not None:
+                checker.merge_prescan(state)  # type: ignore[attr-defined]
+        display = shard.item.display
+        complete[display] = complete.get(display, True) and result.complete
+        if shard.last and complete[display]:
+            run.prescanned.add(display)
+        entry_counts[shard.number] = result.entries
+    return entry_counts
+
+
+# -- the local executor: processes forked from this one ------------------------------------
+_FORKED_RUN: Run | None = None  # the run a forked worker inherits (set only around the pool)
+
+
+def _forked_index(shard: Shard) -> IndexResult:
+    assert _FORKED_RUN is not None
+    return index_shard(_FORKED_RUN, shard)
+
+
+def _forked_map(shard: Shard) -> ShardResult:
+    assert _FORKED_RUN is not None
+    return map_shard(_FORKED_RUN, shard)
+
+
+def _forked(
+    run: Run, work: Callable[[Shard], Result], shards: list[Shard], jobs: int
+) -> Iterator[Result]:
+    """Fork ``jobs`` workers that inherit ``run`` as it is now — its definitions, and its
+    Resolver index once the prescan is merged — and map ``work`` over the shards, results
+    in shard order as they come."""
+    global _FORKED_RUN
+    context = multiprocessing.get_context("fork")
+    _FORKED_RUN = run
+    # What exists now (definitions, the index) lives as long as the workers: kept out of
+    # the collector's reach, their memory pages stay shared instead of being touched, and
+    # copied, by every collection in every worker.
+    gc.freeze()
+    try:
+        with context.Pool(min(jobs, len(shards))) as pool:
+            gc.unfreeze()  # in this process; the workers keep their frozen copy
+            yield from pool.imap(work, shards, chunksize=1)
+    finally:
+        gc.unfreeze()
+        _FORKED_RUN = None

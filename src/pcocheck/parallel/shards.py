@@ -1,0 +1,213 @@
+"""How a run's inputs split into shards for the map step: a whole file, or a chunk of a
+large NDJSON file that carries its byte range and its starting line (so positions and
+resource keys are the same as when the file is read whole)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pcocheck.finding import Finding
+from pcocheck.inputs.discover import InputFile
+
+# Why the reader's private helpers: a chunk must decode and parse each record exactly as
+# the whole-file reader does (same findings, same positions).
+from pcocheck.inputs.read import Document, _decode, _read_error, parse_text
+from pcocheck.inputs.source import SourceText
+from pcocheck.view import Anchor
+
+MIN_CHUNK_BYTES = 256 * 1024  # smaller NDJSON files are one shard
+MAX_CHUNK_BYTES = 8 * 1024 * 1024  # bounds what one worker holds and returns at once
+CHUNKS_PER_JOB = 4  # a few chunks per worker even out uneven records
+_BLOCK = 1 << 20
+MIN_BUNDLE_ENTRIES = 200  # a Bundle is cut into parts of at least this many entries
+# Below this much input a run stays in one process: starting workers would cost more than
+# they save (cold start matters for the many small runs in CI).
+MIN_PARALLEL_BYTES = 1024 * 1024
+
+
+def input_bytes(inputs: list[InputFile]) -> int:
+    """About how much input there is (compressed files count five times their size)."""
+    total = 0
+    for item in inputs:
+        if item.data is not None:
+            size = len(item.data)
+        elif item.path is None:
+            continue
+        else:
+            try:
+                size = os.stat(item.path).st_size
+            except OSError:
+                continue
+        total += size * (5 if item.gzipped else 1)
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One unit of the map step. ``end`` None: the whole input (from ``start``)."""
+
+    number: int  # position in the run: results are merged in this order
+    item: InputFile
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+    first: bool = True  # the input's first shard (counts the file)
+    last: bool = True  # the input's last shard
+    chunked: bool = False
+    # A part of a large Bundle: the top-level entries [start, end) (end None: to the last);
+    # the worker parses the whole Bundle (references resolve within it) and checks those.
+    entries: tuple[int, int | None] | None = None
+
+    def holds_entry(self, entry: int | None) -> bool:
+        """Whether this shard checks what sits at top-level ``entry`` (None: the document
+        itself, checked by the file's first shard)."""
+        if self.entries is None:
+            return True
+        if entry is None:
+            return self.first
+        start, end = self.entries
+        return entry >= start and (end is None or entry < end)
+
+
+def plan_shards(inputs: list[InputFile], jobs: int) -> list[Shard]:
+    """The shards of ``inputs`` in input order; large plain NDJSON files are cut at line
+    ends into a few chunks per job."""
+    total = 0
+    sizes: list[int | None] = []
+    for item in inputs:
+        size = _plain_ndjson_size(item)
+        sizes.append(size)
+        total += size or 0
+    target = min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, total // max(1, jobs * CHUNKS_PER_JOB)))
+    shards: list[Shard] = []
+    for item, size in zip(inputs, sizes, strict=True):
+        if size is None or size <= target or item.path is None:
+            shards.append(Shard(len(shards), item))
+            continue
+        ranges = ndjson_ranges(str(item.path), target)
+        for position, (start, end, first_line) in enumerate(ranges):
+            shards.append(
+                Shard(
+                    len(shards),
+                    item,
+                    start,
+                    end,
+                    first_line,
+                    first=position == 0,
+                    last=position == len(ranges) - 1,
+                    chunked=True,
+                )
+            )
+    return shards
+
+
+def _plain_ndjson_size(item: InputFile) -> int | None:
+    """The size of an uncompressed NDJSON file on disk (chunks can be read by seeking)."""
+    if not item.ndjson or item.gzipped or item.data is not None or item.path is None:
+        return None
+    try:
+        return os.stat(item.path).st_size
+    except OSError:
+        return None
+
+
+def ndjson_ranges(path: str, target: int) -> list[tuple[int, int | None, int]]:
+    """(start byte, end byte or None for the end of the file, first line number) of chunks
+    of about ``target`` bytes, each ending just after a line feed."""
+    ranges: list[tuple[int, int | None, int]] = []
+    start, first_line, newlines, offset = 0, 1, 0, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            position = 0
+            while True:
+                want = start + target - offset
+                if want >= len(block):
+                    break
+                cut = block.find(b"\n", max(want, position))
+                if cut < 0:
+                    break
+                newlines += block.count(b"\n", position, cut + 1)
+                ranges.append((start, offset + cut + 1, first_line))
+                start, first_line, position = offset + cut + 1, newlines + 1, cut + 1
+            newlines += block.count(b"\n", position)
+            offset += len(block)
+    ranges.append((start, None, first_line))
+    return ranges
+
+
+class ChunkReading:
+    """Reads one NDJSON chunk like :func:`pcocheck.inputs.read.read_documents` reads the
+    whole file, counting its records (the file-level "no records" finding is the
+    reducer's, from all chunks)."""
+
+    def __init__(self, shard: Shard) -> None:
+        self.shard = shard
+        self.records = 0
+
+    def documents(self) -> Iterator[Document | Finding]:
+        shard = self.shard
+        item = shard.item
+        assert item.path is not None
+        anchor = Anchor(source=None, file=item.display)
+        try:
+            with open(item.path, "rb") as handle:
+                handle.seek(shard.start)
+                offset = shard.start
+                for line_number, raw in enumerate(handle, start=shard.first_line):
+                    if shard.end is not None and offset >= shard.end:
+                        break
+                    offset += len(raw)
+                    if not raw.strip():
+                        continue
+                    self.records += 1
+                    text, findings = _decode(
+                        raw.rstrip(b"\r\n"), item.display, line_number, anchor, line_number == 1
+                    )
+                    yield from findings
+                    if text is None:
+                        continue
+                    source = SourceText(item.display, text, first_line=line_number, record=True)
+                    value, findings = parse_text(
+                        text, source, Anchor(source=source, file=item.display)
+                    )
+                    yield from findings
+                    if value is not None:
+                        yield Document(source, value)
+        except (OSError, EOFError) as error:
+            yield _read_error(item, error)
+
+
+def no_records(item: InputFile) -> Finding:
+    """The finding the whole-file reader gives an NDJSON file without records."""
+    anchor = Anchor(source=None, file=item.display)
+    return anchor.finding("FHIR-JSON-012", f"{item.display} holds no NDJSON records")
+
+
+def split_bundles(shards: list[Shard], entry_counts: dict[int, int], jobs: int) -> list[Shard]:
+    """``shards`` with each large Bundle file cut into one range of top-level entries per
+    job (``entry_counts``: entries the first pass found, per shard number); renumbered.
+    One part per job, not more: every part parses the whole Bundle and locates its
+    findings in the whole text."""
+    out: list[Shard] = []
+    for shard in shards:
+        count = entry_counts.get(shard.number, 0)
+        parts = min(jobs, count // MIN_BUNDLE_ENTRIES)
+        if shard.chunked or shard.item.ndjson or parts < 2:
+            out.append(dataclasses.replace(shard, number=len(out)))
+            continue
+        size = -(-count // parts)
+        for part in range(parts):
+            last = part == parts - 1
+            out.append(
+                dataclasses.replace(
+                    shard,
+                    number=len(out),
+                    first=part == 0,
+                    last=last,
+                    entries=(part * size, None if last else (part + 1) * size),
+                )
+            )
+    return out
