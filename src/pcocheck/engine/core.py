@@ -1114,6 +1114,17 @@ class ProfileEngine:
         if not isinstance(url, str) or "/" not in url or walk.quiet:
             return
         definition = self.structure(url)
+        if "|" in url:
+            # Extension.url is the definition's canonical, which the definition fixes
+            # without a version: name the mistake, then check against that definition.
+            definition = definition or self.structure(url.split("|", 1)[0])
+            if definition is not None:
+                walk.report(
+                    "FHIR-STRUCT-050",
+                    rel,
+                    f"extension url {url} must not contain a version: Extension.url is the "
+                    f"canonical url {definition.url} (checked against that definition)",
+                )
         modifier = len(rel) >= 2 and rel[-2] == "modifierExtension"
         if definition is None:
             if modifier:
