@@ -1,7 +1,8 @@
-"""Bundle-level checks that need the whole Bundle: fullUrl (absolute, and agreeing with the
-resource's type and id), duplicate fullUrls and per-entry request presence (with the
-entry's own position, which the bdl-* invariants cannot give). Run for every Bundle at its
-own level: a document, a Bundle in an entry, one in an NDJSON record.
+"""Bundle-level checks that need the whole Bundle: fullUrl (present outside transactions
+and batches, absolute, and agreeing with the resource's type and id), duplicate fullUrls
+and per-entry request presence (with the entry's own position, which the bdl-* invariants
+cannot give). Run for every Bundle at its own level: a document, a Bundle in an entry, one
+in an NDJSON record.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pcocheck.view import ResourceView
 
 _NEEDS_REQUEST = frozenset({"transaction", "batch", "history"})
 _NO_REQUEST = frozenset({"document", "message", "collection", "searchset"})
+# R4 Bundle.entry.fullUrl: "SHALL have a value except that fullUrl can be empty on a POST";
+# like the reference validator, transactions and batches (and their responses) may omit it.
+_FULL_URL_OPTIONAL = frozenset({"transaction", "transaction-response", "batch", "batch-response"})
 
 
 def check_bundle(
@@ -77,6 +81,20 @@ def _check_entry(
                     at,
                 )
             )
+    if (
+        isinstance(resource, dict)
+        and "fullUrl" not in entry
+        and bundle_type not in _FULL_URL_OPTIONAL
+    ):
+        findings.append(
+            view.finding(
+                "FHIR-BUNDLE-050",
+                f"Bundle.entry[{position}] has a resource but no fullUrl, which a "
+                f"{bundle_type or 'Bundle'} Bundle requires (only transactions and batches "
+                "may omit it)",
+                (*rel_base, "entry", position),
+            )
+        )
     has_request = "request" in entry
     if bundle_type in _NEEDS_REQUEST and not has_request:
         findings.append(
