@@ -729,6 +729,35 @@ class ProfileEngine:
         return self.terminology.is_member(value_set, system, code)
 
     # -- references ---------------------------------------------------------------------
+    def check_reference_type(
+        self, walk: Pass, element: ElementDef, value: dict[str, Any], rel: JsonPath
+    ) -> None:
+        """R4 Reference.type: the type of the target, which the element must allow and which
+        SHALL agree with a FHIR-URL reference (as the reference validator checks both)."""
+        ref_type = value.get("type")
+        if not isinstance(ref_type, str) or not ref_type or ":" in ref_type:
+            return  # absent, or an absolute URL of a logical model: nothing to compare
+        type_rel = rel + ("type",)
+        targets = tuple(p for t in element.types for p in t.target_profiles)
+        allowed = {self.profile_type(p) for p in targets} - {""}
+        if allowed and "Resource" not in allowed and ref_type not in allowed:
+            walk.report(
+                "FHIR-REF-050",
+                type_rel,
+                f"Reference.type {ref_type!r} is not a target this element allows "
+                f"({', '.join(sorted(allowed))})",
+            )
+        reference = value.get("reference")
+        if isinstance(reference, str):
+            parsed = parse_reference(reference)
+            if parsed.type is not None and parsed.type != ref_type:
+                walk.report(
+                    "FHIR-REF-051",
+                    type_rel,
+                    f"Reference.type {ref_type!r} disagrees with the reference {reference}, "
+                    f"which names a {parsed.type}",
+                )
+
     def check_reference(
         self,
         walk: Pass,
@@ -738,11 +767,13 @@ class ProfileEngine:
         rel: JsonPath,
     ) -> None:
         reference = value.get("reference")
+        base = walk.mode == BASE
+        if base:
+            self.check_reference_type(walk, element, value, rel)
         if not isinstance(reference, str):
             return
         parsed = parse_reference(reference)
         ref_rel = rel + ("reference",)
-        base = walk.mode == BASE
         if parsed.kind == "invalid":
             if base:
                 walk.report(
