@@ -42,7 +42,61 @@ def check_bundle(
         if not isinstance(entry, dict):
             continue
         findings.extend(_check_entry(view, position, entry, bundle_type, rel_base))
+    if bundle_type == "document":
+        findings.extend(_check_document_reachability(view, scope, rel_base))
     return findings
+
+
+def _references_in(node: Any) -> list[str]:
+    """Every Reference.reference string inside a resource (contained ones included)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            reference = item.get("reference")
+            if isinstance(reference, str) and not reference.startswith("#"):
+                found.append(reference)
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, dict | list))
+    return found
+
+
+def _check_document_reachability(
+    view: ResourceView, scope: BundleScope, rel_base: JsonPath
+) -> list[Finding]:
+    """R4 documents.html: a document is the Composition and the resources it refers to;
+    an entry that no chain of references (followed forward or backward) links to the
+    Composition does not belong to it (the reference validator: "isn't reachable")."""
+    entries = scope.entries
+    if len(entries) < 2 or entries[0].index != 0:
+        return []
+    links: dict[int, set[int]] = {e.index: set() for e in entries}
+    for entry in entries:
+        for reference in _references_in(entry.resource):
+            match = scope.match(reference, entry.full_url)
+            if match.entry is not None and match.entry.index != entry.index:
+                links[entry.index].add(match.entry.index)
+                links[match.entry.index].add(entry.index)
+    reached = {0}
+    queue = [0]
+    while queue:
+        for nxt in links[queue.pop()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                queue.append(nxt)
+    return [
+        view.finding(
+            "FHIR-BUNDLE-051",
+            f"Bundle.entry[{e.index}] ({e.full_url or e.key or 'no fullUrl'}) is not reachable "
+            "from the Composition by following references (forward or backward): a document "
+            "holds only the Composition and what it refers to",
+            (*rel_base, "entry", e.index),
+        )
+        for e in entries
+        if e.index not in reached
+    ]
 
 
 def _check_entry(
