@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
-from pcocheck.engine.conformance import check_structure_definition, check_value_set
+from pcocheck.engine.conformance import (
+    check_canonical_url,
+    check_structure_definition,
+    check_value_set,
+)
 from pcocheck.engine.content import attachment_problems, markup_in, size_problem
 from pcocheck.engine.extensions import (
     ExtensionPolicy,
@@ -269,6 +273,7 @@ class ProfileEngine:
         base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
         base_pass.run()
         findings.extend(base_pass.findings)
+        findings.extend(check_canonical_url(view, resource, rel_base, sd))
         if rtype == "Bundle":
             findings.extend(repeated_link_relations(view, resource, rel_base))
         elif rtype == "StructureDefinition":
