@@ -53,9 +53,9 @@ def test_a_correction_applies_only_to_the_exact_published_expression() -> None:
 
 WHEN = [{"question": "a", "operator": "=", "answerBoolean": True}]
 # (key, node, type, verdict of the published expression, verdict of the corrected one).
-# pcocheck, like FHIRPath, passes a constraint whose result is empty, so the published
-# bdl-8, ras-2 and name rules already pass where the reference (which fails on empty)
-# needed the correction; the published verdict is None where it is not asserted.
+# pcocheck, like the reference validator, fails a constraint whose result is empty, so the
+# published bdl-8, ras-2, ref-1 and name rules fail valid content without the correction;
+# the published verdict is None where it is not asserted.
 CASES: list[tuple[str, Any, str, bool, bool]] = [
     (
         "que-12",
@@ -85,9 +85,13 @@ CASES: list[tuple[str, Any, str, bool, bool]] = [
         False,
         False,
     ),
-    ("bdl-8", {"resource": {"resourceType": "Basic"}}, "Bundle.entry", None, True),
+    ("bdl-8", {"resource": {"resourceType": "Basic"}}, "Bundle.entry", False, True),
     ("bdl-8", {"fullUrl": "http://x.org/Basic/1/_history/2"}, "Bundle.entry", False, False),
-    ("ras-2", {"outcome": {"text": "x"}}, "RiskAssessment.prediction", None, True),
+    ("ras-2", {"outcome": {"text": "x"}}, "RiskAssessment.prediction", False, True),
+    ("ref-1", {"identifier": {"value": "123"}}, "Reference", False, True),
+    ("ref-1", {"display": "Dr. Who"}, "Reference", False, True),
+    ("ref-1", {"reference": "#nowhere"}, "Reference", False, False),
+    ("ref-1", {"reference": "Patient/1"}, "Reference", True, True),
     ("ras-2", {"probabilityDecimal": 120}, "RiskAssessment.prediction", False, False),
     ("tim-9", {"when": ["MORN", "EVE"], "offset": 30}, "Timing.repeat", None, True),
     ("tim-9", {"when": ["AC", "C"], "offset": 30}, "Timing.repeat", None, False),

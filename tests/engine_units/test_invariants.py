@@ -15,6 +15,7 @@ from fhirpathpy.models import models as fhirpathpy_models
 
 from pcocheck.definitions.model import Constraint
 from pcocheck.engine import invariants as invariants_module
+from pcocheck.engine.errata import corrected
 from pcocheck.engine.fhirpath_fast import compile_fast
 from pcocheck.engine.fhirpath_functions import xhtml_problems
 from pcocheck.engine.invariants import (
@@ -412,7 +413,8 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("per-1", {"start": "2020-01-02", "end": "2020-01-01"}, "Period", False),
     ("per-1", {"start": "2020-01-01"}, "Period", True),
     ("per-1", {"end": "2020-01-01"}, "Period", True),
-    ("per-1", {"start": "2020", "end": "2020-05"}, "Period", True),  # unknown, not failed
+    # unknown (different precisions): fails, as in the reference validator
+    ("per-1", {"start": "2020", "end": "2020-05"}, "Period", False),
     ("per-1", {"start": "2021", "end": "2020-05"}, "Period", False),
     (
         "per-1",
@@ -435,7 +437,8 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("per-1", {"start": "2020-01-01T10:00:00.5Z", "end": "2020-01-01T10:00:00Z"}, "Period", False),
     ("per-1", {"start": "2020-01-01T10:00:00Z", "end": "2020-01-01T10:00:00.000Z"}, "Period", True),
     ("per-1", {"start": "2020-01-02", "end": "2020-01-01T23:00:00Z"}, "Period", False),
-    ("per-1", {"start": "2020-01-01", "end": "2020-01-01T10:00:00Z"}, "Period", True),
+    # the same day at different precisions cannot be ordered: empty, so failed
+    ("per-1", {"start": "2020-01-01", "end": "2020-01-01T10:00:00Z"}, "Period", False),
     (
         "per-1",
         {
@@ -523,8 +526,8 @@ REF_1_CASES: list[tuple[dict[str, Any], bool]] = [
     ({"reference": "Patient/1"}, True),
     ({"reference": "#p"}, True),
     ({"reference": "#missing"}, False),
-    ({"display": "Dr. No"}, True),  # no reference: empty, not a failure
-    ({"reference": "#"}, True),  # '#'.substring(1) is empty: unknown
+    ({"display": "Dr. No"}, False),  # no reference: empty, a failure (hence the erratum)
+    ({"reference": "#"}, False),  # '#'.substring(1) is empty: unknown, so failed
     ({"reference": "urn:uuid:9d9a1e8c-8a1c-4a5f-9a6e-8e0c0c7e1b1a"}, True),
 ]
 
@@ -533,6 +536,25 @@ REF_1_CASES: list[tuple[dict[str, Any], bool]] = [
 def test_ref_1(node: dict[str, Any], expected: bool) -> None:
     container = {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}]}
     assert both("ref-1", node, "Reference", resource=container) == (expected, expected)
+
+
+def test_ref_1_as_corrected_passes_a_reference_without_a_reference_string() -> None:
+    # The published ref-1 is empty (so failing) on an identifier-only Reference; the
+    # erratum adds R5's exists() guard, checked natively and through fhirpathpy alike.
+    published = R4_BY_KEY["ref-1"]
+    fixed = corrected(constraint("ref-1", published)).expression
+    assert fixed is not None and fixed.startswith("reference.exists() implies")
+    assert ACCELERATED.strategy(constraint("ref-1", fixed)) == "native"
+    container = {**OBS, "contained": [{"resourceType": "Patient", "id": "p"}]}
+    for node, expected in (
+        ({"identifier": {"value": "1"}}, True),
+        ({"reference": "#p"}, True),
+        ({"reference": "#missing"}, False),
+    ):
+        assert both("ref-1", node, "Reference", resource=container, expression=fixed) == (
+            expected,
+            expected,
+        )
 
 
 def test_ref_1_inside_a_contained_resource_uses_the_container() -> None:
@@ -926,8 +948,8 @@ def test_resolve_uses_the_resolver_and_contained() -> None:
     node = {"resourceType": "Observation", "subject": {"reference": "Group/1"}}
     assert (
         evaluator.evaluate(c, node, resource=node, root=node, type_name="Observation").passed
-        is True
-    )  # empty: unknown
+        is False
+    )  # not resolved: empty, which fails (the reference validator's ctm-1 on such a member)
     node = {
         "resourceType": "Observation",
         "subject": {"reference": "#g"},
@@ -1143,7 +1165,7 @@ def test_native_cases(case: dict[str, Any]) -> None:
     assert FHIRPATH.strategy(constraint(key, expression)) == "fhirpath"
     type_path = normalise_path(type_name)
     assert native_result(key, node, type_path, resource) == RAW[case["expected"]], case["note"]
-    verdict = case["expected"] is not False  # an empty result is not a violation
+    verdict = case["expected"] is True  # an empty result fails, as in the reference validator
     assert both(key, node, type_name, resource=resource) == (verdict, verdict), case["note"]
 
 
@@ -1198,22 +1220,23 @@ DAR_ONLY = {"extension": [{"url": "http://e", "valueCode": "x"}]}
 
 
 @pytest.mark.parametrize(
-    ("key", "node", "type_name"),
+    ("key", "node", "type_name", "passed"),
     [
-        ("us-core-16", {"_value": DAR_ONLY}, "Identifier"),
-        ("us-core-17", {"value": "1234567893", "_value": DAR_ONLY}, "Identifier"),
-        ("bdl-8", {"fullUrl": "urn:uuid:1", "_fullUrl": DAR_ONLY}, "Bundle.entry"),
+        # no value: value.matches() is empty, which fails
+        ("us-core-16", {"_value": DAR_ONLY}, "Identifier", False),
+        ("us-core-17", {"value": "1234567893", "_value": DAR_ONLY}, "Identifier", True),
+        ("bdl-8", {"fullUrl": "urn:uuid:1", "_fullUrl": DAR_ONLY}, "Bundle.entry", True),
     ],
 )
 def test_string_natives_read_a_primitive_with_extensions_as_one_item(
-    key: str, node: dict[str, Any], type_name: str
+    key: str, node: dict[str, Any], type_name: str, passed: bool
 ) -> None:
     # Spec: "value" and its "_value" companion are one element (with or without a value).
     # fhirpathpy sees two items (or an object) and its string functions raise: reported as
     # "could not be evaluated". The native checks follow the specification.
     fast = evaluate(ACCELERATED, key, node, type_name)
     slow = evaluate(FHIRPATH, key, node, type_name)
-    assert fast.passed is True
+    assert fast.passed is passed
     assert slow.passed is None and slow.error is not None and "Expected string" in slow.error
 
 

@@ -1,7 +1,8 @@
-"""Bundle-level checks that need the whole Bundle: fullUrl (absolute, and agreeing with the
-resource's type and id), duplicate fullUrls and per-entry request presence (with the
-entry's own position, which the bdl-* invariants cannot give). Run for every Bundle at its
-own level: a document, a Bundle in an entry, one in an NDJSON record.
+"""Bundle-level checks that need the whole Bundle: fullUrl (present outside transactions
+and batches, absolute, and agreeing with the resource's type and id), duplicate fullUrls
+and per-entry request presence (with the entry's own position, which the bdl-* invariants
+cannot give). Run for every Bundle at its own level: a document, a Bundle in an entry, one
+in an NDJSON record.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pcocheck.view import ResourceView
 
 _NEEDS_REQUEST = frozenset({"transaction", "batch", "history"})
 _NO_REQUEST = frozenset({"document", "message", "collection", "searchset"})
+# R4 Bundle.entry.fullUrl: "SHALL have a value except that fullUrl can be empty on a POST";
+# like the reference validator, transactions and batches (and their responses) may omit it.
+_FULL_URL_OPTIONAL = frozenset({"transaction", "transaction-response", "batch", "batch-response"})
 
 
 def check_bundle(
@@ -38,7 +42,61 @@ def check_bundle(
         if not isinstance(entry, dict):
             continue
         findings.extend(_check_entry(view, position, entry, bundle_type, rel_base))
+    if bundle_type == "document":
+        findings.extend(_check_document_reachability(view, scope, rel_base))
     return findings
+
+
+def _references_in(node: Any) -> list[str]:
+    """Every Reference.reference string inside a resource (contained ones included)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            reference = item.get("reference")
+            if isinstance(reference, str) and not reference.startswith("#"):
+                found.append(reference)
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, dict | list))
+    return found
+
+
+def _check_document_reachability(
+    view: ResourceView, scope: BundleScope, rel_base: JsonPath
+) -> list[Finding]:
+    """R4 documents.html: a document is the Composition and the resources it refers to;
+    an entry that no chain of references (followed forward or backward) links to the
+    Composition does not belong to it (the reference validator: "isn't reachable")."""
+    entries = scope.entries
+    if len(entries) < 2 or entries[0].index != 0:
+        return []
+    links: dict[int, set[int]] = {e.index: set() for e in entries}
+    for entry in entries:
+        for reference in _references_in(entry.resource):
+            match = scope.match(reference, entry.full_url)
+            if match.entry is not None and match.entry.index != entry.index:
+                links[entry.index].add(match.entry.index)
+                links[match.entry.index].add(entry.index)
+    reached = {0}
+    queue = [0]
+    while queue:
+        for nxt in links[queue.pop()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                queue.append(nxt)
+    return [
+        view.finding(
+            "FHIR-BUNDLE-051",
+            f"Bundle.entry[{e.index}] ({e.full_url or e.key or 'no fullUrl'}) is not reachable "
+            "from the Composition by following references (forward or backward): a document "
+            "holds only the Composition and what it refers to",
+            (*rel_base, "entry", e.index),
+        )
+        for e in entries
+        if e.index not in reached
+    ]
 
 
 def _check_entry(
@@ -77,6 +135,20 @@ def _check_entry(
                     at,
                 )
             )
+    if (
+        isinstance(resource, dict)
+        and "fullUrl" not in entry
+        and bundle_type not in _FULL_URL_OPTIONAL
+    ):
+        findings.append(
+            view.finding(
+                "FHIR-BUNDLE-050",
+                f"Bundle.entry[{position}] has a resource but no fullUrl, which a "
+                f"{bundle_type or 'Bundle'} Bundle requires (only transactions and batches "
+                "may omit it)",
+                (*rel_base, "entry", position),
+            )
+        )
     has_request = "request" in entry
     if bundle_type in _NEEDS_REQUEST and not has_request:
         findings.append(

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from pcocheck.definitions.model import StructureDef
 from pcocheck.definitions.snapshot import expand_differential
+from pcocheck.engine.references import is_absolute_url
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.jsonutil import listed
 from pcocheck.view import ResourceView
@@ -149,3 +150,34 @@ def check_value_set(
             )
         )
     return out
+
+
+def _identifies_canonically(sd: StructureDef) -> bool:
+    """Whether the resource type's ``url`` is its canonical identity (the R4 canonical
+    resources: ValueSet, Questionnaire, Measure, ...), recognised from the definition's
+    own wording ("Canonical identifier for this ...")."""
+    for element in sd.elements:
+        if element.path == f"{sd.type}.url":
+            return (element.short or "").startswith("Canonical identifier")
+    return False
+
+
+def check_canonical_url(
+    view: ResourceView, resource: dict[str, Any], rel_base: JsonPath, sd: StructureDef
+) -> list[Finding]:
+    """R4: the ``url`` of a canonical resource is "an absolute URI that is used to identify
+    this ... when it is referenced"; the reference validator rejects a relative one (in a
+    contained resource as well)."""
+    url = resource.get("url")
+    if not isinstance(url, str) or not url or is_absolute_url(url):
+        return []
+    if not _identifies_canonically(sd):
+        return []
+    return [
+        view.finding(
+            "FHIR-STRUCT-051",
+            f"{sd.type}.url {url!r} is not an absolute URI: the canonical url of a "
+            f"{sd.type} identifies it everywhere it is referenced",
+            (*rel_base, "url"),
+        )
+    ]

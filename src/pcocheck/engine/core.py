@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
-from pcocheck.engine.conformance import check_structure_definition, check_value_set
+from pcocheck.engine.conformance import (
+    check_canonical_url,
+    check_structure_definition,
+    check_value_set,
+)
 from pcocheck.engine.content import attachment_problems, markup_in, size_problem
 from pcocheck.engine.extensions import (
     ExtensionPolicy,
@@ -295,6 +299,7 @@ class ProfileEngine:
         base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
         base_pass.run()
         findings.extend(base_pass.findings)
+        findings.extend(check_canonical_url(view, resource, rel_base, sd))
         if rtype == "Bundle":
             findings.extend(repeated_link_relations(view, resource, rel_base))
         elif rtype == "StructureDefinition":
@@ -755,6 +760,35 @@ class ProfileEngine:
         return self.terminology.is_member(value_set, system, code)
 
     # -- references ---------------------------------------------------------------------
+    def check_reference_type(
+        self, walk: Pass, element: ElementDef, value: dict[str, Any], rel: JsonPath
+    ) -> None:
+        """R4 Reference.type: the type of the target, which the element must allow and which
+        SHALL agree with a FHIR-URL reference (as the reference validator checks both)."""
+        ref_type = value.get("type")
+        if not isinstance(ref_type, str) or not ref_type or ":" in ref_type:
+            return  # absent, or an absolute URL of a logical model: nothing to compare
+        type_rel = rel + ("type",)
+        targets = tuple(p for t in element.types for p in t.target_profiles)
+        allowed = {self.profile_type(p) for p in targets} - {""}
+        if allowed and "Resource" not in allowed and ref_type not in allowed:
+            walk.report(
+                "FHIR-REF-050",
+                type_rel,
+                f"Reference.type {ref_type!r} is not a target this element allows "
+                f"({', '.join(sorted(allowed))})",
+            )
+        reference = value.get("reference")
+        if isinstance(reference, str):
+            parsed = parse_reference(reference)
+            if parsed.type is not None and parsed.type != ref_type:
+                walk.report(
+                    "FHIR-REF-051",
+                    type_rel,
+                    f"Reference.type {ref_type!r} disagrees with the reference {reference}, "
+                    f"which names a {parsed.type}",
+                )
+
     def check_reference(
         self,
         walk: Pass,
@@ -764,11 +798,13 @@ class ProfileEngine:
         rel: JsonPath,
     ) -> None:
         reference = value.get("reference")
+        base = walk.mode == BASE
+        if base:
+            self.check_reference_type(walk, element, value, rel)
         if not isinstance(reference, str):
             return
         parsed = parse_reference(reference)
         ref_rel = rel + ("reference",)
-        base = walk.mode == BASE
         if parsed.kind == "invalid":
             if base:
                 walk.report(
@@ -1140,6 +1176,17 @@ class ProfileEngine:
         if not isinstance(url, str) or "/" not in url or walk.quiet:
             return
         definition = self.structure(url)
+        if "|" in url:
+            # Extension.url is the definition's canonical, which the definition fixes
+            # without a version: name the mistake, then check against that definition.
+            definition = definition or self.structure(url.split("|", 1)[0])
+            if definition is not None:
+                walk.report(
+                    "FHIR-STRUCT-050",
+                    rel,
+                    f"extension url {url} must not contain a version: Extension.url is the "
+                    f"canonical url {definition.url} (checked against that definition)",
+                )
         modifier = len(rel) >= 2 and rel[-2] == "modifierExtension"
         if definition is None:
             if modifier:

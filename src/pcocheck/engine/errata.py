@@ -25,6 +25,10 @@ class Erratum:
 
 
 _NAME_PUBLISHED = "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')"
+_REF_1_PUBLISHED = (
+    "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
+    "%rootResource.contained.id.trace('ids'))"
+)
 
 ERRATA: Final[tuple[Erratum, ...]] = (
     Erratum(
@@ -82,6 +86,14 @@ ERRATA: Final[tuple[Erratum, ...]] = (
         "$this is dateTime implies $this.toString().length() >= 10",
         "hl7.fhir.us.core#9.0.0 StructureDefinition/us-core-vital-signs vs-1",
         "an effectivePeriod made the published expression empty, i.e. failing",
+    ),
+    Erratum(
+        "ref-1",
+        _REF_1_PUBLISHED,
+        f"reference.exists() implies ({_REF_1_PUBLISHED})",
+        "hl7.fhir.r5.core#5.0.0 StructureDefinition/Reference ref-1",
+        "a Reference with only an identifier or display (allowed) made the published "
+        "expression empty, i.e. failing",
     ),
     Erratum(
         "*",

@@ -14,11 +14,14 @@ Three ways to evaluate a constraint, chosen once per distinct expression:
     everything else, through fhirpathpy with the R4 model, compiled once, with the
     functions of :mod:`pcocheck.engine.fhirpath_functions` added or fixed.
 
-Results: ``[true]`` passes, ``[false]`` fails, an empty result (FHIRPath's "unknown",
-e.g. comparing dates of different precision) is not a violation, a single non-boolean
-item counts as true (FHIRPath §4.5). An expression that does not parse, calls an
-unknown function, raises while it is evaluated, needs a terminology or conformance
-answer that is not available, or returns several items gives
+Results: ``[true]`` passes, ``[false]`` fails, and so does an empty result (FHIRPath's
+"unknown", e.g. comparing dates of different precision): an invariant SHALL be true, and
+the HL7 reference validator counts an empty result as a failure; the R4 expressions that
+are empty on valid content for lack of an ``exists()`` guard are corrected by
+:mod:`pcocheck.engine.errata`. A single non-boolean item counts as true (FHIRPath §4.5).
+An expression that does not parse, calls an unknown function, raises while it is
+evaluated, needs a terminology or conformance answer that is not available, or returns
+several items gives
 ``InvariantOutcome(None, error=...)``: the caller reports it, it is never a pass.
 
 All three ways give the same answers (tests compare them on every R4 core expression).
@@ -534,7 +537,7 @@ def _containers(root: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 def _verdict(result: list[Any]) -> InvariantOutcome:
     if not result:
-        return PASSED
+        return FAILED
     if len(result) == 1:
         value = _plain(result[0])
         if value is False:

@@ -137,6 +137,14 @@ def ref_1(node: Any, ctx: NativeContext) -> list[bool]:
     return FALSE
 
 
+# ref-1 with the guard R5 adds (see pcocheck.engine.errata): a Reference without a
+# reference string passes.
+def ref_1_guarded(node: Any, ctx: NativeContext) -> list[bool]:
+    if isinstance(node, dict) and not isinstance(node.get("reference"), str):
+        return TRUE
+    return ref_1(node, ctx)
+
+
 # dom-3: every contained resource is referenced from elsewhere in the resource
 # (``#id`` in a Reference.reference or a uri/url/canonical) or refers to its container.
 def dom_3(node: Any, ctx: NativeContext) -> list[bool]:
@@ -571,6 +579,13 @@ def normalise(expression: str) -> str:
 NATIVE_VARIANTS: Final[tuple[tuple[str, str, NativeCheck], ...]] = (
     # txt-2 "The narrative SHALL have some non-whitespace content" shares txt-1's expression.
     ("txt-2", "htmlChecks()", txt_2),
+    # ref-1 as corrected by pcocheck.engine.errata.
+    (
+        "ref-1",
+        "reference.exists() implies (reference.startsWith('#').not() or "
+        "(reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids')))",
+        ref_1_guarded,
+    ),
     # US Core 6.1.0 as published spells the type in lower case (a FHIR dateTime).
     ("us-core-1", "$this is dateTime implies $this.toString().length() >= 10", us_core_1),
 )

@@ -233,6 +233,9 @@ def _id(value: object) -> str | None:
     return None
 
 
+_ABSOLUTE_URI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
 def _uri_problem(value: object, type_name: str) -> str | None:
     problem = _string_like(value, type_name)
     if problem is not None or not isinstance(value, str) or value == "":
@@ -262,6 +265,14 @@ def _canonical(value: object) -> str | None:
             return f"{_shown(value)} is not a valid canonical (no version after '|')"
         if "|" in version:
             return f"{_shown(value)} is not a valid canonical (more than one '|')"
+    if not value.startswith("#") and _ABSOLUTE_URI.match(value) is None:
+        # R4 references.html#canonical: a canonical names a resource by its canonical URL,
+        # which is absolute (or '#id' of a contained resource); the reference validator
+        # rejects relative ones ("Questionnaire/123") the same way.
+        return (
+            f"{_shown(value)} is not a valid canonical (a canonical URL is absolute, or a "
+            "'#id' reference to a contained resource)"
+        )
     return None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 
@@ -74,9 +74,14 @@ def restful_base(full_url: str | None) -> str | None:
     return None
 
 
+_ANY_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S")
+
+
 def is_absolute_url(text: str) -> bool:
-    """An absolute URL (``scheme://host…``) or a ``urn:uuid:``/``urn:oid:``."""
-    return bool(_ABSOLUTE_URL.match(text)) or text.startswith(("urn:uuid:", "urn:oid:"))
+    """An absolute URI (RFC 3986: a scheme, ``:`` and more): ``https://host/…``,
+    ``urn:uuid:…``, ``urn:oid:…`` or another scheme such as SMART Health Cards'
+    ``resource:0``, which the reference validator accepts as a fullUrl too."""
+    return bool(_ABSOLUTE_URL.match(text)) or _ANY_SCHEME.match(text) is not None
 
 
 def resource_key(resource: dict[str, Any]) -> str | None:
