@@ -438,22 +438,22 @@ def _terminal_progress() -> Progress | None:
 def _validate(
     config: RunConfig, settings: ReportSettings, baseline: Baseline | None, progress: bool = True
 ) -> None:
+    from pcocheck.api import validate_config
     from pcocheck.config import Selection
-    from pcocheck.inventory import Inventory
     from pcocheck.reporting.adjust import adjust
     from pcocheck.reporting.baseline import render_baseline
     from pcocheck.reporting.output import OutputError, PipeClosed, silence_stdout, write_file
-    from pcocheck.runner import ConfigurationError, validate_config
+    from pcocheck.runner import ConfigurationError
 
-    wants_inventory = {"junit", "operationoutcome"} & set(settings.formats)
-    inventory = Inventory() if wants_inventory else None
+    # The command line is a thin layer over the Python API (pcocheck.api): same run, same
+    # Report; it adds configuration, baselines and severity overrides, and renders.
     try:
-        result = validate_config(
+        report = validate_config(
             config,
             stdin=sys.stdin.buffer if "-" in config.paths else None,
-            extra=[inventory] if inventory is not None else [],
             progress=_terminal_progress() if progress else None,
         )
+        result, inventory = report.result, report.inventory
         adjusted = adjust(
             result,
             settings.severity_overrides,

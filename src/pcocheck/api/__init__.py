@@ -40,6 +40,7 @@ from pcocheck.runner import ConfigurationError, Run, build_checkers, load_defini
 
 if TYPE_CHECKING:
     from pcocheck.definitions.registry import DefinitionRegistry
+    from pcocheck.runner import Progress
 
 __all__ = [
     "ConfigurationError",
@@ -190,6 +191,7 @@ class Validator:
         inputs: list[InputFile],
         problems: list[Finding],
         stdin: IO[bytes] | None = None,
+        progress: Progress | None = None,
     ) -> Report:
         """One run with fresh checkers over this Validator's definitions (lock held).
 
@@ -199,7 +201,9 @@ class Validator:
 
         inventory = Inventory()
         checkers = [*build_checkers(config, self.registry), inventory]
-        result = Run(config, checkers).execute_inputs(inputs, problems, stdin)
+        run = Run(config, checkers)
+        run.progress = progress
+        result = run.execute_inputs(inputs, problems, stdin)
         return Report(result, inventory)
 
     @classmethod
@@ -236,7 +240,9 @@ def _check_profiles(registry: DefinitionRegistry, profiles: tuple[str, ...]) -> 
             raise ConfigurationError(f"--profile {url}: no such profile is loaded")
 
 
-def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> Report:
+def validate_config(
+    config: RunConfig, stdin: IO[bytes] | None = None, progress: Progress | None = None
+) -> Report:
     """The command line's run as a :class:`Report`: ``config.paths`` are discovered as
     ``pcocheck validate PATH...`` discovers them (``-`` reads ``stdin``).
 
@@ -246,7 +252,7 @@ def validate_config(config: RunConfig, stdin: IO[bytes] | None = None) -> Report
     validator = Validator.from_config(config)
     with _RUN_LOCK:
         inputs, problems = discover(list(config.paths))
-        return validator._run(config, inputs, problems, stdin)
+        return validator._run(config, inputs, problems, stdin, progress)
 
 
 def validate(
