@@ -9,6 +9,7 @@ newlines are escaped, so a crafted file cannot clear the screen or print a fake 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pcocheck import __version__
@@ -30,6 +31,28 @@ _STYLE = {
     Severity.INFORMATION: "cyan",
 }
 _ORDER = sorted(Severity, reverse=True)
+
+
+def _grouped(
+    findings: Iterable[Finding],
+) -> Iterator[tuple[str | None, str | None, Finding]]:
+    """Each finding with the file heading and the resource heading that start before it
+    (None when the previous finding had the same), escaped for the terminal."""
+    current_file: str | None = None
+    current_resource: tuple[str | None, int | None] | None = None
+    for finding in findings:
+        file_heading = resource_heading = None
+        file = finding.file or "<run>"
+        if file != current_file:
+            current_file, current_resource = file, None
+            file_heading = printable(file)
+        resource_key = (finding.resource, finding.entry)
+        if resource_key != current_resource:
+            current_resource = resource_key
+            resource_heading = printable(finding.resource or "(document)")
+            if finding.entry is not None:
+                resource_heading += f"  [entry {finding.entry}]"
+        yield file_heading, resource_heading, finding
 
 
 def _location(finding: Finding) -> str:
@@ -150,20 +173,10 @@ def _plain_lines(result: RunResult, options: ReportOptions) -> list[str] | None:
             f"pcocheck {__version__}: {result.files} file(s), "
             f"{result.resources} resource(s) checked"
         )
-    current_file: str | None = None
-    current_resource: tuple[str | None, int | None] | None = None
-    for finding in findings:
-        file = finding.file or "<run>"
-        if file != current_file:
-            current_file = file
-            current_resource = None
-            lines += ["", printable(file)]
-        resource_key = (finding.resource, finding.entry)
-        if resource_key != current_resource:
-            current_resource = resource_key
-            heading = printable(finding.resource or "(document)")
-            if finding.entry is not None:
-                heading += f"  [entry {finding.entry}]"
+    for file, heading, finding in _grouped(findings):
+        if file is not None:
+            lines += ["", file]
+        if heading is not None:
             lines.append(f"  {heading}")
         lines.append(f"    {finding.severity.label:<11} {finding.code:<15} {_location(finding)}")
         if finding.expression:
@@ -226,21 +239,11 @@ def _render_rich(result: RunResult, stream: TextIO, options: ReportOptions) -> N
             console.print(Text("\n").join(batch))
             batch.clear()
 
-    current_file: str | None = None
-    current_resource: tuple[str | None, int | None] | None = None
-    for finding in findings:
-        file = finding.file or "<run>"
-        if file != current_file:
-            current_file = file
-            current_resource = None
+    for file, heading, finding in _grouped(findings):
+        if file is not None:
             batch.append(Text(""))
-            batch.append(Text(printable(file), style="bold underline"))
-        resource_key = (finding.resource, finding.entry)
-        if resource_key != current_resource:
-            current_resource = resource_key
-            heading = printable(finding.resource or "(document)")
-            if finding.entry is not None:
-                heading += f"  [entry {finding.entry}]"
+            batch.append(Text(file, style="bold underline"))
+        if heading is not None:
             batch.append(Text(f"  {heading}", style="bold"))
         line = Text("    ")
         line.append(f"{finding.severity.label:<11}", style=_STYLE[finding.severity])
