@@ -343,7 +343,8 @@ def main() -> None:
 
     def run_cli(label: str, path: Path, size: int) -> None:
         repeat = args.repeat if size < 100_000 else 1
-        result = cli(path, repeat)
+        # The CLI's default is one job per core: ask for one job explicitly.
+        result = cli(path, repeat, ("--jobs", "1") if jobs else ())
         result["resources"] = size
         cli_runs.append((f"{label}, one job", result))
         if jobs:

@@ -4,9 +4,11 @@ Three ways to evaluate a constraint, chosen once per distinct expression:
 
 ``native``
     hand-written Python for the invariants checked on (almost) every element or
-    resource: ele-1, ext-1, dom-2..6, per-1, qty-3, sqty-1, ref-1, txt-1/2, obs-7 and
-    US Core's us-core-1 (:mod:`pcocheck.engine.invariants_native`). Used only when both
-    the key and the expression are the published ones.
+    resource, or costly through fhirpathpy on common resources: ele-1, ext-1, dom-2..6,
+    per-1, qty-3, sqty-1, ref-1, txt-1/2, obs-7, bdl-4/8/11/12, org-1, con-3, tim-4/5,
+    rng-2, drt-1, dis-1 and US Core's us-core-1/16/17
+    (:mod:`pcocheck.engine.invariants_native`). Used only when both the key and the
+    expression are the ones the native check was written for.
 ``fast``
     boolean combinations of existence checks and literal comparisons, compiled to
     closures (:mod:`pcocheck.engine.fhirpath_fast`).
