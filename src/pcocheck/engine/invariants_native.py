@@ -372,6 +372,13 @@ def bdl_8(node: Any, ctx: NativeContext) -> list[bool]:
     return FALSE if "/_history/" in full_url else TRUE
 
 
+def bdl_8_guarded(node: Any, ctx: NativeContext) -> list[bool]:
+    """bdl-8 as corrected by :mod:`pcocheck.engine.errata`: an entry without fullUrl passes."""
+    if not isinstance(node, dict):
+        return EMPTY
+    return TRUE if _single_string(node, "fullUrl") is None else bdl_8(node, ctx)
+
+
 def _first_entry_is(bundle_type: str, resource_type: str) -> NativeCheck:
     """``type = 'T' implies entry.first().resource.is(R)`` (bdl-11, bdl-12)."""
 
@@ -585,6 +592,12 @@ NATIVE_VARIANTS: Final[tuple[tuple[str, str, NativeCheck], ...]] = (
         "reference.exists() implies (reference.startsWith('#').not() or "
         "(reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids')))",
         ref_1_guarded,
+    ),
+    # bdl-8 as corrected by pcocheck.engine.errata (every Bundle entry is checked).
+    (
+        "bdl-8",
+        "fullUrl.exists() implies fullUrl.contains('/_history/').not()",
+        bdl_8_guarded,
     ),
     # US Core 6.1.0 as published spells the type in lower case (a FHIR dateTime).
     ("us-core-1", "$this is dateTime implies $this.toString().length() >= 10", us_core_1),
