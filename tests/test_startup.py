@@ -126,9 +126,11 @@ def test_a_small_validate_run_loads_only_what_it_uses() -> None:
     assert report["whole_catalog_parsed"] is False
     assert isinstance(report["family_files_parsed"], int)
     assert 0 < report["family_files_parsed"] < 5
-    # The FHIRPath cache: only the trees of invariants that went through fhirpathpy.
-    assert isinstance(report["trees_read"], int)
-    assert report["trees_read"] < 10
+    # The FHIRPath cache: only the trees of invariants that went through fhirpathpy (none
+    # at all on this bundle, where every invariant is native or fast: then it is not even
+    # imported).
+    assert isinstance(report.get("trees_read", 0), int)
+    assert report.get("trees_read", 0) < 10
 
 
 def test_a_json_report_does_not_load_rich() -> None:
