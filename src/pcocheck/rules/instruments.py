@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pcocheck.rules.codes import PCO_BASE
+from pcocheck.terminology.known_codes import GAD7_ITEMS, PHQ9_DIFFICULTY_ITEM, PHQ9_ITEMS
 
 # Standard scores of the LOINC frequency answers (LA18938-3 "More days than not" is
 # GAD-7 item 2's third option and scores 2 by position).
@@ -63,18 +64,8 @@ PHQ9 = Instrument(
     total="44261-6",
     questionnaire=PCO_BASE + "Questionnaire/44249-1",
     total_link="14372",
-    items=(
-        ("14363", "44250-9"),
-        ("14364", "44255-8"),
-        ("14365", "44259-0"),
-        ("14366", "44254-1"),
-        ("14367", "44251-7"),
-        ("14368", "44258-2"),
-        ("14369", "44252-5"),
-        ("14370", "44253-3"),
-        ("14371", "44260-8"),
-    ),
-    unscored=(("57492", "69722-7"),),
+    items=PHQ9_ITEMS,
+    unscored=(PHQ9_DIFFICULTY_ITEM,),
     maximum=27,
     bands=(
         Band(0, 4, "minimal"),
@@ -91,15 +82,7 @@ GAD7 = Instrument(
     total="70274-6",
     questionnaire=PCO_BASE + "Questionnaire/69737-5",
     total_link="58628",
-    items=(
-        ("57541", "69725-0"),
-        ("57542", "68509-9"),
-        ("57543", "69733-4"),
-        ("57544", "69734-2"),
-        ("57545", "69735-9"),
-        ("57546", "69689-8"),
-        ("57547", "69736-7"),
-    ),
+    items=GAD7_ITEMS,
     unscored=(),
     maximum=21,
     bands=(

@@ -14,8 +14,10 @@ from pcocheck.rules.codes import (
     FOLLOW_UP,
     GAS_EXTENSION,
     GAS_SCORE_PROFILE,
+    GOAL_DOMAIN_CODES,
     LOINC,
     OLD_GAS_EXTENSION,
+    PCO_CATEGORY_CODES,
     PCO_CS,
     PCO_SD,
     PROM_SCORE_PROFILE,
@@ -56,23 +58,8 @@ _DOMAINS = PCO_CS + "pco-goal-domains-temporary"
 _WM = PCO_CS + "what-matters-concepts-temporary"
 _PHI = PCO_CS + "personal-health-inventory-temporary"
 STU1_CODES: dict[str, frozenset[str]] = {
-    _CONCEPTS: frozenset({"person-centered", "what-matters", "wellbeing"}),
-    _DOMAINS: frozenset(
-        {
-            "housing",
-            "access-to-services",
-            "caregiver-needs",
-            "end-of-life",
-            "independence",
-            "legal",
-            "managing-conditions",
-            "medication-management",
-            "improving-health-and-wellness",
-            "physical-function",
-            "social-functioning",
-            "emotional-and-mental-health",
-        }
-    ),
+    _CONCEPTS: PCO_CATEGORY_CODES,
+    _DOMAINS: GOAL_DOMAIN_CODES,
     _WM: frozenset({"now-rating", "now-reasons", "future-rating", "future-changes"}),
     _PHI: frozenset(
         {
