@@ -85,13 +85,18 @@ def render_baseline(findings: Iterable[Finding], path: Path) -> str:
     return json.dumps(baseline_document(findings, path), indent=2, ensure_ascii=False) + "\n"
 
 
-def load_baseline(path: Path) -> Baseline:
+def read_json_file(path: Path, label: str, error: type[Exception]) -> Any:
+    """The JSON in ``path``, or ``error`` with one line naming ``label`` (exit code 2)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BaselineError(f"--baseline {path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise BaselineError(f"--baseline {path}: not a readable JSON file ({error})") from None
+        raise error(f"{label}: no such file") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as problem:
+        raise error(f"{label}: not a readable JSON file ({problem})") from None
+
+
+def load_baseline(path: Path) -> Baseline:
+    data = read_json_file(path, f"--baseline {path}", BaselineError)
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         raise BaselineError(f"--baseline {path}: not a {BASELINE_SCHEMA} file")
     entries = data.get("entries")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pcocheck.finding import Severity
-from pcocheck.reporting.baseline import MatchKey, match_key
+from pcocheck.reporting.baseline import MatchKey, match_key, read_json_file
 from pcocheck.reporting.json_report import SCHEMA_ID
 from pcocheck.reporting.text import encodable_tree, printable
 
@@ -27,12 +27,7 @@ class ReportFileError(Exception):
 
 
 def load_report(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ReportFileError(f"{path}: not a readable JSON file ({error})") from None
+    data = read_json_file(path, str(path), ReportFileError)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
         raise ReportFileError(f"{path}: not a {SCHEMA_ID} report (pcocheck validate -f json)")
     issues = data.get("issues")
