@@ -37,28 +37,12 @@ class Capabilities(KitState):
         if exchange.status != 200 or problem is not None:
             reason = f"HTTP {exchange.status}" + (f"; {problem}" if problem else "")
             self.finding("SRV-HTTP-003", f"GET metadata: {reason}", exchange)
-            self.add_test(
-                "capabilities-metadata",
-                "GET /metadata returns a FHIR R4 CapabilityStatement",
-                group,
-                "fail",
-                f"{reason} ({exchange.id})",
-                "SHALL",
-                rid,
-            )
+            self._metadata_failed(group, f"{reason} ({exchange.id})", rid)
             self.incomplete = f"no usable CapabilityStatement at {exchange.url}: {reason}"
             return
         if data.get("resourceType") != "CapabilityStatement":
             reason = f"the answer is a {data.get('resourceType')}, not a CapabilityStatement"
-            self.add_test(
-                "capabilities-metadata",
-                "GET /metadata returns a FHIR R4 CapabilityStatement",
-                group,
-                "fail",
-                f"{reason} ({exchange.id})",
-                "SHALL",
-                rid,
-            )
+            self._metadata_failed(group, f"{reason} ({exchange.id})", rid)
             self.incomplete = reason
             return
         self.capability = data
@@ -131,6 +115,17 @@ class Capabilities(KitState):
             else f"no PCO profile in any supportedProfile ({exchange.id})",
             "SHOULD",
             rid,
+        )
+
+    def _metadata_failed(self, group: str, reason: str, requests: list[str]) -> None:
+        self.add_test(
+            "capabilities-metadata",
+            "GET /metadata returns a FHIR R4 CapabilityStatement",
+            group,
+            "fail",
+            reason,
+            "SHALL",
+            requests,
         )
 
     def _capability_of_type(

@@ -309,6 +309,29 @@ class Searching(KitState):
                         )
                         self.finding("SRV-SEARCH-003", message, other.exchanges[0])
                         problems.append(f"{message} ({other.exchanges[0].id})")
+        if problems or found:
+            summary = f"{found} {rtype} found"
+            self._add_search_test(
+                test_id, title, expectation, requests, problems, summary, undeclared
+            )
+        else:
+            reason = f"no {rtype} returned for patient(s) {', '.join(self.patients)}"
+            self._add_search_test(
+                test_id, title, expectation, requests, problems, reason, undeclared, "skip"
+            )
+
+    def _add_search_test(
+        self,
+        test_id: str,
+        title: str,
+        expectation: str,
+        requests: list[str],
+        problems: list[str],
+        summary: str,
+        undeclared: list[str],
+        result_if_clean: str = "pass",
+    ) -> None:
+        """Records a search test: failed with its first problems, else ``result_if_clean``."""
         note = (
             f" (not declared in the CapabilityStatement: {', '.join(undeclared)})"
             if undeclared
@@ -324,25 +347,9 @@ class Searching(KitState):
                 expectation,
                 requests,
             )
-        elif found == 0:
-            self.add_test(
-                test_id,
-                title,
-                "search",
-                "skip",
-                f"no {rtype} returned for patient(s) {', '.join(self.patients)}" + note,
-                expectation,
-                requests,
-            )
         else:
             self.add_test(
-                test_id,
-                title,
-                "search",
-                "pass",
-                f"{found} {rtype} found" + note,
-                expectation,
-                requests,
+                test_id, title, "search", result_if_clean, summary + note, expectation, requests
             )
 
     def _status_if_required(
@@ -509,31 +516,8 @@ class Searching(KitState):
                     f"{rtype}?{urlencode(variant, safe='|/:,')} returned nothing although a "
                     f"{rtype} it should match was returned before ({outcome.ids[0]})"
                 )
-        note = (
-            f" (not declared in the CapabilityStatement: {', '.join(undeclared)})"
-            if undeclared
-            else ""
-        )
-        if problems:
-            self.add_test(
-                test_id,
-                title,
-                "search",
-                "fail",
-                "; ".join(problems[:5]) + note,
-                expectation,
-                requests,
-            )
-        else:
-            self.add_test(
-                test_id,
-                title,
-                "search",
-                "pass",
-                f"{found} matches over {len(queries)} searches" + note,
-                expectation,
-                requests,
-            )
+        summary = f"{found} matches over {len(queries)} searches"
+        self._add_search_test(test_id, title, expectation, requests, problems, summary, undeclared)
 
     def _value_for(
         self,
