@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
+from pcocheck.engine.compiled import CompiledPass, CompiledScope
 from pcocheck.engine.conformance import (
     check_canonical_url,
     check_structure_definition,
@@ -79,8 +80,13 @@ class ProfileEngine:
         resolver: Resolver | None = None,
         extension_policy: ExtensionPolicy | None = None,
         security_checks: bool = False,
+        compiled: bool = True,
     ) -> None:
         self.registry = registry
+        # The compiled base walk (engine/compiled.py); compiled=False keeps the
+        # interpretive one, which the differential tests compare it with.
+        self.pass_class: type[Pass] = CompiledPass if compiled else Pass
+        self._compiled_scopes: dict[tuple[str, str], CompiledScope] = {}
         self.terminology = terminology
         self.extra_profiles = tuple(extra_profiles)
         self.must_support = must_support
@@ -296,7 +302,9 @@ class ProfileEngine:
                 )
             )
             return
-        base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
+        base_pass = self.pass_class(
+            self, view, resource, rel_base, sd, BASE, None, sd.name, resolve
+        )
         base_pass.run()
         findings.extend(base_pass.findings)
         findings.extend(check_canonical_url(view, resource, rel_base, sd))
@@ -333,7 +341,7 @@ class ProfileEngine:
         profile_sd: StructureDef,
         resolve: Any,
     ) -> list[Finding]:
-        profile_pass = Pass(
+        profile_pass = self.pass_class(
             self,
             view,
             resource,
@@ -483,6 +491,15 @@ class ProfileEngine:
             index = build_child_index(sd, scope)
             self._children[key] = index
         return index
+
+    def compiled_scope(self, sd: StructureDef, scope: ElementDef) -> CompiledScope:
+        """The compiled children of ``scope`` (cached like :meth:`children`)."""
+        key = (sd.url, scope.id)
+        found = self._compiled_scopes.get(key)
+        if found is None:
+            found = CompiledScope(self, sd, scope)
+            self._compiled_scopes[key] = found
+        return found
 
     def relevant_children(self, sd: StructureDef, scope: ElementDef) -> list[ChildDef]:
         """Children a profile pass must visit under ``scope`` (cached per profile)."""
@@ -1118,7 +1135,7 @@ class ProfileEngine:
             for definition, mode in ((sd, BASE), (profile, PROFILE)):
                 if definition is None:
                     continue
-                probe = Pass(
+                probe = self.pass_class(
                     self,
                     walk.view,
                     target,
@@ -1239,7 +1256,7 @@ class ProfileEngine:
         self, walk: Pass, definition: StructureDef, value: Any, rel: JsonPath
     ) -> None:
         """Validate an element value (an extension, a typed datatype) against a profile."""
-        sub = Pass(
+        sub = self.pass_class(
             self,
             walk.view,
             walk.resource,
