@@ -39,6 +39,10 @@ class SourceText:
         """1-based line/column of ``path`` (or its nearest ancestor that exists)."""
         if path is None:
             return None, None
+        if not path and self._index is None:
+            # The root of a record (e.g. a dom-6 warning) needs no scan: it starts at the
+            # first non-blank character.
+            return self.position_of_offset(len(self.text) - len(self.text.lstrip(" \t\n\r")))
         offset = nearest_offset(self.index, path)
         if offset is None:
             return None, None
