@@ -26,7 +26,7 @@ from pcocheck.definitions.model import ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, json_kind
-from pcocheck.engine.walker import BASE, Pass, is_resource_id
+from pcocheck.engine.walker import BASE, PROFILE, Pass, is_resource_id
 from pcocheck.finding import JsonPath
 
 if TYPE_CHECKING:
@@ -208,6 +208,22 @@ class CompiledScope:
         ]
 
 
+# The children a profile pass visits under one scope: (child, its JSON keys as
+# (name, _name, type code) in the order Pass.present_key tries them, its profile plan).
+ProfileScope = list[tuple[ChildDef, tuple[tuple[str, str, str], ...], ElementPlan]]
+
+
+def profile_scope(engine: ProfileEngine, sd: StructureDef, scope: ElementDef) -> ProfileScope:
+    return [
+        (
+            child,
+            tuple((k, "_" + k, t) for k, t in engine.choice_keys(child).items()),
+            engine.plan_for(sd, child.element, PROFILE),
+        )
+        for child in engine.relevant_children(sd, scope)
+    ]
+
+
 class CompiledPass(Pass):
     """A :class:`Pass` whose base-mode object walk runs on compiled scopes."""
 
@@ -222,9 +238,23 @@ class CompiledPass(Pass):
         is_resource: bool = False,
     ) -> None:
         if self.mode != BASE:
-            Pass.walk_object(self, sd, scope, obj, rel, is_resource)
+            self.walk_profile(self.engine.profile_scope(sd, scope), sd, obj, rel)
             return
         self.walk_compiled(self.engine.compiled_scope(sd, scope), obj, rel, is_resource)
+
+    def walk_profile(
+        self, children: ProfileScope, sd: StructureDef, obj: dict[str, Any], rel: JsonPath
+    ) -> None:
+        """The profile walk of :meth:`Pass.walk_object`: only the children the profile
+        touches, each with its JSON keys and its plan looked up once."""
+        for child, keys, plan in children:
+            key: str | None = None
+            type_code = ""
+            for name, companion, code in keys:
+                if name in obj or companion in obj:
+                    key, type_code = name, code
+                    break
+            self.check_child(sd, child, plan, obj, key, type_code, rel)
 
     def walk_compiled(
         self, scope: CompiledScope, obj: dict[str, Any], rel: JsonPath, is_resource: bool = False
@@ -301,7 +331,17 @@ class CompiledPass(Pass):
             elif slot.slices:
                 self.check_slices(sd, slot.child, [], rel, key)
             return
-        items = self.collect_items(slot.element, slot.plan, obj, key, rel)
+        if (
+            slot.repeats
+            and companion is None
+            and type(value) is list
+            and value
+            and None not in value
+        ):
+            # A well-formed array: nothing for collect_items to report.
+            items = [(rel + (key, i), item, None) for i, item in enumerate(value)]
+        else:
+            items = self.collect_items(slot.element, slot.plan, obj, key, rel)
         count = len(items)
         if count < slot.minimum or (slot.maximum is not None and count > slot.maximum):
             self.check_cardinality(slot.element, count, rel + (key,), key)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
-from pcocheck.engine.compiled import CompiledPass, CompiledScope
+from pcocheck.engine.compiled import CompiledPass, CompiledScope, ProfileScope, profile_scope
 from pcocheck.engine.conformance import (
     check_canonical_url,
     check_structure_definition,
@@ -87,6 +87,7 @@ class ProfileEngine:
         # interpretive one, which the differential tests compare it with.
         self.pass_class: type[Pass] = CompiledPass if compiled else Pass
         self._compiled_scopes: dict[tuple[str, str], CompiledScope] = {}
+        self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
         self.terminology = terminology
         self.extra_profiles = tuple(extra_profiles)
         self.must_support = must_support
@@ -499,6 +500,15 @@ class ProfileEngine:
         if found is None:
             found = CompiledScope(self, sd, scope)
             self._compiled_scopes[key] = found
+        return found
+
+    def profile_scope(self, sd: StructureDef, scope: ElementDef) -> ProfileScope:
+        """What a profile pass visits under ``scope`` (cached like :meth:`children`)."""
+        key = (sd.url, scope.id)
+        found = self._profile_scopes.get(key)
+        if found is None:
+            found = profile_scope(self, sd, scope)
+            self._profile_scopes[key] = found
         return found
 
     def relevant_children(self, sd: StructureDef, scope: ElementDef) -> list[ChildDef]:

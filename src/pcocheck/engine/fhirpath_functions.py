@@ -690,13 +690,7 @@ def xhtml_markup_problems(text: str) -> list[str]:
 
 def xhtml_has_content(text: str) -> bool:
     """txt-2: some non-whitespace text or an image (markup problems aside)."""
-    checker = _NarrativeChecker()
-    try:
-        checker.feed(text)
-        checker.close()
-    except (AssertionError, ValueError):
-        return True  # unparseable markup is txt-1's finding, not a missing content
-    return checker.content
+    return _narrative(text)[1]
 
 
 def xhtml_problems(text: str) -> list[str]:
@@ -710,14 +704,20 @@ def xhtml_problems(text: str) -> list[str]:
     return list(_xhtml_problems(text))
 
 
-@functools.lru_cache(maxsize=1024)
 def _xhtml_problems(text: str) -> tuple[str, ...]:
+    return _narrative(text)[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _narrative(text: str) -> tuple[tuple[str, ...], bool]:
+    """(problems, has content) of a narrative div: one parse serves txt-1 and txt-2."""
     checker = _NarrativeChecker()
     try:
         checker.feed(text)
         checker.close()
     except (AssertionError, ValueError) as error:  # malformed markup
-        return (f"the narrative is not well-formed XHTML ({error})",)
+        # Unparseable markup is txt-1's finding, not a missing content (txt-2).
+        return (f"the narrative is not well-formed XHTML ({error})",), True
     problems = list(dict.fromkeys(checker.problems))
     if checker.roots == 0:
         problems.append("the narrative has no <div> element")
@@ -733,7 +733,7 @@ def _xhtml_problems(text: str) -> tuple[str, ...]:
         problems.extend(_xml_problems(text))
     if not checker.content and not problems:
         problems.append(_NO_CONTENT)
-    return tuple(problems)
+    return tuple(problems), checker.content
 
 
 _NO_CONTENT: Final = "the narrative has no content"
