@@ -23,9 +23,9 @@ from pcocheck.engine.extensions import (
     context_allows,
     is_example_url,
 )
-from pcocheck.engine.fhirpath_functions import xhtml_markup_problems
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
+from pcocheck.engine.narrative import xhtml_markup_problems
 from pcocheck.engine.plan import (
     ChildDef,
     ChildIndex,

@@ -37,33 +37,21 @@ child, as the specification says; fhirpathpy's ``children()`` skips it).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import signal
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Final
 
-import fhirpathpy
-import fhirpathpy.engine
-from fhirpathpy.engine.invocations import invocation_registry as _fp_registry
-from fhirpathpy.engine.invocations.constants import constants as _fp_constants_object
-from fhirpathpy.engine.nodes import ResourceNode
-from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
-from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
-
 from pcocheck.definitions.model import Constraint
+from pcocheck.engine.fhirpath_errors import UncertainResult
 from pcocheck.engine.fhirpath_fast import BoolFn, compile_fast
-from pcocheck.engine.fhirpath_functions import (
-    STATE_KEY,
-    ConformsTo,
-    EvaluationState,
-    MemberOf,
-    Resolver,
-    UncertainResult,
-    invocation_table,
-)
 from pcocheck.engine.fhirpath_model import (
     GENERIC_TYPES,
     R4_MODEL,
@@ -79,12 +67,46 @@ from pcocheck.engine.invariants_native import (
     normalise,
 )
 
-# fhirpathpy and antlr4 are untyped: hold what we call as Any.
-_antlr4: Any = importlib.import_module("antlr4")
-_fp_compile: Any = fhirpathpy.compile
-_fp_do_eval: Any = fhirpathpy.engine.do_eval
-_fp_reset_constants: Any = _fp_constants_object.reset
-_create_node: Any = ResourceNode.create_node
+
+def _fp_compile(expression: str, **options: Any) -> Any:
+    """fhirpathpy.compile (a module-level name: tests count the compilations)."""
+    return _fp().compile(expression, **options)
+
+
+Resolver = Callable[[str], dict[str, Any] | None]
+MemberOf = Callable[[str, str | None, str | None], bool | None]
+ConformsTo = Callable[[dict[str, Any], str], bool | None]
+
+
+@functools.cache
+def _fp() -> Any:
+    """fhirpathpy, its ANTLR parser and pcocheck's function table, imported on first use:
+    about 50 ms of start-up that a run whose invariants are all native or fast (the
+    usual case) never pays. fhirpathpy and antlr4 are untyped: held as Any."""
+    fhirpathpy: Any = importlib.import_module("fhirpathpy")
+    engine: Any = importlib.import_module("fhirpathpy.engine")
+    invocations: Any = importlib.import_module("fhirpathpy.engine.invocations")
+    constants: Any = importlib.import_module("fhirpathpy.engine.invocations.constants")
+    nodes: Any = importlib.import_module("fhirpathpy.engine.nodes")
+    lexer: Any = importlib.import_module("fhirpathpy.parser.generated.FHIRPathLexer")
+    parser: Any = importlib.import_module("fhirpathpy.parser.generated.FHIRPathParser")
+    functions: Any = importlib.import_module("pcocheck.engine.fhirpath_functions")
+    table = functions.invocation_table()
+    return SimpleNamespace(
+        antlr4=importlib.import_module("antlr4"),
+        compile=fhirpathpy.compile,
+        do_eval=engine.do_eval,
+        reset_constants=constants.constants.reset,
+        create_node=nodes.ResourceNode.create_node,
+        ResourceNode=nodes.ResourceNode,
+        Lexer=lexer.FHIRPathLexer,
+        Parser=parser.FHIRPathParser,
+        table=table,
+        known_functions=frozenset(invocations.invocation_registry) | frozenset(table),
+        STATE_KEY=functions.STATE_KEY,
+        EvaluationState=functions.EvaluationState,
+    )
+
 
 NATIVE_KEYS: Final = frozenset(NATIVE) | frozenset(key for key, _, _ in NATIVE_VARIANTS)
 
@@ -96,8 +118,6 @@ BASE_VARIABLES: Final[dict[str, str]] = {
 }
 _NAMED_VARIABLE = re.compile(r"%`(vs|ext)-([^`]+)`")
 _ROOT_VARIABLES: Final = ("%rootResource", "resolve(")
-
-_TABLE: Final = invocation_table()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,16 +169,17 @@ def check_syntax(expression: str) -> None:
     fhirpathpy's parser ignores syntax errors and evaluates whatever prefix it
     recognised (``a b c`` evaluates as ``a``); this uses its grammar strictly.
     """
+    fp = _fp()
     listener = _StrictErrors()
-    lexer = FHIRPathLexer(_antlr4.InputStream(expression))
+    lexer = fp.Lexer(fp.antlr4.InputStream(expression))
     lexer.removeErrorListeners()
     lexer.addErrorListener(listener)
-    stream = _antlr4.CommonTokenStream(lexer)
-    parser = FHIRPathParser(stream)
+    stream = fp.antlr4.CommonTokenStream(lexer)
+    parser = fp.Parser(stream)
     parser.removeErrorListeners()
     parser.addErrorListener(listener)
     parser.expression()
-    if stream.LA(1) != _antlr4.Token.EOF:
+    if stream.LA(1) != fp.antlr4.Token.EOF:
         raise SyntaxError(f"unexpected text after column {stream.LT(1).start}")
 
 
@@ -406,8 +427,9 @@ class InvariantEvaluator:
         resolver: Resolver | None = None,
         key: str = "",
     ) -> list[Any]:
+        fp = _fp()
         effective_root = self.root_of(resource, root) if plan.needs_root else resource
-        state = EvaluationState(
+        state = fp.EvaluationState(
             resource=resource,
             root=effective_root,
             resolver=resolver if resolver is not None else self.resolver,
@@ -418,7 +440,7 @@ class InvariantEvaluator:
         # A resource goes in as plain JSON: fhirpathpy only honours a leading type name
         # (``Appointment.status``) on raw resources. It types them by resourceType.
         is_resource = isinstance(node, dict) and "resourceType" in node
-        data_root = [node if is_resource else _create_node(node, type_path)]
+        data_root = [node if is_resource else fp.create_node(node, type_path)]
         variables: dict[str, Any] = dict(plan.variables or BASE_VARIABLES)
         variables["resource"] = resource
         variables["rootResource"] = effective_root
@@ -427,12 +449,12 @@ class InvariantEvaluator:
             "dataRoot": data_root,
             "vars": variables,
             "model": R4_MODEL,
-            "userInvocationTable": _TABLE,
+            "userInvocationTable": fp.table,
             "$this": data_root,
-            STATE_KEY: state,
+            fp.STATE_KEY: state,
         }
-        _fp_reset_constants()
-        result = _fp_do_eval(ctx, data_root, plan.parsed["children"][0])
+        fp.reset_constants()
+        result = fp.do_eval(ctx, data_root, plan.parsed["children"][0])
         return list(result) if isinstance(result, list) else [result]
 
 
@@ -470,7 +492,7 @@ def _fhirpath_plan(expression: str) -> _Plan:
             parsed = _fp_compile(expression, model=R4_MODEL).parsedPath
         except Exception as error:
             return _Plan("error", error=f"the expression does not parse: {_describe(error)}")
-    unknown = sorted(set(functions_used(parsed)) - KNOWN_FUNCTIONS)
+    unknown = sorted(set(functions_used(parsed)) - _fp().known_functions)
     if unknown:
         names = ", ".join(f"{name}()" for name in unknown)
         return _Plan("error", error=f"unsupported function {names}")
@@ -486,7 +508,11 @@ def _fhirpath_plan(expression: str) -> _Plan:
     )
 
 
-KNOWN_FUNCTIONS: Final = frozenset(_fp_registry) | frozenset(_TABLE)
+def __getattr__(name: str) -> Any:
+    """``KNOWN_FUNCTIONS`` (fhirpathpy's functions and pcocheck's), computed on first use."""
+    if name == "KNOWN_FUNCTIONS":
+        return _fp().known_functions
+    raise AttributeError(name)
 
 
 def functions_used(parsed: Any) -> list[str]:
@@ -551,7 +577,9 @@ def _verdict(result: list[Any]) -> InvariantOutcome:
 
 
 def _plain(item: Any) -> Any:
-    return item.data if isinstance(item, ResourceNode) else item
+    if "fhirpathpy" not in sys.modules:
+        return item  # no fhirpathpy node can exist yet
+    return item.data if isinstance(item, _fp().ResourceNode) else item
 
 
 def _describe(error: BaseException) -> str:
