@@ -20,9 +20,10 @@ they are rebuilt per process, never shared (pcocheck.parallel).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pcocheck.definitions.model import ElementDef, StructureDef
+from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, json_kind
@@ -44,6 +45,20 @@ _ALIASES = {
 }
 _URL_TYPES = frozenset({"url", "canonical"})
 _UNLIMITED = frozenset({"base64Binary", "xhtml"})
+
+# Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one.
+Prepared = tuple[
+    tuple[Constraint, Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None], ...
+]
+
+
+def prepared(
+    engine: ProfileEngine, constraints: tuple[Constraint, ...], type_code: str, path: str
+) -> Prepared:
+    """As engine.evaluate_constraint passes them: the element path only for a backbone."""
+    path_arg = path if type_code in ("BackboneElement", "Element", "") else None
+    return tuple((c, engine.invariants.prepare(c, type_code, path_arg)) for c in constraints)
+
 
 # What a visit does with a value, chosen once per spec.
 PRIMITIVE, INLINE_RESOURCE, COMPLEX = 0, 1, 2
@@ -84,7 +99,7 @@ class VisitSpec:
         self.plan = plan
         self.path = element.path
         self.type_code = type_code
-        self.constraints = plan.constraints
+        self.constraints = prepared(engine, plan.constraints, type_code, element.path)
         self.has_values = plan.fixed is not None or plan.pattern is not None
         self.binding = plan.binding
         self.max_length = element.max_length
@@ -108,7 +123,7 @@ class VisitSpec:
             self.kind = COMPLEX
         self.extension = False
         self.type_root: StructureDef | None = None
-        self.type_constraints: tuple[Any, ...] = ()
+        self.type_constraints: Prepared = ()
         self.sub: CompiledScope | None = None
         self.sub_resolved = False
 
@@ -130,7 +145,9 @@ class VisitSpec:
             return
         self.type_root = type_sd
         type_plan = engine.plan_for(type_sd, type_sd.root, BASE)
-        self.type_constraints = type_plan.constraints
+        self.type_constraints = prepared(
+            engine, type_plan.constraints, self.type_code, type_sd.root.path
+        )
         self.sub = engine.compiled_scope(type_sd, type_sd.root)
         self.extension = self.type_code == "Extension"
 
@@ -367,7 +384,7 @@ class CompiledPass(Pass):
             if companion is not None:
                 self.check_companion(companion, rel)
             if spec.constraints and value is not None:
-                self.check_spec_constraints(spec.constraints, spec, value, rel)
+                self.check_prepared(spec.constraints, value, rel, spec.type_code, spec.path)
             return
         if kind == INLINE_RESOURCE:
             engine.visit_inline_resource(self, spec.element, value, rel)
@@ -398,7 +415,7 @@ class CompiledPass(Pass):
         elif type_code == "Reference":
             engine.check_reference(self, spec.element, spec.plan, value, rel)
         if spec.constraints:
-            self.check_spec_constraints(spec.constraints, spec, value, rel)
+            self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
             spec.resolve_sub(engine)
         sub = spec.sub
@@ -411,18 +428,21 @@ class CompiledPass(Pass):
         if spec.type_constraints:
             root = spec.type_root
             assert root is not None
-            for constraint in spec.type_constraints:
-                engine.evaluate_constraint(self, constraint, value, rel, type_code, root.root.path)
+            self.check_prepared(spec.type_constraints, value, rel, type_code, root.root.path)
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             engine.check_extension(self, value, rel)
 
-    def check_spec_constraints(
-        self, constraints: tuple[Any, ...], spec: VisitSpec, value: Any, rel: JsonPath
+    def check_prepared(
+        self, constraints: Prepared, value: Any, rel: JsonPath, type_code: str, path: str
     ) -> None:
-        evaluate = self.engine.evaluate_constraint
-        for constraint in constraints:
-            evaluate(self, constraint, value, rel, spec.type_code, spec.path)
+        """engine.evaluate_constraint for each constraint, after its quick pre-check: a
+        pass needs nothing else (evaluate_constraint would pass or skip it too)."""
+        resource, root = self.resource, self.view.resource
+        for constraint, quick in constraints:
+            if quick is not None and quick(value, resource, root):
+                continue
+            self.engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
 
     def check_format(self, spec: VisitSpec, value: Any, rel: JsonPath) -> bool:
         """:meth:`Pass.check_primitive` with the checker and the string checks chosen

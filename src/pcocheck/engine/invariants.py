@@ -325,6 +325,54 @@ class InvariantEvaluator:
         except Exception as error:  # fhirpathpy raises bare Exceptions
             return InvariantOutcome(None, _describe(error))
 
+    def prepare(
+        self, constraint: Constraint, type_name: str, path: str | None = None
+    ) -> Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None:
+        """A quick pre-check ``(node, resource, root) -> passed`` for a native or fast
+        constraint on a node whose type path is known in advance, else None.
+
+        True means :meth:`evaluate` would return a pass (the caller skips it); False means
+        "ask :meth:`evaluate`", which then gives the exact outcome (a failure, an error,
+        an uncertain answer). Arguments as for :meth:`evaluate`."""
+        plan = self._plan(constraint)
+        if plan.error is not None:
+            return None
+        if path:
+            type_path = self._paths.get(path)
+            if type_path is None:
+                type_path = self._paths[path] = normalise_path(path)
+        else:
+            if type_name not in self._static_types:
+                self._type_path(None, type_name, None, {})  # fills the static table
+            static = self._static_types.get(type_name)
+            if static is None:
+                return None  # the type path depends on where the node sits
+            type_path = static
+        native, fast = plan.native, plan.fast
+        context = self._native_context
+        if native is not None:
+            check = native
+
+            def run_native(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
+                context.bind(type_path, resource, root)
+                try:
+                    return check(node, context) == _TRUE
+                except Exception:  # evaluate() turns it into its outcome
+                    return False
+
+            return run_native
+        if fast is not None:
+            quick = fast
+
+            def run_fast(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
+                try:
+                    return quick([(node, type_path)]) == _TRUE
+                except Exception:  # evaluate() turns it into its outcome
+                    return False
+
+            return run_fast
+        return None
+
     def _run_within_budget(
         self,
         plan: _Plan,
