@@ -433,6 +433,20 @@ class CompiledPass(Pass):
         if spec.extension:
             engine.check_extension(self, value, rel)
 
+    def check_constraints(
+        self, plan: ElementPlan, element: ElementDef, value: Any, rel: JsonPath, type_code: str
+    ) -> None:
+        """:meth:`Pass.check_constraints` (root constraints, profile passes) through the
+        prepared constraints of ``plan``."""
+        path = element.path
+        key = (id(plan), type_code, path)
+        cache = self.engine.prepared_constraints
+        entry = cache.get(key)
+        if entry is None or entry[0] is not plan:
+            entry = (plan, prepared(self.engine, plan.constraints, type_code, path))
+            cache[key] = entry
+        self.check_prepared(entry[1], value, rel, type_code, path)
+
     def check_prepared(
         self, constraints: Prepared, value: Any, rel: JsonPath, type_code: str, path: str
     ) -> None:

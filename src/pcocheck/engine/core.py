@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
-from pcocheck.engine.compiled import CompiledPass, CompiledScope, ProfileScope, profile_scope
+from pcocheck.engine.compiled import (
+    CompiledPass,
+    CompiledScope,
+    Prepared,
+    ProfileScope,
+    profile_scope,
+)
 from pcocheck.engine.conformance import (
     check_canonical_url,
     check_structure_definition,
@@ -88,6 +94,12 @@ class ProfileEngine:
         self.pass_class: type[Pass] = CompiledPass if compiled else Pass
         self._compiled_scopes: dict[tuple[str, str], CompiledScope] = {}
         self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
+        self._targets: dict[int, tuple[ElementDef, tuple[str, ...], set[str]]] = {}
+        self._resolutions: dict[str, Resolution] = {}
+        self._resolutions_context: object = None
+        # Prepared constraints per (plan, type, element path); the plan is kept with
+        # them, so its id() cannot be reused while the entry exists.
+        self.prepared_constraints: dict[tuple[int, str, str], tuple[ElementPlan, Prepared]] = {}
         self.terminology = terminology
         self.extra_profiles = tuple(extra_profiles)
         self.must_support = must_support
@@ -544,7 +556,8 @@ class ProfileEngine:
             self._plans[sd.url] = plans
         found = plans.get(element.id)
         if found is None:
-            found = self._finish_plan(base_plan(element), element)
+            # Not an element of this profile: its base plan (the same value, cached).
+            found = self.plan_for(sd, element, BASE)
         return found
 
     def _finish_plan(self, plan: ElementPlan, element: ElementDef) -> ElementPlan:
@@ -828,6 +841,8 @@ class ProfileEngine:
         base = walk.mode == BASE
         if base:
             self.check_reference_type(walk, element, value, rel)
+        elif not plan.target_profiles:
+            return  # the profile does not change the targets: the base pass checked them
         if not isinstance(reference, str):
             return
         parsed = parse_reference(reference)
@@ -842,7 +857,7 @@ class ProfileEngine:
                 )
             return
         context = walk.resolve
-        resolution = context.resolve(reference) if isinstance(context, ReferenceContext) else None
+        resolution = self._resolution(context, reference)
         if base and resolution is not None:
             self.report_resolution(walk, ref_rel, resolution)
         if isinstance(context, ReferenceContext) and resolution is not None:
@@ -864,14 +879,11 @@ class ProfileEngine:
         if target is None and parsed.kind in ("contained", "urn"):
             return  # local references resolve only locally: reported above or by ref-1
         target_type = target.get("resourceType") if target is not None else parsed.type
-        if not base and not plan.target_profiles:
-            return  # the profile does not change the targets: the base pass checked them
         # Every allowed target, base types and profiles alike (US Core's derivedFrom allows
         # Observation and us-core-documentreference): the profile's full list, not its delta.
-        targets = tuple(p for t in element.types for p in t.target_profiles)
+        targets, allowed_types = self._reference_targets(element)
         if not targets:
             return
-        allowed_types = {self.profile_type(p) for p in targets}
         if (
             isinstance(target_type, str)
             and "Resource" not in allowed_types
@@ -937,6 +949,30 @@ class ProfileEngine:
                 f"reference cycle, or a chain of references deeper than {MAX_TARGET_DEPTH})",
                 tuple(profiled),
             )
+
+    def _resolution(self, context: Any, reference: str) -> Resolution | None:
+        """``context.resolve(reference)``, remembered for the resource being validated:
+        its base and profile passes ask for the same references. Lifetime: one
+        reference context (one resource); resolution is a pure lookup within it."""
+        if not isinstance(context, ReferenceContext):
+            return None
+        if context is not self._resolutions_context:
+            self._resolutions_context = context
+            self._resolutions = {}
+        found = self._resolutions.get(reference)
+        if found is None:
+            found = self._resolutions[reference] = context.resolve(reference)
+        return found
+
+    def _reference_targets(self, element: ElementDef) -> tuple[tuple[str, ...], set[str]]:
+        """The target profiles of a Reference element and the types they name (cached
+        per element of the run's definitions; the element is kept with its entry)."""
+        cached = self._targets.get(id(element))
+        if cached is None or cached[0] is not element:
+            targets = tuple(p for t in element.types for p in t.target_profiles)
+            cached = (element, targets, {self.profile_type(p) for p in targets})
+            self._targets[id(element)] = cached
+        return cached[1], cached[2]
 
     def report_resolution(self, walk: Pass, rel: JsonPath, resolution: Resolution) -> None:
         """Findings about how a reference resolved (base pass only: once per reference)."""

@@ -333,8 +333,15 @@ class InvariantEvaluator:
 
         True means :meth:`evaluate` would return a pass (the caller skips it); False means
         "ask :meth:`evaluate`", which then gives the exact outcome (a failure, an error,
-        an uncertain answer). Arguments as for :meth:`evaluate`."""
-        plan = self._plan(constraint)
+        an uncertain answer). Arguments as for :meth:`evaluate`. Never compiles through
+        fhirpathpy: constraints of elements that are absent must cost nothing."""
+        cache_key = (constraint.key, constraint.expression or "")
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = _make_plan(constraint.key, cache_key[1], accelerate=self.accelerate)
+            if plan is None:
+                return None  # fhirpathpy's: evaluate() compiles it if it is ever needed
+            self._plans[cache_key] = plan
         if plan.error is not None:
             return None
         if path:
