@@ -225,20 +225,94 @@ class CompiledScope:
         ]
 
 
-# The children a profile pass visits under one scope: (child, its JSON keys as
-# (name, _name, type code) in the order Pass.present_key tries them, its profile plan).
-ProfileScope = list[tuple[ChildDef, tuple[tuple[str, str, str], ...], ElementPlan]]
+class ProfileSpec:
+    """How a profile pass checks one value of one element with one type: what
+    :meth:`Pass.visit` does in profile mode, decided once."""
+
+    __slots__ = (
+        "binding",
+        "coded",
+        "constraints",
+        "element",
+        "has_values",
+        "kind",
+        "path",
+        "plan",
+        "reference",
+        "sd",
+        "sub",
+        "sub_resolved",
+        "type_code",
+        "type_profiles",
+    )
+
+    def __init__(
+        self, engine: ProfileEngine, sd: StructureDef, element: ElementDef, type_code: str
+    ) -> None:
+        plan = engine.plan_for(sd, element, PROFILE)
+        self.sd = sd
+        self.element = element
+        self.plan = plan
+        self.path = element.path
+        self.type_code = type_code
+        self.has_values = plan.fixed is not None or plan.pattern is not None
+        self.binding = plan.binding
+        self.coded = type_code in _CODED_TYPES
+        self.reference = type_code == "Reference"
+        self.constraints = prepared(engine, plan.constraints, type_code, element.path)
+        self.type_profiles = plan.type_profiles
+        if is_primitive(type_code) or type_code == "":
+            self.kind = PRIMITIVE
+        elif type_code == "Resource" or (element.types and element.types[0].code == "Resource"):
+            self.kind = INLINE_RESOURCE
+        else:
+            self.kind = COMPLEX
+        self.sub: ProfileScope | None = None
+        self.sub_resolved = False
+
+    def resolve_sub(self, engine: ProfileEngine) -> None:
+        """The profile scope a complex value descends into (None: its type profiles)."""
+        sd, element = self.sd, self.element
+        self.sub_resolved = True
+        if sd.children_of(element.id):
+            self.sub = engine.profile_scope(sd, element)
+        elif element.content_reference:
+            target = sd.by_id.get(element.content_reference.split("#", 1)[-1])
+            self.sub = engine.profile_scope(sd, target) if target is not None else []
+
+
+class ProfileSlot:
+    """A child a profile pass visits (it or a descendant has something to check)."""
+
+    __slots__ = ("child", "element", "keys", "plan", "slices", "specs", "type_slice_specs")
+
+    def __init__(self, engine: ProfileEngine, sd: StructureDef, child: ChildDef) -> None:
+        element = child.element
+        self.child = child
+        self.element = element
+        self.plan = engine.plan_for(sd, element, PROFILE)
+        self.slices = bool(child.slices)
+        # (name, _name, type code) in the order Pass.present_key tries them.
+        self.keys = tuple((k, "_" + k, t) for k, t in engine.choice_keys(child).items())
+        visited = element
+        if element.content_reference:
+            target = content_target(sd, element)
+            if target is not None:
+                visited = target
+        self.specs = {k: ProfileSpec(engine, sd, visited, t) for k, _, t in self.keys}
+        self.type_slice_specs = {
+            k: ProfileSpec(engine, sd, child.type_slices[k], t)
+            for k, _, t in self.keys
+            if k in child.type_slices
+        }
+
+
+# The children a profile pass visits under one scope, in definition order.
+ProfileScope = list[ProfileSlot]
 
 
 def profile_scope(engine: ProfileEngine, sd: StructureDef, scope: ElementDef) -> ProfileScope:
-    return [
-        (
-            child,
-            tuple((k, "_" + k, t) for k, t in engine.choice_keys(child).items()),
-            engine.plan_for(sd, child.element, PROFILE),
-        )
-        for child in engine.relevant_children(sd, scope)
-    ]
+    return [ProfileSlot(engine, sd, child) for child in engine.relevant_children(sd, scope)]
 
 
 class CompiledPass(Pass):
@@ -262,16 +336,89 @@ class CompiledPass(Pass):
     def walk_profile(
         self, children: ProfileScope, sd: StructureDef, obj: dict[str, Any], rel: JsonPath
     ) -> None:
-        """The profile walk of :meth:`Pass.walk_object`: only the children the profile
-        touches, each with its JSON keys and its plan looked up once."""
-        for child, keys, plan in children:
+        """The profile walk of :meth:`Pass.walk_object` and :meth:`Pass.check_child`:
+        only the children the profile touches, with everything looked up once."""
+        for slot in children:
             key: str | None = None
             type_code = ""
-            for name, companion, code in keys:
-                if name in obj or companion in obj:
+            for name, underscored, code in slot.keys:
+                if name in obj or underscored in obj:
                     key, type_code = name, code
                     break
-            self.check_child(sd, child, plan, obj, key, type_code, rel)
+            plan = slot.plan
+            if key is None:
+                if plan.cardinality and plan.minimum > 0:
+                    self.check_cardinality(slot.element, 0, rel, slot.element.name)
+                if plan.must_support and self.engine.must_support:
+                    self.report(
+                        "FHIR-PROFILE-003",
+                        rel,
+                        f"must-support element {slot.element.name} is absent "
+                        f"(profile {self.profile_name})",
+                    )
+                if slot.slices:
+                    self.check_slices(sd, slot.child, [], rel, slot.element.name)
+                continue
+            value = obj.get(key)
+            companion = obj.get("_" + key)
+            if not plan.repeats and value is not None and type(value) is not list:
+                items = [(rel + (key,), value, companion)]
+            else:
+                items = self.collect_items(slot.element, plan, obj, key, rel)
+            count = len(items)
+            if plan.cardinality and (
+                count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
+            ):
+                self.check_cardinality(slot.element, count, rel + (key,), key)
+            if plan.allowed_types is not None and type_code not in plan.allowed_types:
+                allowed = ", ".join(sorted(plan.allowed_types))
+                self.report(
+                    "FHIR-STRUCT-009",
+                    rel + (key,),
+                    f"type {type_code} is not allowed here by {self.profile_name} "
+                    f"(allowed: {allowed})",
+                )
+                continue
+            spec = slot.specs[key]
+            type_spec = slot.type_slice_specs.get(key)
+            for item_rel, item_value, _companion in items:
+                self.visit_profile(spec, item_value, item_rel)
+                if type_spec is not None:
+                    self.visit_profile(type_spec, item_value, item_rel)
+            if slot.slices:
+                self.check_slices(sd, slot.child, items, rel, key)
+
+    def visit_profile(self, spec: ProfileSpec, value: Any, rel: JsonPath) -> None:
+        """:meth:`Pass.visit` in profile mode (the '_' companion is the base pass's)."""
+        kind = spec.kind
+        engine = self.engine
+        if kind == PRIMITIVE:
+            if value is not None:
+                if spec.has_values:
+                    self.check_values(spec.plan, value, rel)
+                if spec.binding is not None:
+                    engine.check_binding(self, spec.binding, spec.type_code, value, rel)
+                if spec.constraints:
+                    self.check_prepared(spec.constraints, value, rel, spec.type_code, spec.path)
+            return
+        if kind == INLINE_RESOURCE or not isinstance(value, dict):
+            return  # inline resources are validated by the base pass
+        type_code = spec.type_code
+        if spec.has_values:
+            self.check_values(spec.plan, value, rel)
+        if spec.binding is not None and spec.coded:
+            engine.check_binding(self, spec.binding, type_code, value, rel)
+        if spec.reference:
+            engine.check_reference(self, spec.element, spec.plan, value, rel)
+        if spec.constraints:
+            self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
+        if not spec.sub_resolved:
+            spec.resolve_sub(engine)
+        if spec.sub is not None:
+            self.walk_profile(spec.sub, spec.sd, value, rel)
+            return
+        for profile_url in spec.type_profiles:
+            engine.apply_type_profile(self, profile_url, value, rel)
 
     def walk_compiled(
         self, scope: CompiledScope, obj: dict[str, Any], rel: JsonPath, is_resource: bool = False
