@@ -284,7 +284,16 @@ class ProfileSpec:
 class ProfileSlot:
     """A child a profile pass visits (it or a descendant has something to check)."""
 
-    __slots__ = ("child", "element", "keys", "plan", "slices", "specs", "type_slice_specs")
+    __slots__ = (
+        "child",
+        "element",
+        "keys",
+        "lookup",
+        "plan",
+        "slices",
+        "specs",
+        "type_slice_specs",
+    )
 
     def __init__(self, engine: ProfileEngine, sd: StructureDef, child: ChildDef) -> None:
         element = child.element
@@ -294,6 +303,12 @@ class ProfileSlot:
         self.slices = bool(child.slices)
         # (name, _name, type code) in the order Pass.present_key tries them.
         self.keys = tuple((k, "_" + k, t) for k, t in engine.choice_keys(child).items())
+        # JSON key (name or _name) -> (order, name, type), for choices; None: one key.
+        self.lookup: dict[str, tuple[int, str, str]] | None = None
+        if len(self.keys) != 1:
+            self.lookup = {}
+            for order, (name, underscored, code) in enumerate(self.keys):
+                self.lookup[name] = self.lookup[underscored] = (order, name, code)
         visited = element
         if element.content_reference:
             target = content_target(sd, element)
@@ -341,10 +356,21 @@ class CompiledPass(Pass):
         for slot in children:
             key: str | None = None
             type_code = ""
-            for name, underscored, code in slot.keys:
+            lookup = slot.lookup
+            if lookup is None:
+                name, underscored, code = slot.keys[0]
                 if name in obj or underscored in obj:
                     key, type_code = name, code
-                    break
+            else:
+                # A choice (Extension.value[x] has about 50 forms): look the object's few
+                # keys up, and keep the form Pass.present_key would try first.
+                best: tuple[int, str, str] | None = None
+                for present in obj:
+                    hit = lookup.get(present)
+                    if hit is not None and (best is None or hit[0] < best[0]):
+                        best = hit
+                if best is not None:
+                    key, type_code = best[1], best[2]
             plan = slot.plan
             if key is None:
                 if plan.cardinality and plan.minimum > 0:
