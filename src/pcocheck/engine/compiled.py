@@ -60,6 +60,9 @@ def prepared(
     return tuple((c, engine.invariants.prepare(c, type_code, path_arg)) for c in constraints)
 
 
+CLEAN_LENGTH = 128  # longest string remembered as clean
+CLEAN_KEPT = 512  # clean strings remembered per spec
+
 # What a visit does with a value, chosen once per spec.
 PRIMITIVE, INLINE_RESOURCE, COMPLEX = 0, 1, 2
 
@@ -71,6 +74,7 @@ class VisitSpec:
         "binding",
         "check_string",
         "checker",
+        "clean",
         "constraints",
         "element",
         "extension",
@@ -115,6 +119,9 @@ class VisitSpec:
             self.format_type not in _UNLIMITED,
         )
         self.whitespace = self.format_type in ("string", "markdown")
+        # Strings that passed every format check of this spec (codes, systems, urls
+        # repeat across resources): the verdict depends on the value alone. Bounded.
+        self.clean: set[str] = set()
         if is_primitive(type_code) or type_code == "":
             self.kind = PRIMITIVE
         elif type_code == "Resource" or (element.types and element.types[0].code == "Resource"):
@@ -641,33 +648,43 @@ class CompiledPass(Pass):
                 )
                 return False
             return True
+        is_string = type(value) is str
+        if is_string and value in spec.clean:
+            return True  # this exact string passed every check below before
         checker = spec.checker
         message = checker(value) if checker is not None else None
         if message is not None:
             code = "FHIR-STRUCT-002" if message.startswith("expected JSON") else "FHIR-STRUCT-010"
             self.report(code, rel, message)
             return False
-        if type(value) is str:
+        if is_string:
             if value == "":
                 self.report("FHIR-STRUCT-005", rel, "empty string; omit the element instead")
                 return False
+            clean = True
             content, limited = spec.check_string
             if (content and (spec.format_type != "string" or "<" in value)) or (
                 limited and len(value) > MAX_STRING
             ):
+                # May depend on more than the value (example urls: is it in the input?).
+                clean = False
                 self.engine.check_string_content(self, spec.format_type, value, rel)
             if (
                 spec.whitespace
                 and (value[0].isspace() or value[-1].isspace())
                 and value != value.strip()
             ):
+                clean = False
                 self.report(
                     "FHIR-STRUCT-011", rel, "leading or trailing whitespace in a string value"
                 )
             if spec.max_length is not None and len(value) > spec.max_length:
+                clean = False
                 self.report(
                     "FHIR-STRUCT-010",
                     rel,
                     f"value is {len(value)} characters long; maxLength is {spec.max_length}",
                 )
+            if clean and len(value) <= CLEAN_LENGTH and len(spec.clean) < CLEAN_KEPT:
+                spec.clean.add(value)
         return True
