@@ -292,14 +292,18 @@ class ProfileSlot:
     """A child a profile pass visits (it or a descendant has something to check)."""
 
     __slots__ = (
+        "absent_checks",
         "child",
         "element",
         "keys",
         "lookup",
+        "name",
         "plan",
         "slices",
         "specs",
+        "type_code",
         "type_slice_specs",
+        "underscored",
     )
 
     def __init__(self, engine: ProfileEngine, sd: StructureDef, child: ChildDef) -> None:
@@ -312,6 +316,14 @@ class ProfileSlot:
         self.keys = tuple((k, "_" + k, t) for k, t in engine.choice_keys(child).items())
         # JSON key (name or _name) -> (order, name, type), for choices; None: one key.
         self.lookup: dict[str, tuple[int, str, str]] | None = None
+        self.name, self.underscored, self.type_code = self.keys[0] if self.keys else ("", "", "")
+        plan = self.plan
+        # Whether an absent element needs a look: its cardinality, must-support, slices.
+        self.absent_checks = bool(
+            (plan.cardinality and plan.minimum > 0)
+            or (plan.must_support and engine.must_support)
+            or self.slices
+        )
         if len(self.keys) != 1:
             self.lookup = {}
             for order, (name, underscored, code) in enumerate(self.keys):
@@ -365,9 +377,11 @@ class CompiledPass(Pass):
             type_code = ""
             lookup = slot.lookup
             if lookup is None:
-                name, underscored, code = slot.keys[0]
-                if name in obj or underscored in obj:
-                    key, type_code = name, code
+                name = slot.name
+                if name in obj or slot.underscored in obj:
+                    key, type_code = name, slot.type_code
+                elif not slot.absent_checks:
+                    continue  # absent, and nothing to say about its absence
             else:
                 # A choice (Extension.value[x] has about 50 forms): look the object's few
                 # keys up, and keep the form Pass.present_key would try first.
