@@ -95,6 +95,7 @@ class ProfileEngine:
         self._compiled_scopes: dict[tuple[str, str], CompiledScope] = {}
         self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
         self._targets: dict[int, tuple[ElementDef, tuple[str, ...], set[str]]] = {}
+        self._ancestors: dict[int, tuple[StructureDef, list[str]]] = {}
         self._resolutions: dict[str, Resolution] = {}
         self._resolutions_context: object = None
         # Prepared constraints per (plan, type, element path); the plan is kept with
@@ -474,6 +475,16 @@ class ProfileEngine:
         return [p for url, p in unique.items() if url not in ancestors]
 
     def ancestors(self, profile: StructureDef) -> list[str]:
+        """The base definitions ``profile`` derives from (cached per definition; callers
+        only read the list)."""
+        cached = self._ancestors.get(id(profile))
+        if cached is not None and cached[0] is profile:
+            return cached[1]
+        chain = self._ancestor_chain(profile)
+        self._ancestors[id(profile)] = (profile, chain)
+        return chain
+
+    def _ancestor_chain(self, profile: StructureDef) -> list[str]:
         chain: list[str] = []
         current = profile
         while current.base_definition and current.derivation == "constraint":
