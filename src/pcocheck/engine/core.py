@@ -72,6 +72,11 @@ _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 
 
+# A Reference element's targets: (target profile URLs, the types they name, the types
+# named by plain type URLs, (profile URL, its type) for the others).
+ReferenceTargets = tuple[tuple[str, ...], set[str], set[str], tuple[tuple[str, str], ...]]
+
+
 class ProfileEngine:
     """A checker (see :mod:`pcocheck.runner`) for StructureDefinition conformance."""
 
@@ -94,7 +99,7 @@ class ProfileEngine:
         self.pass_class: type[Pass] = CompiledPass if compiled else Pass
         self._compiled_scopes: dict[tuple[str, str], CompiledScope] = {}
         self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
-        self._targets: dict[int, tuple[ElementDef, tuple[str, ...], set[str]]] = {}
+        self._targets: dict[int, tuple[ElementDef, ReferenceTargets]] = {}
         self._ancestors: dict[int, tuple[StructureDef, list[str]]] = {}
         self._resolutions: dict[str, Resolution] = {}
         self._resolutions_context: object = None
@@ -892,7 +897,7 @@ class ProfileEngine:
         target_type = target.get("resourceType") if target is not None else parsed.type
         # Every allowed target, base types and profiles alike (US Core's derivedFrom allows
         # Observation and us-core-documentreference): the profile's full list, not its delta.
-        targets, allowed_types = self._reference_targets(element)
+        targets, allowed_types, type_url_types, profiled_types = self._reference_targets(element)
         if not targets:
             return
         if (
@@ -918,15 +923,15 @@ class ProfileEngine:
             return
         if base:
             return
-        if isinstance(target_type, str) and any(
-            self.is_type_url(p) and self.profile_type(p) in (target_type, "Resource")
-            for p in targets
+        if isinstance(target_type, str) and (
+            target_type in type_url_types or "Resource" in type_url_types
         ):
             return  # any resource of the target's type is allowed
-        profiled = [p for p in targets if not self.is_type_url(p)]
         if isinstance(target_type, str):
             # Only the profiles for the target's own type can apply to it.
-            profiled = [p for p in profiled if self.profile_type(p) in (target_type, "")]
+            profiled = [p for p, t in profiled_types if t in (target_type, "")]
+        else:
+            profiled = [p for p, _ in profiled_types]
         if not profiled:
             return
         if target is None or (
@@ -975,15 +980,22 @@ class ProfileEngine:
             found = self._resolutions[reference] = context.resolve(reference)
         return found
 
-    def _reference_targets(self, element: ElementDef) -> tuple[tuple[str, ...], set[str]]:
-        """The target profiles of a Reference element and the types they name (cached
-        per element of the run's definitions; the element is kept with its entry)."""
+    def _reference_targets(self, element: ElementDef) -> ReferenceTargets:
+        """The target profiles of a Reference element; the types they name; the types
+        named by plain type URLs; the other (profile) URLs with their types. Cached per
+        element of the run's definitions (the element is kept with its entry)."""
         cached = self._targets.get(id(element))
         if cached is None or cached[0] is not element:
             targets = tuple(p for t in element.types for p in t.target_profiles)
-            cached = (element, targets, {self.profile_type(p) for p in targets})
+            answer: ReferenceTargets = (
+                targets,
+                {self.profile_type(p) for p in targets},
+                {self.profile_type(p) for p in targets if self.is_type_url(p)},
+                tuple((p, self.profile_type(p)) for p in targets if not self.is_type_url(p)),
+            )
+            cached = (element, answer)
             self._targets[id(element)] = cached
-        return cached[1], cached[2]
+        return cached[1]
 
     def report_resolution(self, walk: Pass, rel: JsonPath, resolution: Resolution) -> None:
         """Findings about how a reference resolved (base pass only: once per reference)."""
