@@ -244,6 +244,68 @@ def _xhtml_problems(text: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1024)
 def _narrative(text: str) -> tuple[tuple[str, ...], bool]:
     """(problems, has content) of a narrative div: one parse serves txt-1 and txt-2."""
+    if plain_narrative(text):
+        return (), True
+    return _parsed_narrative(text)
+
+
+_ROOT_OPEN: Final = f'<div xmlns="{XHTML_NS}">'
+_PLAIN_TAG: Final = re.compile(r"<(/?)([a-z][a-z0-9]*)(/?)>")
+_PLAIN_SELF_CLOSING: Final = frozenset({"br", "hr"})
+
+
+def plain_narrative(text: str) -> bool:
+    """True when ``text`` is a plain narrative that the full check (HTML parse, XML
+    well-formedness, entities) would find correct and with content: the exact root
+    ``<div xmlns="…xhtml">``, then only allowed lower-case elements without attributes,
+    properly nested (``<br/>``/``<hr/>`` self-closing), text of printable characters with
+    no ``&`` and no ``]]>``, and some non-blank text. Generated narratives look like this;
+    anything else (False) goes through the full check, which words the problems."""
+    if not text.startswith(_ROOT_OPEN) or not text.endswith("</div>"):
+        return False
+    body = text[len(_ROOT_OPEN) : -len("</div>")]
+    if "&" in body or "]]>" in body:
+        return False
+    stack: list[str] = []
+    content = False
+    position = 0
+    tags = 0
+    for match in _PLAIN_TAG.finditer(body):
+        tags += 1
+        segment = body[position : match.start()]
+        position = match.end()
+        if segment and not _plain_text(segment):
+            return False
+        content = content or bool(segment.strip())
+        closing, name, self_closing = match.groups()
+        if name not in ALLOWED_ELEMENTS:
+            return False
+        if closing:
+            if self_closing or not stack or stack.pop() != name:
+                return False
+        elif self_closing:
+            if name not in _PLAIN_SELF_CLOSING:
+                return False
+        elif name in _VOID_ELEMENTS:
+            return False  # <br> without '/' is not XML
+        else:
+            stack.append(name)
+    segment = body[position:]
+    if segment and not _plain_text(segment):
+        return False
+    content = content or bool(segment.strip())
+    # Every '<' must have been one of the tags above.
+    return content and not stack and body.count("<") == tags
+
+
+def _plain_text(segment: str) -> bool:
+    """Text the HTML parser and expat both take as it is: printable, tab and newlines."""
+    return segment.isprintable() or (
+        segment.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
+    )
+
+
+def _parsed_narrative(text: str) -> tuple[tuple[str, ...], bool]:
     checker = _NarrativeChecker()
     try:
         checker.feed(text)
