@@ -20,11 +20,14 @@ def test_a_root_finding_does_not_build_the_position_index() -> None:
     assert (finding.line, finding.column) == (8, 2)
 
 
-def test_a_nested_finding_still_scans() -> None:
+def test_a_nested_finding_seeks_without_the_full_index() -> None:
     text = '{"resourceType": "Patient",\n "name": [{"family": 1}]}'
     source = SourceText("a.json", text)
     finding = Anchor(source=source, file="a.json", root="Patient").finding(
         "FHIR-STRUCT-002", "x", ("name", 0, "family")
     )
     assert (finding.line, finding.column) == (2, 12)  # the member key
-    assert source._index is not None
+    assert source._index is None  # found by inputs/seek.py
+    scanned = SourceText("a.json", text)
+    assert scanned.index is not None
+    assert scanned.position(("name", 0, "family")) == (2, 12)
