@@ -22,13 +22,15 @@ def matches_pattern(instance: Any, pattern: Any) -> bool:
     some instance item (a CodeableConcept pattern matches when one coding carries its
     system and code). Primitives: equal.
     """
+    if type(pattern) is str and type(instance) is not list:
+        return bool(instance == pattern)  # the usual leaf (system, code): plain equality
     if isinstance(pattern, dict):
         if not isinstance(instance, dict):
             return False
-        return all(
-            key in instance and matches_pattern(instance[key], value)
-            for key, value in pattern.items()
-        )
+        for key, value in pattern.items():
+            if key not in instance or not matches_pattern(instance[key], value):
+                return False
+        return True
     if isinstance(pattern, list):
         items = instance if isinstance(instance, list) else [instance]
         return all(any(matches_pattern(item, wanted) for item in items) for wanted in pattern)
