@@ -170,6 +170,7 @@ class Slot:
         "minimum",
         "name",
         "path",
+        "plain",
         "plan",
         "primitive",
         "repeats",
@@ -211,6 +212,22 @@ class Slot:
         type_slice = child.type_slices.get(name)
         self.type_slice_spec = (
             VisitSpec(engine, sd, type_slice, type_code) if type_slice is not None else None
+        )
+        spec = self.spec
+        # A single primitive whose one value needs only its format checks (which remember
+        # the strings that passed): a clean string needs nothing at all.
+        self.plain = (
+            spec.kind == PRIMITIVE
+            and not spec.xhtml
+            and spec.type_code != "canonical"
+            and not spec.has_values
+            and spec.binding is None
+            and not spec.constraints
+            and self.type_slice_spec is None
+            and not self.slices
+            and not self.repeats
+            and self.minimum <= 1
+            and (self.maximum is None or self.maximum >= 1)
         )
 
 
@@ -519,6 +536,8 @@ class CompiledPass(Pass):
         value = obj.get(key)
         companion = obj.get(slot.companion_key)
         spec = slot.spec
+        if companion is None and slot.plain and type(value) is str and value in spec.clean:
+            return  # a string that passed here before, with nothing else to check
         type_spec = slot.type_slice_spec
         if not slot.repeats and not isinstance(value, list) and companion is None:
             # The common case: one value, no primitive extension.
