@@ -1,18 +1,24 @@
-"""The compiled base walk: definitions turned once into tables the walk only reads.
+"""The compiled walk: definitions turned once into tables the walk only reads.
 
 The interpretive walk (:mod:`pcocheck.engine.walker`) asks, for every JSON node, which
 child definition a key names, what its plan is, whether it repeats, which type it has,
 whether that type is primitive, which format checker applies, where its children are
 defined, and so on: about a dozen dictionary lookups and calls per node. Here each
-(definition, scope) is compiled on first use into a :class:`CompiledScope` whose
-:class:`Slot` per JSON key (``name`` and ``_name``) already holds all of that, and whose
-:class:`VisitSpec` says what to do with one value (format checker, string pre-checks,
-fixed/pattern, binding, invariants, reference/coding/attachment checks, and the scope
-to descend into). The findings are those of the interpretive base pass, in the same
-order: :class:`CompiledPass` replaces only ``walk_object`` in base mode and calls the
-same reporting and engine checks; profile passes and slicing still use the
-interpretive methods (a base definition has no slices; the fallback keeps them right
-anyway).
+(definition, scope) is compiled on first use:
+
+- base passes: a :class:`CompiledScope` whose :class:`Slot` per JSON key (``name`` and
+  ``_name``) already holds all of that, and whose :class:`VisitSpec` says what to do with
+  one value (format checker, string pre-checks, fixed/pattern, binding, prepared
+  invariants, reference/coding/attachment checks, the scope to descend into);
+- profile passes: a :data:`ProfileScope` of the children the profile touches
+  (:class:`ProfileSlot`, :class:`ProfileSpec`), with their JSON forms, plans, content
+  targets, type slices and prepared invariants.
+
+The findings are those of the interpretive walk, in the same order:
+:class:`CompiledPass` replaces ``walk_object`` (and ``check_constraints``) and calls the
+same reporting and engine checks; slice members are still visited by the interpretive
+``Pass.visit``. ``tests/engine/test_compiled_differential.py`` runs both on every fixture,
+a generated corpus and seeded mutations of it.
 
 Compiled tables live in the engine (one run: definitions do not change during a run);
 they are rebuilt per process, never shared (pcocheck.parallel).
