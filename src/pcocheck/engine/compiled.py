@@ -15,9 +15,9 @@ defined, and so on: about a dozen dictionary lookups and calls per node. Here ea
   targets, type slices and prepared invariants.
 
 The findings are those of the interpretive walk, in the same order:
-:class:`CompiledPass` replaces ``walk_object`` (and ``check_constraints``) and calls the
-same reporting and engine checks; slice members are still visited by the interpretive
-``Pass.visit``. ``tests/engine/test_compiled_differential.py`` runs both on every fixture,
+:class:`CompiledPass` replaces ``walk_object``, ``visit`` and ``check_constraints`` and calls the
+same reporting and engine checks; slice members (``Pass.visit``) go through specs too.
+``tests/engine/test_compiled_differential.py`` runs both on every fixture,
 a generated corpus and seeded mutations of it.
 
 Compiled tables live in the engine (one run: definitions do not change during a run);
@@ -651,6 +651,37 @@ class CompiledPass(Pass):
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             engine.check_extension(self, value, rel)
+
+    def visit(
+        self,
+        sd: StructureDef,
+        element: ElementDef,
+        plan: ElementPlan,
+        type_code: str,
+        value: Any,
+        companion: Any,
+        rel: JsonPath,
+    ) -> None:
+        """:meth:`Pass.visit` (slice members) through a compiled spec of ``element``."""
+        base = self.mode == BASE
+        key = (id(element), sd.url, type_code, base)
+        cache = self.engine.visit_specs
+        entry = cache.get(key)
+        if entry is None or entry[0] is not element:
+            spec: VisitSpec | ProfileSpec = (
+                VisitSpec(self.engine, sd, element, type_code)
+                if base
+                else ProfileSpec(self.engine, sd, element, type_code)
+            )
+            entry = (element, spec)
+            cache[key] = entry
+        spec = entry[1]
+        if spec.plan is not plan:  # not the plan the spec was made with: interpret
+            Pass.visit(self, sd, element, plan, type_code, value, companion, rel)
+        elif isinstance(spec, VisitSpec):
+            self.visit_spec(spec, value, companion, rel)
+        else:
+            self.visit_profile(spec, value, rel)
 
     def check_constraints(
         self, plan: ElementPlan, element: ElementDef, value: Any, rel: JsonPath, type_code: str

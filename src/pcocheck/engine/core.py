@@ -106,6 +106,9 @@ class ProfileEngine:
         # Prepared constraints per (plan, type, element path); the plan is kept with
         # them, so its id() cannot be reused while the entry exists.
         self.prepared_constraints: dict[tuple[int, str, str], tuple[ElementPlan, Prepared]] = {}
+        # Specs of slice members (CompiledPass.visit), key: (id of the element, definition
+        # url, type, base pass?); the element is kept with its entry.
+        self.visit_specs: dict[tuple[int, str, str, bool], tuple[ElementDef, Any]] = {}
         self.terminology = terminology
         self.extra_profiles = tuple(extra_profiles)
         self.must_support = must_support
