@@ -8,6 +8,8 @@ Reports medians of --repeat runs, one core, in resources per second:
 - fhir.resources parse-only (pydantic models; R4B, the closest it has to R4), if installed;
 - pcocheck full validation (base + every claimed profile + terminology + invariants) of
   the same records, in process;
+- with ``--compare-interpretive``, the same validation through the interpretive walk
+  (engine/walker.py) the compiled engine (engine/compiled.py) replaces, and the ratio;
 - and the wall time of ``pcocheck validate`` on one small bundle (cold start).
 """
 
@@ -41,6 +43,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--compare-interpretive",
+        action="store_true",
+        help="also time the interpretive walk the compiled engine replaces (same run)",
+    )
     args = parser.parse_args()
     lines = [line for line in args.corpus.read_text(encoding="utf-8").splitlines() if line]
     count = len(lines)
@@ -73,6 +80,23 @@ def main() -> None:
 
     full = median_rate("pcocheck validate (full, in process)", count, validate, args.repeat)
     print(f"{'ratio pcocheck / json.loads floor':<42} {full / floor:9.3f}")
+
+    if args.compare_interpretive:
+        from pcocheck.engine.core import ProfileEngine
+        from pcocheck.engine.walker import Pass
+
+        def validate_interpretive() -> None:
+            checkers = build_checkers(config)
+            for checker in checkers:
+                if isinstance(checker, ProfileEngine):
+                    checker.pass_class = Pass  # the interpretive walk (engine/walker.py)
+            result = Run(config, checkers).execute()
+            assert result.resources == count
+
+        old = median_rate(
+            "pcocheck validate (interpretive walk)", count, validate_interpretive, args.repeat
+        )
+        print(f"{'ratio compiled / interpretive':<42} {full / old:9.3f}")
 
     bundle = ROOT / "fixtures" / "journeys" / "gas-goal-journey.json"
     starts = []

@@ -10,6 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
+from pcocheck.engine.compiled import (
+    CompiledPass,
+    CompiledScope,
+    Prepared,
+    ProfileScope,
+    profile_scope,
+)
 from pcocheck.engine.conformance import (
     check_canonical_url,
     check_structure_definition,
@@ -22,9 +29,9 @@ from pcocheck.engine.extensions import (
     context_allows,
     is_example_url,
 )
-from pcocheck.engine.fhirpath_functions import xhtml_markup_problems
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
+from pcocheck.engine.narrative import xhtml_markup_problems
 from pcocheck.engine.plan import (
     ChildDef,
     ChildIndex,
@@ -65,6 +72,11 @@ _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 
 
+# A Reference element's targets: (target profile URLs, the types they name, the types
+# named by plain type URLs, (profile URL, its type) for the others).
+ReferenceTargets = tuple[tuple[str, ...], set[str], set[str], tuple[tuple[str, str], ...]]
+
+
 class ProfileEngine:
     """A checker (see :mod:`pcocheck.runner`) for StructureDefinition conformance."""
 
@@ -79,8 +91,24 @@ class ProfileEngine:
         resolver: Resolver | None = None,
         extension_policy: ExtensionPolicy | None = None,
         security_checks: bool = False,
+        compiled: bool = True,
     ) -> None:
         self.registry = registry
+        # The compiled base walk (engine/compiled.py); compiled=False keeps the
+        # interpretive one, which the differential tests compare it with.
+        self.pass_class: type[Pass] = CompiledPass if compiled else Pass
+        self._compiled_scopes: dict[tuple[str, str], CompiledScope] = {}
+        self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
+        self._targets: dict[int, tuple[ElementDef, ReferenceTargets]] = {}
+        self._ancestors: dict[int, tuple[StructureDef, list[str]]] = {}
+        self._resolutions: dict[str, Resolution] = {}
+        self._resolutions_context: object = None
+        # Prepared constraints per (plan, type, element path); the plan is kept with
+        # them, so its id() cannot be reused while the entry exists.
+        self.prepared_constraints: dict[tuple[int, str, str], tuple[ElementPlan, Prepared]] = {}
+        # Specs of slice members (CompiledPass.visit), key: (id of the element, definition
+        # url, type, base pass?); the element is kept with its entry.
+        self.visit_specs: dict[tuple[int, str, str, bool], tuple[ElementDef, Any]] = {}
         self.terminology = terminology
         self.extra_profiles = tuple(extra_profiles)
         self.must_support = must_support
@@ -296,7 +324,9 @@ class ProfileEngine:
                 )
             )
             return
-        base_pass = Pass(self, view, resource, rel_base, sd, BASE, None, sd.name, resolve)
+        base_pass = self.pass_class(
+            self, view, resource, rel_base, sd, BASE, None, sd.name, resolve
+        )
         base_pass.run()
         findings.extend(base_pass.findings)
         findings.extend(check_canonical_url(view, resource, rel_base, sd))
@@ -333,7 +363,7 @@ class ProfileEngine:
         profile_sd: StructureDef,
         resolve: Any,
     ) -> list[Finding]:
-        profile_pass = Pass(
+        profile_pass = self.pass_class(
             self,
             view,
             resource,
@@ -453,6 +483,16 @@ class ProfileEngine:
         return [p for url, p in unique.items() if url not in ancestors]
 
     def ancestors(self, profile: StructureDef) -> list[str]:
+        """The base definitions ``profile`` derives from (cached per definition; callers
+        only read the list)."""
+        cached = self._ancestors.get(id(profile))
+        if cached is not None and cached[0] is profile:
+            return cached[1]
+        chain = self._ancestor_chain(profile)
+        self._ancestors[id(profile)] = (profile, chain)
+        return chain
+
+    def _ancestor_chain(self, profile: StructureDef) -> list[str]:
         chain: list[str] = []
         current = profile
         while current.base_definition and current.derivation == "constraint":
@@ -483,6 +523,24 @@ class ProfileEngine:
             index = build_child_index(sd, scope)
             self._children[key] = index
         return index
+
+    def compiled_scope(self, sd: StructureDef, scope: ElementDef) -> CompiledScope:
+        """The compiled children of ``scope`` (cached like :meth:`children`)."""
+        key = (sd.url, scope.id)
+        found = self._compiled_scopes.get(key)
+        if found is None:
+            found = CompiledScope(self, sd, scope)
+            self._compiled_scopes[key] = found
+        return found
+
+    def profile_scope(self, sd: StructureDef, scope: ElementDef) -> ProfileScope:
+        """What a profile pass visits under ``scope`` (cached like :meth:`children`)."""
+        key = (sd.url, scope.id)
+        found = self._profile_scopes.get(key)
+        if found is None:
+            found = profile_scope(self, sd, scope)
+            self._profile_scopes[key] = found
+        return found
 
     def relevant_children(self, sd: StructureDef, scope: ElementDef) -> list[ChildDef]:
         """Children a profile pass must visit under ``scope`` (cached per profile)."""
@@ -517,7 +575,8 @@ class ProfileEngine:
             self._plans[sd.url] = plans
         found = plans.get(element.id)
         if found is None:
-            found = self._finish_plan(base_plan(element), element)
+            # Not an element of this profile: its base plan (the same value, cached).
+            found = self.plan_for(sd, element, BASE)
         return found
 
     def _finish_plan(self, plan: ElementPlan, element: ElementDef) -> ElementPlan:
@@ -801,6 +860,8 @@ class ProfileEngine:
         base = walk.mode == BASE
         if base:
             self.check_reference_type(walk, element, value, rel)
+        elif not plan.target_profiles:
+            return  # the profile does not change the targets: the base pass checked them
         if not isinstance(reference, str):
             return
         parsed = parse_reference(reference)
@@ -815,7 +876,7 @@ class ProfileEngine:
                 )
             return
         context = walk.resolve
-        resolution = context.resolve(reference) if isinstance(context, ReferenceContext) else None
+        resolution = self._resolution(context, reference)
         if base and resolution is not None:
             self.report_resolution(walk, ref_rel, resolution)
         if isinstance(context, ReferenceContext) and resolution is not None:
@@ -837,14 +898,11 @@ class ProfileEngine:
         if target is None and parsed.kind in ("contained", "urn"):
             return  # local references resolve only locally: reported above or by ref-1
         target_type = target.get("resourceType") if target is not None else parsed.type
-        if not base and not plan.target_profiles:
-            return  # the profile does not change the targets: the base pass checked them
         # Every allowed target, base types and profiles alike (US Core's derivedFrom allows
         # Observation and us-core-documentreference): the profile's full list, not its delta.
-        targets = tuple(p for t in element.types for p in t.target_profiles)
+        targets, allowed_types, type_url_types, profiled_types = self._reference_targets(element)
         if not targets:
             return
-        allowed_types = {self.profile_type(p) for p in targets}
         if (
             isinstance(target_type, str)
             and "Resource" not in allowed_types
@@ -868,15 +926,15 @@ class ProfileEngine:
             return
         if base:
             return
-        if isinstance(target_type, str) and any(
-            self.is_type_url(p) and self.profile_type(p) in (target_type, "Resource")
-            for p in targets
+        if isinstance(target_type, str) and (
+            target_type in type_url_types or "Resource" in type_url_types
         ):
             return  # any resource of the target's type is allowed
-        profiled = [p for p in targets if not self.is_type_url(p)]
         if isinstance(target_type, str):
             # Only the profiles for the target's own type can apply to it.
-            profiled = [p for p in profiled if self.profile_type(p) in (target_type, "")]
+            profiled = [p for p, t in profiled_types if t in (target_type, "")]
+        else:
+            profiled = [p for p, _ in profiled_types]
         if not profiled:
             return
         if target is None or (
@@ -910,6 +968,37 @@ class ProfileEngine:
                 f"reference cycle, or a chain of references deeper than {MAX_TARGET_DEPTH})",
                 tuple(profiled),
             )
+
+    def _resolution(self, context: Any, reference: str) -> Resolution | None:
+        """``context.resolve(reference)``, remembered for the resource being validated:
+        its base and profile passes ask for the same references. Lifetime: one
+        reference context (one resource); resolution is a pure lookup within it."""
+        if not isinstance(context, ReferenceContext):
+            return None
+        if context is not self._resolutions_context:
+            self._resolutions_context = context
+            self._resolutions = {}
+        found = self._resolutions.get(reference)
+        if found is None:
+            found = self._resolutions[reference] = context.resolve(reference)
+        return found
+
+    def _reference_targets(self, element: ElementDef) -> ReferenceTargets:
+        """The target profiles of a Reference element; the types they name; the types
+        named by plain type URLs; the other (profile) URLs with their types. Cached per
+        element of the run's definitions (the element is kept with its entry)."""
+        cached = self._targets.get(id(element))
+        if cached is None or cached[0] is not element:
+            targets = tuple(p for t in element.types for p in t.target_profiles)
+            answer: ReferenceTargets = (
+                targets,
+                {self.profile_type(p) for p in targets},
+                {self.profile_type(p) for p in targets if self.is_type_url(p)},
+                tuple((p, self.profile_type(p)) for p in targets if not self.is_type_url(p)),
+            )
+            cached = (element, answer)
+            self._targets[id(element)] = cached
+        return cached[1]
 
     def report_resolution(self, walk: Pass, rel: JsonPath, resolution: Resolution) -> None:
         """Findings about how a reference resolved (base pass only: once per reference)."""
@@ -1118,7 +1207,7 @@ class ProfileEngine:
             for definition, mode in ((sd, BASE), (profile, PROFILE)):
                 if definition is None:
                     continue
-                probe = Pass(
+                probe = self.pass_class(
                     self,
                     walk.view,
                     target,
@@ -1239,7 +1328,7 @@ class ProfileEngine:
         self, walk: Pass, definition: StructureDef, value: Any, rel: JsonPath
     ) -> None:
         """Validate an element value (an extension, a typed datatype) against a profile."""
-        sub = Pass(
+        sub = self.pass_class(
             self,
             walk.view,
             walk.resource,

@@ -27,10 +27,6 @@ Replaced:
 
 from __future__ import annotations
 
-import functools
-import html.parser
-import re
-import xml.parsers.expat
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -40,6 +36,7 @@ from fhirpathpy.engine.invocations import equality as _fp_equality
 from fhirpathpy.engine.invocations import logic as _fp_logic
 from fhirpathpy.engine.nodes import FP_DateTime, ResourceNode, TypeInfo
 
+from pcocheck.engine.fhirpath_errors import UncertainResult
 from pcocheck.engine.fhirpath_model import (
     DATE_TYPES,
     PRIMITIVE_SYSTEM_TYPE,
@@ -49,17 +46,26 @@ from pcocheck.engine.fhirpath_model import (
     is_subtype,
 )
 from pcocheck.engine.fhirpath_temporal import compare_texts
+from pcocheck.engine.narrative import (  # re-exported: the narrative checks lived here
+    XHTML_NS as XHTML_NS,
+)
+from pcocheck.engine.narrative import (
+    _NarrativeChecker as _NarrativeChecker,
+)
+from pcocheck.engine.narrative import (
+    xhtml_has_content,
+)
+from pcocheck.engine.narrative import (
+    xhtml_markup_problems as xhtml_markup_problems,
+)
+from pcocheck.engine.narrative import (
+    xhtml_problems as xhtml_problems,
+)
 from pcocheck.jsonutil import listed
 
 Resolver = Callable[[str], dict[str, Any] | None]
 MemberOf = Callable[[str, str | None, str | None], bool | None]
 ConformsTo = Callable[[dict[str, Any], str], bool | None]
-
-XHTML_NS: Final = "http://www.w3.org/1999/xhtml"
-
-
-class UncertainResult(Exception):
-    """A function could not give an answer (no terminology, no conformance check)."""
 
 
 @dataclass(slots=True)
@@ -481,294 +487,3 @@ def _logical(operator: Any) -> Any:
         return operator(ctx, _as_boolean(left), _as_boolean(right))
 
     return apply
-
-
-# -- XHTML narrative -----------------------------------------------------------------------
-ALLOWED_ELEMENTS: Final = frozenset(
-    {
-        "a",
-        "abbr",
-        "acronym",
-        "address",
-        "area",
-        "b",
-        "bdo",
-        "big",
-        "blockquote",
-        "br",
-        "caption",
-        "cite",
-        "code",
-        "col",
-        "colgroup",
-        "dd",
-        "dfn",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "i",
-        "img",
-        "kbd",
-        "li",
-        "map",
-        "ol",
-        "p",
-        "pre",
-        "q",
-        "samp",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "tt",
-        "ul",
-        "var",
-    }
-)
-_VOID_ELEMENTS: Final = frozenset({"br", "hr", "img", "col", "area"})
-_GLOBAL_ATTRIBUTES: Final = frozenset(
-    {"title", "style", "class", "id", "lang", "xml:lang", "dir", "accesskey", "tabindex", "xmlns"}
-)
-_ELEMENT_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
-    "a": frozenset({"href", "name", "rel", "rev", "shape", "coords", "hreflang", "type"}),
-    "img": frozenset({"src", "alt", "longdesc", "height", "width", "usemap", "ismap", "border"}),
-    "area": frozenset({"href", "alt", "shape", "coords", "nohref"}),
-    "map": frozenset({"name"}),
-    "blockquote": frozenset({"cite"}),
-    "q": frozenset({"cite"}),
-    "ol": frozenset({"type", "start", "compact"}),
-    "ul": frozenset({"type", "compact"}),
-    "li": frozenset({"type", "value"}),
-    "table": frozenset(
-        {
-            "summary",
-            "width",
-            "border",
-            "frame",
-            "rules",
-            "cellspacing",
-            "cellpadding",
-            "align",
-            "bgcolor",
-        }
-    ),
-    "pre": frozenset({"width"}),
-}
-_TABLE_ATTRIBUTES: Final = frozenset(
-    {
-        "span",
-        "width",
-        "align",
-        "valign",
-        "char",
-        "charoff",
-        "abbr",
-        "axis",
-        "headers",
-        "scope",
-        "rowspan",
-        "colspan",
-        "nowrap",
-        "height",
-        "bgcolor",
-    }
-)
-_URL_ATTRIBUTES: Final = frozenset({"href", "src", "longdesc", "cite", "usemap"})
-
-
-class _NarrativeChecker(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self.stack: list[str] = []
-        # how many of each tag are open: "is </i> open anywhere?" in O(1), so a stream of
-        # unmatched end tags stays linear (it was quadratic: 100k of them took minutes)
-        self.open_counts: dict[str, int] = {}
-        self.roots = 0
-        self.text_outside = False
-        self.content = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._open(tag, attrs, closed=False)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._open(tag, attrs, closed=True)
-
-    def _open(self, tag: str, attrs: list[tuple[str, str | None]], *, closed: bool) -> None:
-        if not self.stack:
-            self.roots += 1
-            if tag != "div":
-                self.problems.append(f"the narrative must be a single <div>, not <{tag}>")
-            elif dict(attrs).get("xmlns") != XHTML_NS:
-                self.problems.append(f'the <div> must declare xmlns="{XHTML_NS}"')
-        raw = (self.get_starttag_text() or "")[1:].split(None, 1)[0].rstrip("/>") or tag
-        if tag not in ALLOWED_ELEMENTS or raw != tag:
-            # XHTML names are case-sensitive (the HTML parser lowercases them).
-            self.problems.append(f"element <{raw}> is not allowed in a narrative")
-        if tag == "img":
-            self.content = True
-        allowed = _ELEMENT_ATTRIBUTES.get(tag, frozenset())
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.problems.append(f"event attribute {name} on <{tag}> is not allowed")
-            elif not (
-                name in _GLOBAL_ATTRIBUTES
-                or name in allowed
-                or (name in _TABLE_ATTRIBUTES and tag in _TABLE_TAGS)
-                or name.startswith("xmlns:")
-            ):
-                self.problems.append(f"attribute {name} on <{tag}> is not allowed")
-            if name in _URL_ATTRIBUTES and value is not None:
-                scheme = "".join(value.split()).lower()
-                if scheme.startswith(("javascript:", "vbscript:", "data:text/html")):
-                    self.problems.append(f"{name} on <{tag}> uses a script URL")
-        if not closed and tag not in _VOID_ELEMENTS:
-            self.stack.append(tag)
-            self.open_counts[tag] = self.open_counts.get(tag, 0) + 1
-
-    def _pop(self) -> str:
-        tag = self.stack.pop()
-        self.open_counts[tag] -= 1
-        return tag
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID_ELEMENTS and (not self.stack or self.stack[-1] != tag):
-            return
-        if not self.stack or self.stack[-1] != tag:
-            self.problems.append(f"end tag </{tag}> does not match the open element")
-            if self.open_counts.get(tag, 0) > 0:
-                while self.stack and self._pop() != tag:
-                    pass
-            return
-        self._pop()
-
-    def handle_data(self, data: str) -> None:
-        if data.strip():
-            if not self.stack:
-                self.text_outside = True
-            else:
-                self.content = True
-
-    def handle_comment(self, data: str) -> None:
-        return
-
-    def handle_decl(self, decl: str) -> None:
-        self.problems.append("declarations (<!...>) are not allowed in a narrative")
-
-    def handle_pi(self, data: str) -> None:
-        self.problems.append("processing instructions are not allowed in a narrative")
-
-    def unknown_decl(self, data: str) -> None:
-        self.problems.append("CDATA and other declarations are not allowed in a narrative")
-
-
-_TABLE_TAGS: Final = frozenset(
-    {"table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td"}
-)
-
-
-def xhtml_markup_problems(text: str) -> list[str]:
-    """txt-1 alone: markup problems, ignoring whether the div has content (txt-2)."""
-    return [p for p in _xhtml_problems(text) if p != _NO_CONTENT]
-
-
-def xhtml_has_content(text: str) -> bool:
-    """txt-2: some non-whitespace text or an image (markup problems aside)."""
-    checker = _NarrativeChecker()
-    try:
-        checker.feed(text)
-        checker.close()
-    except (AssertionError, ValueError):
-        return True  # unparseable markup is txt-1's finding, not a missing content
-    return checker.content
-
-
-def xhtml_problems(text: str) -> list[str]:
-    """Problems of a FHIR narrative ``div`` (txt-1/txt-2); empty when it is acceptable.
-
-    Checks the basics the HL7 validator enforces: one ``<div>`` root in the XHTML
-    namespace, only the HTML 4 formatting elements FHIR allows (no script, style, form,
-    iframe, object, ...), no event handler attributes or script URLs, balanced tags and
-    some non-whitespace content.
-    """
-    return list(_xhtml_problems(text))
-
-
-@functools.lru_cache(maxsize=1024)
-def _xhtml_problems(text: str) -> tuple[str, ...]:
-    checker = _NarrativeChecker()
-    try:
-        checker.feed(text)
-        checker.close()
-    except (AssertionError, ValueError) as error:  # malformed markup
-        return (f"the narrative is not well-formed XHTML ({error})",)
-    problems = list(dict.fromkeys(checker.problems))
-    if checker.roots == 0:
-        problems.append("the narrative has no <div> element")
-    elif checker.roots > 1:
-        problems.append("the narrative must have a single root <div>")
-    if checker.text_outside:
-        problems.append("text outside the root <div>")
-    if checker.stack:
-        problems.append(f"unclosed element <{checker.stack[-1]}>")
-    entity_problems = _entity_problems(text)
-    problems.extend(entity_problems)
-    if not problems:
-        problems.extend(_xml_problems(text))
-    if not checker.content and not problems:
-        problems.append(_NO_CONTENT)
-    return tuple(problems)
-
-
-_NO_CONTENT: Final = "the narrative has no content"
-# XHTML is XML: only XML's five predefined entities and numeric character references exist
-# (no DTD is declared), so HTML entities such as &reg; or &nbsp; make the div invalid.
-_XML_ENTITIES: Final = frozenset({"lt", "gt", "amp", "quot", "apos"})
-_ENTITY: Final = re.compile(r"&(#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)?")
-
-
-def _xml_problems(text: str) -> list[str]:
-    """Well-formedness as XML: the narrative is XHTML, so ``<br>`` must be ``<br/>``,
-    attribute values quoted and tags closed in order (the lenient HTML parser above
-    accepts all of these). Declarations are refused before this point, so no DTD or
-    external entity is ever processed."""
-    parser = xml.parsers.expat.ParserCreate()
-    try:
-        parser.Parse(text, True)
-    except xml.parsers.expat.ExpatError as error:
-        reason = xml.parsers.expat.ErrorString(error.code)
-        return [
-            f"the narrative is not well-formed XHTML ({reason} at line {error.lineno}, "
-            f"column {error.offset + 1})"
-        ]
-    return []
-
-
-def _entity_problems(text: str) -> list[str]:
-    problems: list[str] = []
-    for match in _ENTITY.finditer(text):
-        reference = match.group(1)
-        if reference is None:
-            problems.append("a bare '&' must be written &amp; in XHTML")
-        elif not reference.startswith("#") and reference[:-1] not in _XML_ENTITIES:
-            problems.append(
-                f"the entity &{reference} is not defined in XHTML (only &lt; &gt; &amp; "
-                "&quot; &apos; and numeric references such as &#174; are allowed)"
-            )
-    return list(dict.fromkeys(problems))

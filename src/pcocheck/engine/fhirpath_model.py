@@ -13,12 +13,29 @@ A *type path* is what fhirpathpy stores on a node: a type name (``Quantity``,
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Final
 
-from fhirpathpy.models import models as _fhirpathpy_models
 
-R4_MODEL: Final[dict[str, Any]] = _fhirpathpy_models["r4"]
+def _r4_tables() -> dict[str, Any]:
+    """fhirpathpy's R4 model tables, read from its package data without importing
+    fhirpathpy (whose import, with its parser and all four model versions, costs about
+    50 ms of start-up that a run of native and fast invariants does not need). The same
+    dictionary shape as ``fhirpathpy.models.models["r4"]``."""
+    spec = importlib.util.find_spec("fhirpathpy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("fhirpathpy is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models" / "r4"
+    return {
+        name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("choiceTypePaths", "path2Type", "pathsDefinedElsewhere", "type2Parent")
+    }
+
+
+R4_MODEL: Final[dict[str, Any]] = _r4_tables()
 CHOICE_TYPES: Final[dict[str, list[str]]] = R4_MODEL["choiceTypePaths"]
 PATH_TO_TYPE: Final[dict[str, str]] = R4_MODEL["path2Type"]
 DEFINED_ELSEWHERE: Final[dict[str, str]] = R4_MODEL["pathsDefinedElsewhere"]

@@ -37,33 +37,21 @@ child, as the specification says; fhirpathpy's ``children()`` skips it).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import signal
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Final
 
-import fhirpathpy
-import fhirpathpy.engine
-from fhirpathpy.engine.invocations import invocation_registry as _fp_registry
-from fhirpathpy.engine.invocations.constants import constants as _fp_constants_object
-from fhirpathpy.engine.nodes import ResourceNode
-from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
-from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
-
 from pcocheck.definitions.model import Constraint
+from pcocheck.engine.fhirpath_errors import UncertainResult
 from pcocheck.engine.fhirpath_fast import BoolFn, compile_fast
-from pcocheck.engine.fhirpath_functions import (
-    STATE_KEY,
-    ConformsTo,
-    EvaluationState,
-    MemberOf,
-    Resolver,
-    UncertainResult,
-    invocation_table,
-)
 from pcocheck.engine.fhirpath_model import (
     GENERIC_TYPES,
     R4_MODEL,
@@ -79,12 +67,46 @@ from pcocheck.engine.invariants_native import (
     normalise,
 )
 
-# fhirpathpy and antlr4 are untyped: hold what we call as Any.
-_antlr4: Any = importlib.import_module("antlr4")
-_fp_compile: Any = fhirpathpy.compile
-_fp_do_eval: Any = fhirpathpy.engine.do_eval
-_fp_reset_constants: Any = _fp_constants_object.reset
-_create_node: Any = ResourceNode.create_node
+
+def _fp_compile(expression: str, **options: Any) -> Any:
+    """fhirpathpy.compile (a module-level name: tests count the compilations)."""
+    return _fp().compile(expression, **options)
+
+
+Resolver = Callable[[str], dict[str, Any] | None]
+MemberOf = Callable[[str, str | None, str | None], bool | None]
+ConformsTo = Callable[[dict[str, Any], str], bool | None]
+
+
+@functools.cache
+def _fp() -> Any:
+    """fhirpathpy, its ANTLR parser and pcocheck's function table, imported on first use:
+    about 50 ms of start-up that a run whose invariants are all native or fast (the
+    usual case) never pays. fhirpathpy and antlr4 are untyped: held as Any."""
+    fhirpathpy: Any = importlib.import_module("fhirpathpy")
+    engine: Any = importlib.import_module("fhirpathpy.engine")
+    invocations: Any = importlib.import_module("fhirpathpy.engine.invocations")
+    constants: Any = importlib.import_module("fhirpathpy.engine.invocations.constants")
+    nodes: Any = importlib.import_module("fhirpathpy.engine.nodes")
+    lexer: Any = importlib.import_module("fhirpathpy.parser.generated.FHIRPathLexer")
+    parser: Any = importlib.import_module("fhirpathpy.parser.generated.FHIRPathParser")
+    functions: Any = importlib.import_module("pcocheck.engine.fhirpath_functions")
+    table = functions.invocation_table()
+    return SimpleNamespace(
+        antlr4=importlib.import_module("antlr4"),
+        compile=fhirpathpy.compile,
+        do_eval=engine.do_eval,
+        reset_constants=constants.constants.reset,
+        create_node=nodes.ResourceNode.create_node,
+        ResourceNode=nodes.ResourceNode,
+        Lexer=lexer.FHIRPathLexer,
+        Parser=parser.FHIRPathParser,
+        table=table,
+        known_functions=frozenset(invocations.invocation_registry) | frozenset(table),
+        STATE_KEY=functions.STATE_KEY,
+        EvaluationState=functions.EvaluationState,
+    )
+
 
 NATIVE_KEYS: Final = frozenset(NATIVE) | frozenset(key for key, _, _ in NATIVE_VARIANTS)
 
@@ -96,8 +118,6 @@ BASE_VARIABLES: Final[dict[str, str]] = {
 }
 _NAMED_VARIABLE = re.compile(r"%`(vs|ext)-([^`]+)`")
 _ROOT_VARIABLES: Final = ("%rootResource", "resolve(")
-
-_TABLE: Final = invocation_table()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,16 +169,17 @@ def check_syntax(expression: str) -> None:
     fhirpathpy's parser ignores syntax errors and evaluates whatever prefix it
     recognised (``a b c`` evaluates as ``a``); this uses its grammar strictly.
     """
+    fp = _fp()
     listener = _StrictErrors()
-    lexer = FHIRPathLexer(_antlr4.InputStream(expression))
+    lexer = fp.Lexer(fp.antlr4.InputStream(expression))
     lexer.removeErrorListeners()
     lexer.addErrorListener(listener)
-    stream = _antlr4.CommonTokenStream(lexer)
-    parser = FHIRPathParser(stream)
+    stream = fp.antlr4.CommonTokenStream(lexer)
+    parser = fp.Parser(stream)
     parser.removeErrorListeners()
     parser.addErrorListener(listener)
     parser.expression()
-    if stream.LA(1) != _antlr4.Token.EOF:
+    if stream.LA(1) != fp.antlr4.Token.EOF:
         raise SyntaxError(f"unexpected text after column {stream.LT(1).start}")
 
 
@@ -304,6 +325,61 @@ class InvariantEvaluator:
         except Exception as error:  # fhirpathpy raises bare Exceptions
             return InvariantOutcome(None, _describe(error))
 
+    def prepare(
+        self, constraint: Constraint, type_name: str, path: str | None = None
+    ) -> Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None:
+        """A quick pre-check ``(node, resource, root) -> passed`` for a native or fast
+        constraint on a node whose type path is known in advance, else None.
+
+        True means :meth:`evaluate` would return a pass (the caller skips it); False means
+        "ask :meth:`evaluate`", which then gives the exact outcome (a failure, an error,
+        an uncertain answer). Arguments as for :meth:`evaluate`. Never compiles through
+        fhirpathpy: constraints of elements that are absent must cost nothing."""
+        cache_key = (constraint.key, constraint.expression or "")
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = _make_plan(constraint.key, cache_key[1], accelerate=self.accelerate)
+            if plan is None:
+                return None  # fhirpathpy's: evaluate() compiles it if it is ever needed
+            self._plans[cache_key] = plan
+        if plan.error is not None:
+            return None
+        if path:
+            type_path = self._paths.get(path)
+            if type_path is None:
+                type_path = self._paths[path] = normalise_path(path)
+        else:
+            if type_name not in self._static_types:
+                self._type_path(None, type_name, None, {})  # fills the static table
+            static = self._static_types.get(type_name)
+            if static is None:
+                return None  # the type path depends on where the node sits
+            type_path = static
+        native, fast = plan.native, plan.fast
+        context = self._native_context
+        if native is not None:
+            check = native
+
+            def run_native(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
+                context.bind(type_path, resource, root)
+                try:
+                    return check(node, context) == _TRUE
+                except Exception:  # evaluate() turns it into its outcome
+                    return False
+
+            return run_native
+        if fast is not None:
+            quick = fast
+
+            def run_fast(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
+                try:
+                    return quick([(node, type_path)]) == _TRUE
+                except Exception:  # evaluate() turns it into its outcome
+                    return False
+
+            return run_fast
+        return None
+
     def _run_within_budget(
         self,
         plan: _Plan,
@@ -406,8 +482,9 @@ class InvariantEvaluator:
         resolver: Resolver | None = None,
         key: str = "",
     ) -> list[Any]:
+        fp = _fp()
         effective_root = self.root_of(resource, root) if plan.needs_root else resource
-        state = EvaluationState(
+        state = fp.EvaluationState(
             resource=resource,
             root=effective_root,
             resolver=resolver if resolver is not None else self.resolver,
@@ -418,7 +495,7 @@ class InvariantEvaluator:
         # A resource goes in as plain JSON: fhirpathpy only honours a leading type name
         # (``Appointment.status``) on raw resources. It types them by resourceType.
         is_resource = isinstance(node, dict) and "resourceType" in node
-        data_root = [node if is_resource else _create_node(node, type_path)]
+        data_root = [node if is_resource else fp.create_node(node, type_path)]
         variables: dict[str, Any] = dict(plan.variables or BASE_VARIABLES)
         variables["resource"] = resource
         variables["rootResource"] = effective_root
@@ -427,12 +504,12 @@ class InvariantEvaluator:
             "dataRoot": data_root,
             "vars": variables,
             "model": R4_MODEL,
-            "userInvocationTable": _TABLE,
+            "userInvocationTable": fp.table,
             "$this": data_root,
-            STATE_KEY: state,
+            fp.STATE_KEY: state,
         }
-        _fp_reset_constants()
-        result = _fp_do_eval(ctx, data_root, plan.parsed["children"][0])
+        fp.reset_constants()
+        result = fp.do_eval(ctx, data_root, plan.parsed["children"][0])
         return list(result) if isinstance(result, list) else [result]
 
 
@@ -470,7 +547,7 @@ def _fhirpath_plan(expression: str) -> _Plan:
             parsed = _fp_compile(expression, model=R4_MODEL).parsedPath
         except Exception as error:
             return _Plan("error", error=f"the expression does not parse: {_describe(error)}")
-    unknown = sorted(set(functions_used(parsed)) - KNOWN_FUNCTIONS)
+    unknown = sorted(set(functions_used(parsed)) - _fp().known_functions)
     if unknown:
         names = ", ".join(f"{name}()" for name in unknown)
         return _Plan("error", error=f"unsupported function {names}")
@@ -486,7 +563,11 @@ def _fhirpath_plan(expression: str) -> _Plan:
     )
 
 
-KNOWN_FUNCTIONS: Final = frozenset(_fp_registry) | frozenset(_TABLE)
+def __getattr__(name: str) -> Any:
+    """``KNOWN_FUNCTIONS`` (fhirpathpy's functions and pcocheck's), computed on first use."""
+    if name == "KNOWN_FUNCTIONS":
+        return _fp().known_functions
+    raise AttributeError(name)
 
 
 def functions_used(parsed: Any) -> list[str]:
@@ -551,7 +632,9 @@ def _verdict(result: list[Any]) -> InvariantOutcome:
 
 
 def _plain(item: Any) -> Any:
-    return item.data if isinstance(item, ResourceNode) else item
+    if "fhirpathpy" not in sys.modules:
+        return item  # no fhirpathpy node can exist yet
+    return item.data if isinstance(item, _fp().ResourceNode) else item
 
 
 def _describe(error: BaseException) -> str:

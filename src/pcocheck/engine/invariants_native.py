@@ -18,7 +18,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from pcocheck.engine.fhirpath_fast import compile_fast
-from pcocheck.engine.fhirpath_functions import xhtml_has_content, xhtml_markup_problems
 from pcocheck.engine.fhirpath_model import (
     CHOICE_TYPES,
     PRIMITIVE_SYSTEM_TYPE,
@@ -28,6 +27,7 @@ from pcocheck.engine.fhirpath_model import (
     typed_strings,
 )
 from pcocheck.engine.fhirpath_temporal import compare_texts
+from pcocheck.engine.narrative import xhtml_has_content, xhtml_markup_problems
 
 TRUE: Final = [True]
 FALSE: Final = [False]

@@ -6,6 +6,7 @@ caller rather than guessed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from pcocheck.jsonutil import listed
 Resolver = Callable[[str], dict[str, Any] | None]
 _EXTENSION = re.compile(r"^extension\(\s*'([^']*)'\s*\)$")
 _OF_TYPE = re.compile(r"^ofType\(\s*([A-Za-z]+)\s*\)$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class UnsupportedPath(ValueError):
@@ -23,6 +25,13 @@ class UnsupportedPath(ValueError):
 
 def split_path(path: str) -> list[str]:
     """Split on dots that are not inside parentheses or quotes."""
+    return list(_split(path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _split(path: str) -> tuple[str, ...]:
+    """:func:`split_path`, remembered: slicing navigates the same few discriminator
+    paths for every item of every resource."""
     parts: list[str] = []
     depth = 0
     quoted = False
@@ -40,13 +49,13 @@ def split_path(path: str) -> list[str]:
         else:
             current.append(ch)
     parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
+    return tuple(p.strip() for p in parts if p.strip())
 
 
 def navigate(item: Any, path: str, resolver: Resolver | None = None) -> list[Any]:
     """Values reached from ``item`` by ``path`` (empty list when nothing is there)."""
     values: list[Any] = [item]
-    for step in split_path(path):
+    for step in _split(path):
         if step == "$this":
             continue
         next_values: list[Any] = []
@@ -68,7 +77,7 @@ def navigate(item: Any, path: str, resolver: Resolver | None = None) -> list[Any
             for value in values:
                 if isinstance(value, dict) and value.get("resourceType", wanted) == wanted:
                     next_values.append(value)
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", step):
+        elif _NAME.fullmatch(step):
             for value in values:
                 if isinstance(value, dict) and step in value:
                     child = value[step]

@@ -5,6 +5,7 @@ for messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -21,20 +22,73 @@ def matches_pattern(instance: Any, pattern: Any) -> bool:
     Objects: every pattern property must match. Arrays: every pattern item must match
     some instance item (a CodeableConcept pattern matches when one coding carries its
     system and code). Primitives: equal.
+
+    An object or array pattern (from a definition: the same few, for every resource) is
+    compiled once into nested closures (:func:`_compile`) with the same semantics.
     """
+    kind = type(pattern)
+    if kind is dict or kind is list:
+        entry = _COMPILED.get(id(pattern))
+        if entry is None or entry[0] is not pattern:
+            if len(_COMPILED) >= _COMPILED_KEPT:
+                _COMPILED.clear()
+            entry = (pattern, _compile(pattern))  # the pattern is kept: its id stays its own
+            _COMPILED[id(pattern)] = entry
+        return entry[1](instance)
+    return _interpret(instance, pattern)
+
+
+Matcher = Callable[[Any], bool]
+_COMPILED: dict[int, tuple[Any, Matcher]] = {}
+_COMPILED_KEPT = 4096
+
+
+def _interpret(instance: Any, pattern: Any) -> bool:
+    """The definition of pattern matching, one level at a time."""
+    if type(pattern) is str and type(instance) is not list:
+        return bool(instance == pattern)  # the usual leaf (system, code): plain equality
     if isinstance(pattern, dict):
         if not isinstance(instance, dict):
             return False
-        return all(
-            key in instance and matches_pattern(instance[key], value)
-            for key, value in pattern.items()
-        )
+        for key, value in pattern.items():
+            if key not in instance or not _interpret(instance[key], value):
+                return False
+        return True
     if isinstance(pattern, list):
         items = instance if isinstance(instance, list) else [instance]
-        return all(any(matches_pattern(item, wanted) for item in items) for wanted in pattern)
+        return all(any(_interpret(item, wanted) for item in items) for wanted in pattern)
     if isinstance(instance, list):
-        return len(instance) == 1 and matches_pattern(instance[0], pattern)
+        return len(instance) == 1 and _interpret(instance[0], pattern)
     return _same_primitive(instance, pattern)
+
+
+def _compile(pattern: Any) -> Matcher:
+    """A closure answering ``_interpret(instance, pattern)`` for this ``pattern``."""
+    if isinstance(pattern, dict):
+        members = tuple((key, _compile(value)) for key, value in pattern.items())
+
+        def match_object(instance: Any) -> bool:
+            if not isinstance(instance, dict):
+                return False
+            for key, match in members:
+                if key not in instance or not match(instance[key]):
+                    return False
+            return True
+
+        return match_object
+    if isinstance(pattern, list):
+        wanted = tuple(_compile(item) for item in pattern)
+
+        def match_array(instance: Any) -> bool:
+            items = instance if isinstance(instance, list) else [instance]
+            return all(any(match(item) for item in items) for match in wanted)
+
+        return match_array
+
+    def match_leaf(instance: Any) -> bool:
+        return _interpret(instance, pattern)
+
+    return match_leaf
 
 
 def matches_fixed(instance: Any, fixed: Any) -> bool:

@@ -486,6 +486,11 @@ def check_primitive(type_name: str, value: object) -> str | None:
     return check(value)
 
 
+def checker_for(type_name: str) -> Callable[[object], str | None] | None:
+    """The format check :func:`check_primitive` applies to ``type_name`` (None: none)."""
+    return _CHECKS.get(_SYSTEM_ALIASES.get(type_name, type_name))
+
+
 def whitespace_note(type_name: str, value: object) -> str | None:
     """A warning-level note when a string or markdown value has outer whitespace."""
     if type_name not in ("string", "markdown", "System.String") or not isinstance(value, str):
@@ -503,6 +508,7 @@ __all__ = [
     "INT32_MIN",
     "PRIMITIVE_TYPES",
     "check_primitive",
+    "checker_for",
     "json_kind",
     "whitespace_note",
 ]

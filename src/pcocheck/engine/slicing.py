@@ -24,6 +24,9 @@ Item = tuple[JsonPath, Any, Any]
 class Slicer:
     def __init__(self, engine: ProfileEngine) -> None:
         self.engine = engine
+        # definition_at answers, key: (definition url, slice element id, path); lifetime:
+        # the engine (one run, whose definitions do not change).
+        self._definitions: dict[tuple[str, str, str], ElementDef | None] = {}
 
     def check(
         self,
@@ -228,7 +231,12 @@ class Slicer:
             return slice_element
         if "(" in path:
             return None
-        return sd.by_id.get(f"{slice_element.id}.{path}")
+        key = (sd.url, slice_element.id, path)
+        try:
+            return self._definitions[key]
+        except KeyError:
+            found = self._definitions[key] = sd.by_id.get(f"{slice_element.id}.{path}")
+            return found
 
     def match_value(
         self, walk: Pass, sd: StructureDef, slice_element: ElementDef, path: str, targets: list[Any]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pcocheck.finding import JsonPath
 from pcocheck.inputs.locate import LineMap, PositionIndex, build_index, nearest_offset
+from pcocheck.inputs.seek import Seeker
 
 
 class SourceText:
@@ -13,7 +14,7 @@ class SourceText:
     at the record's own line. The position index is built on first use only.
     """
 
-    __slots__ = ("_index", "_lines", "file", "first_line", "record", "text")
+    __slots__ = ("_index", "_lines", "_seeker", "file", "first_line", "record", "text")
 
     def __init__(self, file: str, text: str, first_line: int = 1, record: bool = False) -> None:
         self.file = file
@@ -21,6 +22,7 @@ class SourceText:
         self.first_line = first_line
         self.record = record  # one NDJSON line (not a whole file)
         self._index: PositionIndex | None = None
+        self._seeker: Seeker | None = None
         self._lines: LineMap | None = None
 
     @property
@@ -39,6 +41,15 @@ class SourceText:
         """1-based line/column of ``path`` (or its nearest ancestor that exists)."""
         if path is None:
             return None, None
+        if self._index is None:
+            # Until something needs the whole index (duplicate keys), go down the path:
+            # the root of a record needs no scan at all, an element of a large Bundle
+            # only a skip over what precedes it (see inputs/seek.py).
+            if self._seeker is None:
+                self._seeker = Seeker(self.text)
+            found = self._seeker.offset(path)
+            if found is not None:
+                return self.position_of_offset(found)
         offset = nearest_offset(self.index, path)
         if offset is None:
             return None, None

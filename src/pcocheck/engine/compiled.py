@@ -1,0 +1,760 @@
+"""The compiled walk: definitions turned once into tables the walk only reads.
+
+The interpretive walk (:mod:`pcocheck.engine.walker`) asks, for every JSON node, which
+child definition a key names, what its plan is, whether it repeats, which type it has,
+whether that type is primitive, which format checker applies, where its children are
+defined, and so on: about a dozen dictionary lookups and calls per node. Here each
+(definition, scope) is compiled on first use:
+
+- base passes: a :class:`CompiledScope` whose :class:`Slot` per JSON key (``name`` and
+  ``_name``) already holds all of that, and whose :class:`VisitSpec` says what to do with
+  one value (format checker, string pre-checks, fixed/pattern, binding, prepared
+  invariants, reference/coding/attachment checks, the scope to descend into);
+- profile passes: a :data:`ProfileScope` of the children the profile touches
+  (:class:`ProfileSlot`, :class:`ProfileSpec`), with their JSON forms, plans, content
+  targets, type slices and prepared invariants.
+
+The findings are those of the interpretive walk, in the same order:
+:class:`CompiledPass` replaces ``walk_object``, ``visit`` and ``check_constraints`` and calls the
+same reporting and engine checks; slice members (``Pass.visit``) go through specs too.
+``tests/engine/test_compiled_differential.py`` runs both on every fixture,
+a generated corpus and seeded mutations of it.
+
+Compiled tables live in the engine (one run: definitions do not change during a run);
+they are rebuilt per process, never shared (pcocheck.parallel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
+from pcocheck.engine.content import MAX_STRING
+from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
+from pcocheck.engine.primitives import checker_for, json_kind
+from pcocheck.engine.walker import BASE, PROFILE, Pass, is_resource_id
+from pcocheck.finding import JsonPath
+
+if TYPE_CHECKING:
+    from pcocheck.engine.core import ProfileEngine
+
+_CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
+_ALIASES = {
+    "System.String": "string",
+    "System.Boolean": "boolean",
+    "System.Integer": "integer",
+    "System.Decimal": "decimal",
+    "System.Date": "date",
+    "System.DateTime": "dateTime",
+    "System.Time": "time",
+}
+_URL_TYPES = frozenset({"url", "canonical"})
+_UNLIMITED = frozenset({"base64Binary", "xhtml"})
+
+# Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one.
+Prepared = tuple[
+    tuple[Constraint, Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None], ...
+]
+
+
+def prepared(
+    engine: ProfileEngine, constraints: tuple[Constraint, ...], type_code: str, path: str
+) -> Prepared:
+    """As engine.evaluate_constraint passes them: the element path only for a backbone."""
+    path_arg = path if type_code in ("BackboneElement", "Element", "") else None
+    return tuple((c, engine.invariants.prepare(c, type_code, path_arg)) for c in constraints)
+
+
+CLEAN_LENGTH = 128  # longest string remembered as clean
+CLEAN_KEPT = 512  # clean strings remembered per spec
+
+# What a visit does with a value, chosen once per spec.
+PRIMITIVE, INLINE_RESOURCE, COMPLEX = 0, 1, 2
+
+
+class VisitSpec:
+    """How to check one value of one element with one type in the base pass."""
+
+    __slots__ = (
+        "binding",
+        "check_string",
+        "checker",
+        "clean",
+        "constraints",
+        "element",
+        "extension",
+        "format_type",
+        "has_values",
+        "kind",
+        "max_length",
+        "path",
+        "plan",
+        "sd",
+        "sub",
+        "sub_resolved",
+        "type_code",
+        "type_constraints",
+        "type_root",
+        "whitespace",
+        "xhtml",
+    )
+
+    def __init__(
+        self, engine: ProfileEngine, sd: StructureDef, element: ElementDef, type_code: str
+    ) -> None:
+        plan = engine.plan_for(sd, element, BASE)
+        self.sd = sd
+        self.element = element
+        self.plan = plan
+        self.path = element.path
+        self.type_code = type_code
+        self.constraints = prepared(engine, plan.constraints, type_code, element.path)
+        self.has_values = plan.fixed is not None or plan.pattern is not None
+        self.binding = plan.binding
+        self.max_length = element.max_length
+        self.xhtml = type_code == "xhtml"
+        # Resource.id is an id, though the snapshot types it as System.String.
+        self.format_type = "id" if is_resource_id(element.path) else type_code
+        self.checker = checker_for(_ALIASES.get(self.format_type, self.format_type))
+        # The string content checks (engine.check_string_content) only have something to
+        # say about a long string, markup in a string, or a url/canonical (example urls).
+        self.check_string = (
+            self.format_type == "string"
+            or (self.format_type in _URL_TYPES and not engine.extension_policy.allow_example_urls),
+            self.format_type not in _UNLIMITED,
+        )
+        self.whitespace = self.format_type in ("string", "markdown")
+        # Strings that passed every format check of this spec (codes, systems, urls
+        # repeat across resources): the verdict depends on the value alone. Bounded.
+        self.clean: set[str] = set()
+        if is_primitive(type_code) or type_code == "":
+            self.kind = PRIMITIVE
+        elif type_code == "Resource" or (element.types and element.types[0].code == "Resource"):
+            self.kind = INLINE_RESOURCE
+        else:
+            self.kind = COMPLEX
+        self.extension = False
+        self.type_root: StructureDef | None = None
+        self.type_constraints: Prepared = ()
+        self.sub: CompiledScope | None = None
+        self.sub_resolved = False
+
+    def resolve_sub(self, engine: ProfileEngine) -> None:
+        """Where a complex value's children are defined (compiled on first use, so that
+        recursive types such as Extension.extension compile lazily)."""
+        sd, element = self.sd, self.element
+        self.sub_resolved = True
+        if sd.children_of(element.id):
+            self.sub = engine.compiled_scope(sd, element)
+            return
+        if element.content_reference:
+            target = sd.by_id.get(element.content_reference.split("#", 1)[-1])
+            if target is not None:
+                self.sub = engine.compiled_scope(sd, target)
+            return
+        type_sd = engine.structure(self.type_code)
+        if type_sd is None:
+            return
+        self.type_root = type_sd
+        type_plan = engine.plan_for(type_sd, type_sd.root, BASE)
+        self.type_constraints = prepared(
+            engine, type_plan.constraints, self.type_code, type_sd.root.path
+        )
+        self.sub = engine.compiled_scope(type_sd, type_sd.root)
+        self.extension = self.type_code == "Extension"
+
+
+class Slot:
+    """One JSON key of a scope (``name``, or its ``_name`` companion)."""
+
+    __slots__ = (
+        "child",
+        "companion_key",
+        "element",
+        "maximum",
+        "minimum",
+        "name",
+        "path",
+        "plain",
+        "plan",
+        "primitive",
+        "repeats",
+        "slices",
+        "spec",
+        "type_code",
+        "type_slice_spec",
+    )
+
+    def __init__(
+        self,
+        engine: ProfileEngine,
+        sd: StructureDef,
+        child: ChildDef,
+        name: str,
+        type_code: str,
+    ) -> None:
+        element = child.element
+        plan: ElementPlan = engine.plan_for(sd, element, BASE)
+        self.child = child
+        self.element = element
+        self.plan = plan
+        self.name = name
+        self.companion_key = "_" + name
+        self.path = element.path
+        self.type_code = type_code
+        self.primitive = is_primitive(type_code)
+        self.repeats = plan.repeats
+        self.minimum = plan.minimum
+        self.maximum = plan.maximum
+        self.slices = bool(child.slices)
+        visited = element
+        if element.content_reference:
+            # Validated as the element it refers to; the cardinality is the referring one's.
+            target = content_target(sd, element)
+            if target is not None:
+                visited = target
+        self.spec = VisitSpec(engine, sd, visited, type_code)
+        type_slice = child.type_slices.get(name)
+        self.type_slice_spec = (
+            VisitSpec(engine, sd, type_slice, type_code) if type_slice is not None else None
+        )
+        spec = self.spec
+        # A single primitive whose one value needs only its format checks (which remember
+        # the strings that passed): a clean string needs nothing at all.
+        self.plain = (
+            spec.kind == PRIMITIVE
+            and not spec.xhtml
+            and spec.type_code != "canonical"
+            and not spec.has_values
+            and spec.binding is None
+            and not spec.constraints
+            and self.type_slice_spec is None
+            and not self.slices
+            and not self.repeats
+            and self.minimum <= 1
+            and (self.maximum is None or self.maximum >= 1)
+        )
+
+
+class CompiledScope:
+    """The children of one element (or type root) of one definition, by JSON key."""
+
+    __slots__ = ("by_key", "required", "sd", "slots")
+
+    def __init__(self, engine: ProfileEngine, sd: StructureDef, scope: ElementDef) -> None:
+        index = engine.children(sd, scope)
+        self.sd = sd
+        self.by_key = index.by_key  # for the "did you mean" hints of unknown keys
+        self.slots: dict[str, Slot] = {}
+        for name, child in index.by_key.items():
+            self.slots[name] = Slot(engine, sd, child, name, child.keys[name])
+        self.required = [
+            self.slots[next(iter(child.keys))] if child.keys else Slot(engine, sd, child, "", "")
+            for child in index.required
+        ]
+
+
+class ProfileSpec:
+    """How a profile pass checks one value of one element with one type: what
+    :meth:`Pass.visit` does in profile mode, decided once."""
+
+    __slots__ = (
+        "binding",
+        "coded",
+        "constraints",
+        "element",
+        "has_values",
+        "kind",
+        "path",
+        "plan",
+        "reference",
+        "sd",
+        "sub",
+        "sub_resolved",
+        "type_code",
+        "type_profiles",
+    )
+
+    def __init__(
+        self, engine: ProfileEngine, sd: StructureDef, element: ElementDef, type_code: str
+    ) -> None:
+        plan = engine.plan_for(sd, element, PROFILE)
+        self.sd = sd
+        self.element = element
+        self.plan = plan
+        self.path = element.path
+        self.type_code = type_code
+        self.has_values = plan.fixed is not None or plan.pattern is not None
+        self.binding = plan.binding
+        self.coded = type_code in _CODED_TYPES
+        self.reference = type_code == "Reference"
+        self.constraints = prepared(engine, plan.constraints, type_code, element.path)
+        self.type_profiles = plan.type_profiles
+        if is_primitive(type_code) or type_code == "":
+            self.kind = PRIMITIVE
+        elif type_code == "Resource" or (element.types and element.types[0].code == "Resource"):
+            self.kind = INLINE_RESOURCE
+        else:
+            self.kind = COMPLEX
+        self.sub: ProfileScope | None = None
+        self.sub_resolved = False
+
+    def resolve_sub(self, engine: ProfileEngine) -> None:
+        """The profile scope a complex value descends into (None: its type profiles)."""
+        sd, element = self.sd, self.element
+        self.sub_resolved = True
+        if sd.children_of(element.id):
+            self.sub = engine.profile_scope(sd, element)
+        elif element.content_reference:
+            target = sd.by_id.get(element.content_reference.split("#", 1)[-1])
+            self.sub = engine.profile_scope(sd, target) if target is not None else []
+
+
+class ProfileSlot:
+    """A child a profile pass visits (it or a descendant has something to check)."""
+
+    __slots__ = (
+        "absent_checks",
+        "child",
+        "element",
+        "keys",
+        "lookup",
+        "name",
+        "plan",
+        "slices",
+        "specs",
+        "type_code",
+        "type_slice_specs",
+        "underscored",
+    )
+
+    def __init__(self, engine: ProfileEngine, sd: StructureDef, child: ChildDef) -> None:
+        element = child.element
+        self.child = child
+        self.element = element
+        self.plan = engine.plan_for(sd, element, PROFILE)
+        self.slices = bool(child.slices)
+        # (name, _name, type code) in the order Pass.present_key tries them.
+        self.keys = tuple((k, "_" + k, t) for k, t in engine.choice_keys(child).items())
+        # JSON key (name or _name) -> (order, name, type), for choices; None: one key.
+        self.lookup: dict[str, tuple[int, str, str]] | None = None
+        self.name, self.underscored, self.type_code = self.keys[0] if self.keys else ("", "", "")
+        plan = self.plan
+        # Whether an absent element needs a look: its cardinality, must-support, slices.
+        self.absent_checks = bool(
+            (plan.cardinality and plan.minimum > 0)
+            or (plan.must_support and engine.must_support)
+            or self.slices
+        )
+        if len(self.keys) != 1:
+            self.lookup = {}
+            for order, (name, underscored, code) in enumerate(self.keys):
+                self.lookup[name] = self.lookup[underscored] = (order, name, code)
+        visited = element
+        if element.content_reference:
+            target = content_target(sd, element)
+            if target is not None:
+                visited = target
+        self.specs = {k: ProfileSpec(engine, sd, visited, t) for k, _, t in self.keys}
+        self.type_slice_specs = {
+            k: ProfileSpec(engine, sd, child.type_slices[k], t)
+            for k, _, t in self.keys
+            if k in child.type_slices
+        }
+
+
+# The children a profile pass visits under one scope, in definition order.
+ProfileScope = list[ProfileSlot]
+
+
+def profile_scope(engine: ProfileEngine, sd: StructureDef, scope: ElementDef) -> ProfileScope:
+    return [ProfileSlot(engine, sd, child) for child in engine.relevant_children(sd, scope)]
+
+
+class CompiledPass(Pass):
+    """A :class:`Pass` whose base-mode object walk runs on compiled scopes."""
+
+    __slots__ = ()
+
+    def walk_object(
+        self,
+        sd: StructureDef,
+        scope: ElementDef,
+        obj: dict[str, Any],
+        rel: JsonPath,
+        is_resource: bool = False,
+    ) -> None:
+        if self.mode != BASE:
+            self.walk_profile(self.engine.profile_scope(sd, scope), sd, obj, rel)
+            return
+        self.walk_compiled(self.engine.compiled_scope(sd, scope), obj, rel, is_resource)
+
+    def walk_profile(
+        self, children: ProfileScope, sd: StructureDef, obj: dict[str, Any], rel: JsonPath
+    ) -> None:
+        """The profile walk of :meth:`Pass.walk_object` and :meth:`Pass.check_child`:
+        only the children the profile touches, with everything looked up once."""
+        for slot in children:
+            key: str | None = None
+            type_code = ""
+            lookup = slot.lookup
+            if lookup is None:
+                name = slot.name
+                if name in obj or slot.underscored in obj:
+                    key, type_code = name, slot.type_code
+                elif not slot.absent_checks:
+                    continue  # absent, and nothing to say about its absence
+            else:
+                # A choice (Extension.value[x] has about 50 forms): look the object's few
+                # keys up, and keep the form Pass.present_key would try first.
+                best: tuple[int, str, str] | None = None
+                for present in obj:
+                    hit = lookup.get(present)
+                    if hit is not None and (best is None or hit[0] < best[0]):
+                        best = hit
+                if best is not None:
+                    key, type_code = best[1], best[2]
+            plan = slot.plan
+            if key is None:
+                if plan.cardinality and plan.minimum > 0:
+                    self.check_cardinality(slot.element, 0, rel, slot.element.name)
+                if plan.must_support and self.engine.must_support:
+                    self.report(
+                        "FHIR-PROFILE-003",
+                        rel,
+                        f"must-support element {slot.element.name} is absent "
+                        f"(profile {self.profile_name})",
+                    )
+                if slot.slices:
+                    self.check_slices(sd, slot.child, [], rel, slot.element.name)
+                continue
+            value = obj.get(key)
+            companion = obj.get("_" + key)
+            if not plan.repeats and value is not None and type(value) is not list:
+                items = [(rel + (key,), value, companion)]
+            else:
+                items = self.collect_items(slot.element, plan, obj, key, rel)
+            count = len(items)
+            if plan.cardinality and (
+                count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
+            ):
+                self.check_cardinality(slot.element, count, rel + (key,), key)
+            if plan.allowed_types is not None and type_code not in plan.allowed_types:
+                allowed = ", ".join(sorted(plan.allowed_types))
+                self.report(
+                    "FHIR-STRUCT-009",
+                    rel + (key,),
+                    f"type {type_code} is not allowed here by {self.profile_name} "
+                    f"(allowed: {allowed})",
+                )
+                continue
+            spec = slot.specs[key]
+            type_spec = slot.type_slice_specs.get(key)
+            for item_rel, item_value, _companion in items:
+                self.visit_profile(spec, item_value, item_rel)
+                if type_spec is not None:
+                    self.visit_profile(type_spec, item_value, item_rel)
+            if slot.slices:
+                self.check_slices(sd, slot.child, items, rel, key)
+
+    def visit_profile(self, spec: ProfileSpec, value: Any, rel: JsonPath) -> None:
+        """:meth:`Pass.visit` in profile mode (the '_' companion is the base pass's)."""
+        kind = spec.kind
+        engine = self.engine
+        if kind == PRIMITIVE:
+            if value is not None:
+                if spec.has_values:
+                    self.check_values(spec.plan, value, rel)
+                if spec.binding is not None:
+                    engine.check_binding(self, spec.binding, spec.type_code, value, rel)
+                if spec.constraints:
+                    self.check_prepared(spec.constraints, value, rel, spec.type_code, spec.path)
+            return
+        if kind == INLINE_RESOURCE or not isinstance(value, dict):
+            return  # inline resources are validated by the base pass
+        type_code = spec.type_code
+        if spec.has_values:
+            self.check_values(spec.plan, value, rel)
+        if spec.binding is not None and spec.coded:
+            engine.check_binding(self, spec.binding, type_code, value, rel)
+        if spec.reference:
+            engine.check_reference(self, spec.element, spec.plan, value, rel)
+        if spec.constraints:
+            self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
+        if not spec.sub_resolved:
+            spec.resolve_sub(engine)
+        if spec.sub is not None:
+            self.walk_profile(spec.sub, spec.sd, value, rel)
+            return
+        for profile_url in spec.type_profiles:
+            engine.apply_type_profile(self, profile_url, value, rel)
+
+    def walk_compiled(
+        self, scope: CompiledScope, obj: dict[str, Any], rel: JsonPath, is_resource: bool = False
+    ) -> None:
+        slots = scope.slots
+        seen: dict[str, str] = {}  # element path -> JSON name used
+        for key in obj:
+            slot = slots.get(key)
+            if slot is None:
+                if key[:1] == "_":
+                    name = key[1:]
+                    slot = slots.get(name)
+                    if slot is None:
+                        self.report_unknown(key, name, scope.by_key, rel)
+                        continue
+                    if not slot.primitive:
+                        self.report(
+                            "FHIR-STRUCT-007",
+                            rel + (key,),
+                            f"{key}: only primitive elements have a '_' companion",
+                        )
+                        continue
+                else:
+                    if not (is_resource and key == "resourceType"):
+                        self.report_unknown(key, key, scope.by_key, rel)
+                    continue
+            earlier = seen.get(slot.path)
+            if earlier is not None:
+                if earlier != slot.name:
+                    self.report(
+                        "FHIR-STRUCT-008",
+                        rel + (key,),
+                        f"{slot.element.name} appears as both {earlier} and {slot.name}; "
+                        "a choice element takes exactly one type",
+                    )
+                continue
+            seen[slot.path] = slot.name
+            self.check_slot(scope.sd, slot, obj, rel)
+        for slot in scope.required:
+            if slot.path not in seen:
+                self.check_absent(scope.sd, slot, rel)
+
+    def check_absent(self, sd: StructureDef, slot: Slot, rel: JsonPath) -> None:
+        if slot.minimum > 0:
+            self.check_cardinality(slot.element, 0, rel, slot.element.name)
+        if slot.slices:
+            self.check_slices(sd, slot.child, [], rel, slot.element.name)
+
+    def check_slot(self, sd: StructureDef, slot: Slot, obj: dict[str, Any], rel: JsonPath) -> None:
+        key = slot.name
+        value = obj.get(key)
+        companion = obj.get(slot.companion_key)
+        spec = slot.spec
+        if companion is None and slot.plain and type(value) is str and value in spec.clean:
+            return  # a string that passed here before, with nothing else to check
+        type_spec = slot.type_slice_spec
+        if not slot.repeats and not isinstance(value, list) and companion is None:
+            # The common case: one value, no primitive extension.
+            if value is None:
+                if key in obj:
+                    self.report(
+                        "FHIR-STRUCT-006", rel + (key,), f"{key} is null; omit the element instead"
+                    )
+                count = 0
+            else:
+                count = 1
+            if count < slot.minimum or (slot.maximum is not None and count > slot.maximum):
+                self.check_cardinality(slot.element, count, rel + (key,), key)
+            if count:
+                item_rel = rel + (key,)
+                self.visit_spec(spec, value, None, item_rel)
+                if type_spec is not None:
+                    self.visit_spec(type_spec, value, None, item_rel)
+                if slot.slices:
+                    self.check_slices(sd, slot.child, [(item_rel, value, None)], rel, key)
+            elif slot.slices:
+                self.check_slices(sd, slot.child, [], rel, key)
+            return
+        if (
+            slot.repeats
+            and companion is None
+            and type(value) is list
+            and value
+            and None not in value
+        ):
+            # A well-formed array: nothing for collect_items to report.
+            items = [(rel + (key, i), item, None) for i, item in enumerate(value)]
+        else:
+            items = self.collect_items(slot.element, slot.plan, obj, key, rel)
+        count = len(items)
+        if count < slot.minimum or (slot.maximum is not None and count > slot.maximum):
+            self.check_cardinality(slot.element, count, rel + (key,), key)
+        for item_rel, item_value, item_companion in items:
+            self.visit_spec(spec, item_value, item_companion, item_rel)
+            if type_spec is not None:
+                self.visit_spec(type_spec, item_value, item_companion, item_rel)
+        if slot.slices:
+            self.check_slices(sd, slot.child, items, rel, key)
+
+    def visit_spec(self, spec: VisitSpec, value: Any, companion: Any, rel: JsonPath) -> None:
+        engine = self.engine
+        kind = spec.kind
+        if kind == PRIMITIVE:
+            if value is not None:
+                valid = self.check_format(spec, value, rel)
+                if valid and spec.type_code == "canonical":
+                    engine.check_canonical(self, spec.element, value, rel)
+                if spec.has_values:
+                    self.check_values(spec.plan, value, rel)
+                if spec.binding is not None and valid:
+                    engine.check_binding(self, spec.binding, spec.type_code, value, rel)
+            if companion is not None:
+                self.check_companion(companion, rel)
+            if spec.constraints and value is not None:
+                self.check_prepared(spec.constraints, value, rel, spec.type_code, spec.path)
+            return
+        if kind == INLINE_RESOURCE:
+            engine.visit_inline_resource(self, spec.element, value, rel)
+            return
+        if not isinstance(value, dict):
+            self.report(
+                "FHIR-STRUCT-002",
+                rel,
+                f"{spec.type_code} must be a JSON object (found {json_kind(value)})",
+            )
+            return
+        if not value:
+            self.report(
+                "FHIR-STRUCT-005",
+                rel,
+                "empty object: every element must have a value or children (ele-1)",
+            )
+            return
+        type_code = spec.type_code
+        if spec.has_values:
+            self.check_values(spec.plan, value, rel)
+        if spec.binding is not None and type_code in _CODED_TYPES:
+            engine.check_binding(self, spec.binding, type_code, value, rel)
+        if type_code == "Coding":
+            engine.check_coding_syntax(self, value, rel)
+        elif type_code == "Attachment":
+            engine.check_attachment(self, value, rel)
+        elif type_code == "Reference":
+            engine.check_reference(self, spec.element, spec.plan, value, rel)
+        if spec.constraints:
+            self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
+        if not spec.sub_resolved:
+            spec.resolve_sub(engine)
+        sub = spec.sub
+        if sub is None:
+            if spec.type_root is None and not spec.element.content_reference:
+                self.report(
+                    "FHIR-STRUCT-015", rel, f"no definition for type {type_code}; not checked"
+                )
+            return
+        if spec.type_constraints:
+            root = spec.type_root
+            assert root is not None
+            self.check_prepared(spec.type_constraints, value, rel, type_code, root.root.path)
+        self.walk_compiled(sub, value, rel)
+        if spec.extension:
+            engine.check_extension(self, value, rel)
+
+    def visit(
+        self,
+        sd: StructureDef,
+        element: ElementDef,
+        plan: ElementPlan,
+        type_code: str,
+        value: Any,
+        companion: Any,
+        rel: JsonPath,
+    ) -> None:
+        """:meth:`Pass.visit` (slice members) through a compiled spec of ``element``."""
+        base = self.mode == BASE
+        key = (id(element), sd.url, type_code, base)
+        cache = self.engine.visit_specs
+        entry = cache.get(key)
+        if entry is None or entry[0] is not element:
+            spec: VisitSpec | ProfileSpec = (
+                VisitSpec(self.engine, sd, element, type_code)
+                if base
+                else ProfileSpec(self.engine, sd, element, type_code)
+            )
+            entry = (element, spec)
+            cache[key] = entry
+        spec = entry[1]
+        if spec.plan is not plan:  # not the plan the spec was made with: interpret
+            Pass.visit(self, sd, element, plan, type_code, value, companion, rel)
+        elif isinstance(spec, VisitSpec):
+            self.visit_spec(spec, value, companion, rel)
+        else:
+            self.visit_profile(spec, value, rel)
+
+    def check_constraints(
+        self, plan: ElementPlan, element: ElementDef, value: Any, rel: JsonPath, type_code: str
+    ) -> None:
+        """:meth:`Pass.check_constraints` (root constraints, profile passes) through the
+        prepared constraints of ``plan``."""
+        path = element.path
+        key = (id(plan), type_code, path)
+        cache = self.engine.prepared_constraints
+        entry = cache.get(key)
+        if entry is None or entry[0] is not plan:
+            entry = (plan, prepared(self.engine, plan.constraints, type_code, path))
+            cache[key] = entry
+        self.check_prepared(entry[1], value, rel, type_code, path)
+
+    def check_prepared(
+        self, constraints: Prepared, value: Any, rel: JsonPath, type_code: str, path: str
+    ) -> None:
+        """engine.evaluate_constraint for each constraint, after its quick pre-check: a
+        pass needs nothing else (evaluate_constraint would pass or skip it too)."""
+        resource, root = self.resource, self.view.resource
+        for constraint, quick in constraints:
+            if quick is not None and quick(value, resource, root):
+                continue
+            self.engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
+
+    def check_format(self, spec: VisitSpec, value: Any, rel: JsonPath) -> bool:
+        """:meth:`Pass.check_primitive` with the checker and the string checks chosen
+        once: a plain string pays one format check and a few cheap tests."""
+        if spec.xhtml:
+            if not isinstance(value, str) or not value.lstrip().startswith("<div"):
+                self.report(
+                    "FHIR-STRUCT-010", rel, "narrative div must be XHTML starting with <div"
+                )
+                return False
+            return True
+        is_string = type(value) is str
+        if is_string and value in spec.clean:
+            return True  # this exact string passed every check below before
+        checker = spec.checker
+        message = checker(value) if checker is not None else None
+        if message is not None:
+            code = "FHIR-STRUCT-002" if message.startswith("expected JSON") else "FHIR-STRUCT-010"
+            self.report(code, rel, message)
+            return False
+        if is_string:
+            if value == "":
+                self.report("FHIR-STRUCT-005", rel, "empty string; omit the element instead")
+                return False
+            clean = True
+            content, limited = spec.check_string
+            if (content and (spec.format_type != "string" or "<" in value)) or (
+                limited and len(value) > MAX_STRING
+            ):
+                # May depend on more than the value (example urls: is it in the input?).
+                clean = False
+                self.engine.check_string_content(self, spec.format_type, value, rel)
+            if (
+                spec.whitespace
+                and (value[0].isspace() or value[-1].isspace())
+                and value != value.strip()
+            ):
+                clean = False
+                self.report(
+                    "FHIR-STRUCT-011", rel, "leading or trailing whitespace in a string value"
+                )
+            if spec.max_length is not None and len(value) > spec.max_length:
+                clean = False
+                self.report(
+                    "FHIR-STRUCT-010",
+                    rel,
+                    f"value is {len(value)} characters long; maxLength is {spec.max_length}",
+                )
+            if clean and len(value) <= CLEAN_LENGTH and len(spec.clean) < CLEAN_KEPT:
+                spec.clean.add(value)
+        return True
