@@ -20,6 +20,7 @@ from pcocheck.engine.extensions import (
     ExtensionPolicy,
     HostContexts,
     context_allows,
+    context_invariant_problems,
     is_example_url,
 )
 from pcocheck.engine.fhirpath_functions import xhtml_markup_problems
@@ -1200,13 +1201,15 @@ class ProfileEngine:
                 code, message = self.extension_policy.unknown(url)
                 walk.report(code, rel, message)
             return
-        self.check_extension_context(walk, definition, rel)
+        if self.check_extension_context(walk, definition, rel):
+            self.check_context_invariants(walk, definition, value, rel)
         self.run_profile_on(walk, definition, value, rel)
 
-    def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> None:
-        """The element an extension sits on must be one its definition's context allows."""
+    def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> bool:
+        """The element an extension sits on must be one its definition's context allows
+        (False when it does not)."""
         if definition.type != "Extension" or not definition.context or len(rel) < 2:
-            return
+            return True
         host_rel = rel[:-2]
         steps = tuple(
             step[1:] if step.startswith("_") else step for step in host_rel if isinstance(step, str)
@@ -1214,13 +1217,13 @@ class ProfileEngine:
         rtype = walk.resource.get("resourceType")
         host = self.host_contexts.of(rtype, steps) if isinstance(rtype, str) else None
         if host is None:
-            return  # the host element could not be followed: nothing reliable to say
+            return True  # the host element could not be followed: nothing reliable to say
         parent = _value_at(walk.resource, host_rel)
         parent_url = parent.get("url") if isinstance(parent, dict) else None
         if context_allows(
             definition.context, host, parent_url if isinstance(parent_url, str) else None
         ):
-            return
+            return True
         where = ".".join((rtype, *steps)) if isinstance(rtype, str) else "?"
         walk.report(
             "FHIR-STRUCT-042",
@@ -1228,6 +1231,36 @@ class ProfileEngine:
             f"extension {definition.url} is not allowed on {where}: its definition allows it "
             f"only on {', '.join(definition.context)}",
         )
+        return False
+
+    def check_context_invariants(
+        self, walk: Pass, definition: StructureDef, value: dict[str, Any], rel: JsonPath
+    ) -> None:
+        """Each contextInvariant of the definition, on the element the extension sits on
+        (pcocheck.engine.extensions)."""
+        rtype = walk.resource.get("resourceType")
+        if not definition.context_invariants or len(rel) < 2 or not isinstance(rtype, str):
+            return
+        host_rel = rel[:-2]
+        value_rel = tuple(
+            step[1:] if isinstance(step, str) and step.startswith("_") else step
+            for step in host_rel
+        )
+        host = _value_at(walk.resource, value_rel)
+        if host is None:  # a primitive with only its extensions: the `_x` element stands for it
+            host = _value_at(walk.resource, host_rel)
+        host_path = ".".join((rtype, *(s for s in value_rel if isinstance(s, str))))
+        for code, message in context_invariant_problems(
+            definition,
+            self.invariants,
+            host=host,
+            host_path=host_path,
+            extension=value,
+            resource=walk.resource,
+            root=walk.view.resource,
+            resolver=walk.resolve,
+        ):
+            walk.report(code, rel, message)
 
     def apply_type_profile(self, walk: Pass, profile_url: str, value: Any, rel: JsonPath) -> None:
         definition = self.structure(profile_url)

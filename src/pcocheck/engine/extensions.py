@@ -10,17 +10,24 @@ a value set that is not shipped. Unknown modifier extensions are always errors.
 
 Known extensions are checked against their definition's ``context`` (FHIR R4
 extensibility.html#context): the element they sit on must be one of the listed element
-paths or types (or derive from a listed type).
+paths or types (or derive from a listed type). Where the context allows it, each of the
+definition's ``contextInvariant`` rules must be true, evaluated as FHIRPath on the element
+the extension sits on (the focus and ``%context``), with ``%resource`` its resource and
+``%extension`` the extension itself (R4 StructureDefinition.contextInvariant, as the
+reference validator evaluates it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
-from pcocheck.definitions.model import StructureDef
+from pcocheck.definitions.model import Constraint, StructureDef
 from pcocheck.engine.plan import ChildIndex, content_target
+
+if TYPE_CHECKING:
+    from pcocheck.engine.invariants import InvariantEvaluator
 
 # Canonical bases of published HL7 packages pcocheck does not ship in full: an unknown
 # extension under one of them most likely exists there, so it is "not checked offline".
@@ -168,3 +175,48 @@ def context_allows(
         if "(" in context or " " in context:
             return True  # a FHIRPath context pcocheck does not evaluate: not an error
     return False
+
+
+CONTEXT_INVARIANT_KEY: Final = "contextInvariant"
+
+
+def context_invariant_problems(
+    definition: StructureDef,
+    evaluator: InvariantEvaluator,
+    *,
+    host: Any,
+    host_path: str,
+    extension: dict[str, Any],
+    resource: dict[str, Any],
+    root: dict[str, Any],
+    resolver: Any = None,
+) -> Iterator[tuple[str, str]]:
+    """(code, message) for each ``contextInvariant`` of ``definition`` that is not true on
+    ``host``, the element at ``host_path`` (``Questionnaire.item.item``) that holds
+    ``extension``; one that cannot be evaluated is ``FHIR-INV-003``, never a pass."""
+    for expression in definition.context_invariants:
+        constraint = Constraint(CONTEXT_INVARIANT_KEY, "error", expression, expression)
+        outcome = evaluator.evaluate(
+            constraint,
+            host,
+            resource=resource,
+            root=root,
+            type_name="Element",
+            path=host_path,
+            resolver=resolver,
+            variables={"extension": extension},
+        )
+        if outcome.passed is True:
+            continue
+        if outcome.passed is None:
+            yield (
+                "FHIR-INV-003",
+                f"contextInvariant {expression!r} of extension {definition.url} could not be "
+                f"evaluated on {host_path} ({outcome.error})",
+            )
+            continue
+        yield (
+            "FHIR-STRUCT-130",
+            f"extension {definition.url} is not allowed here: its contextInvariant "
+            f"{expression!r} is not true on {host_path}",
+        )
