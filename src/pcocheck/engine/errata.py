@@ -90,10 +90,12 @@ ERRATA: Final[tuple[Erratum, ...]] = (
     Erratum(
         "ref-1",
         _REF_1_PUBLISHED,
-        f"reference.exists() implies ({_REF_1_PUBLISHED})",
+        f"reference.exists() implies ({_REF_1_PUBLISHED} or "
+        "(reference = '#' and %rootResource != %resource))",
         "hl7.fhir.r5.core#5.0.0 StructureDefinition/Reference ref-1",
         "a Reference with only an identifier or display (allowed) made the published "
-        "expression empty, i.e. failing",
+        "expression empty, i.e. failing; and a contained resource's '#' reference to its "
+        "container (R4 references.html#contained) failed",
     ),
     Erratum(
         "*",
