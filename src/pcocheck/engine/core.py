@@ -38,6 +38,7 @@ from pcocheck.engine.plan import (
 from pcocheck.engine.primitives import check_primitive
 from pcocheck.engine.references import ParsedReference, parse_reference
 from pcocheck.engine.slicing import Slicer
+from pcocheck.engine.urns import urn_problem
 from pcocheck.engine.vitalsigns import VITALSIGNS, vital_sign_profile
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
@@ -587,8 +588,9 @@ class ProfileEngine:
 
     # -- value checks -----------------------------------------------------------------
     def primitive_problem(self, type_code: str, value: Any) -> str | None:
-        problem: str | None = check_primitive(_fhir_primitive(type_code), value)
-        return problem
+        fhir_type = _fhir_primitive(type_code)
+        problem: str | None = check_primitive(fhir_type, value)
+        return problem or urn_problem(fhir_type, value)
 
     def evaluate_constraint(
         self,
