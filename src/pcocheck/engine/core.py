@@ -38,6 +38,7 @@ from pcocheck.engine.plan import (
 from pcocheck.engine.primitives import check_primitive
 from pcocheck.engine.references import ParsedReference, parse_reference
 from pcocheck.engine.slicing import Slicer
+from pcocheck.engine.supplements import check_supplement, supplement_as_system
 from pcocheck.engine.urns import urn_problem
 from pcocheck.engine.vitalsigns import VITALSIGNS, vital_sign_profile
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
@@ -308,6 +309,8 @@ class ProfileEngine:
             findings.extend(check_structure_definition(view, resource, rel_base, self.structure))
         elif rtype == "ValueSet":
             findings.extend(check_value_set(view, resource, rel_base, self.code_system_known))
+        elif rtype == "CodeSystem":
+            findings.extend(check_supplement(view, resource, rel_base, self.terminology))
         required, advisory = self.profiles_for(view, resource, rel_base, findings)
         reported: set[tuple[str, JsonPath | None]] = set()
         for profile_sd in required:
@@ -714,6 +717,10 @@ class ProfileEngine:
 
     def check_coding_syntax(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         system, code, display = value.get("system"), value.get("code"), value.get("display")
+        if isinstance(system, str):
+            problem = supplement_as_system(system, self.registry.code_system)
+            if problem is not None:
+                walk.report("FHIR-BIND-130", rel + ("system",), problem)
         for issue in self.terminology.check_code_syntax(
             system if isinstance(system, str) else None,
             code if isinstance(code, str) else None,
