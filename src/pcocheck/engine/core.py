@@ -407,6 +407,10 @@ class ProfileEngine:
             profile = self.structure(url)
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
+        for url, _guide in self.registry.global_profiles(rtype):  # ImplementationGuide.global
+            profile = self.structure(url)
+            if profile is not None and profile.type == rtype:
+                chosen.append(profile)
         implied = vital_sign_profile(resource)
         if implied is not None:
             url, reason = implied
