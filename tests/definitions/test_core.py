@@ -182,3 +182,11 @@ def test_extensions_keep_context_and_context_invariant(core: CoreArchive) -> Non
     assert unit.context_invariants == ("type='integer' or type='decimal'",)
     change_base = core.structure("http://hl7.org/fhir/StructureDefinition/list-changeBase")
     assert change_base is not None and change_base.context_invariants == ("mode = 'changes'",)
+
+
+def test_search_parameters_are_kept(core: CoreArchive) -> None:
+    """The R4 core SearchParameters' code, type and base (CapabilityStatement checks)."""
+    found = core.search_parameter("http://hl7.org/fhir/SearchParameter/clinical-code")
+    assert found is not None and found["type"] == "token" and found["code"] == "code"
+    assert "Condition" in found["base"]
+    assert core.search_parameter("http://example.org/SearchParameter/none") is None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
+from pcocheck.engine.capability import check_capability_statement, shipped_search_parameter
 from pcocheck.engine.conformance import (
     check_canonical_url,
     check_structure_definition,
@@ -311,6 +312,9 @@ class ProfileEngine:
             findings.extend(check_value_set(view, resource, rel_base, self.code_system_known))
         elif rtype == "CodeSystem":
             findings.extend(check_supplement(view, resource, rel_base, self.terminology))
+        elif rtype == "CapabilityStatement":
+            lookup = shipped_search_parameter(self.registry.core)
+            findings.extend(check_capability_statement(view, resource, rel_base, lookup))
         required, advisory = self.profiles_for(view, resource, rel_base, findings)
         reported: set[tuple[str, JsonPath | None]] = set()
         for profile_sd in required:
