@@ -17,6 +17,7 @@ from pcocheck.engine.conformance import (
     check_value_set,
 )
 from pcocheck.engine.content import attachment_problems, markup_in, size_problem
+from pcocheck.engine.element_ids import duplicate_element_ids
 from pcocheck.engine.extensions import (
     ExtensionPolicy,
     HostContexts,
@@ -304,6 +305,7 @@ class ProfileEngine:
         base_pass.run()
         findings.extend(base_pass.findings)
         findings.extend(check_canonical_url(view, resource, rel_base, sd))
+        findings.extend(duplicate_element_ids(view, resource, rel_base))
         if rtype == "Bundle":
             findings.extend(repeated_link_relations(view, resource, rel_base))
         elif rtype == "StructureDefinition":

@@ -1,0 +1,57 @@
+"""Element ids are unique within their resource.
+
+FHIR R4 Element.id: "Unique id for the element within a resource (for internal
+references)". Two elements of one resource with the same id make an internal reference
+to that id ambiguous; the HL7 reference validator reports each repeat ("Duplicate id
+value"). A resource inside another (contained, a Bundle entry, a Parameters resource) is
+a resource of its own with its own ids, and ``Resource.id`` is not an element id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pcocheck.finding import Finding, JsonPath
+from pcocheck.view import ResourceView
+
+
+def duplicate_element_ids(
+    view: ResourceView, resource: dict[str, Any], rel_base: JsonPath
+) -> list[Finding]:
+    seen: dict[str, JsonPath] = {}
+    findings: list[Finding] = []
+    stack: list[tuple[Any, JsonPath]] = [
+        (value, (*rel_base, key)) for key, value in resource.items() if key != "id"
+    ]
+    stack.reverse()
+    while stack:
+        node, rel = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed([(item, (*rel, i)) for i, item in enumerate(node)]))
+            continue
+        if not isinstance(node, dict) or "resourceType" in node:
+            continue  # a primitive, or a resource with ids of its own
+        element_id = node.get("id")
+        if isinstance(element_id, str):
+            first = seen.get(element_id)
+            if first is None:
+                seen[element_id] = rel
+            else:
+                findings.append(
+                    view.finding(
+                        "FHIR-STRUCT-132",
+                        f"duplicate element id {element_id!r}: the id of an element is unique "
+                        f"within its resource, and {_shown(first, rel_base)} has it already",
+                        (*rel, "id"),
+                    )
+                )
+        stack.extend(reversed([(v, (*rel, k)) for k, v in node.items() if k != "id"]))
+    return findings
+
+
+def _shown(rel: JsonPath, rel_base: JsonPath) -> str:
+    parts = rel[len(rel_base) :]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".") or "the resource"
