@@ -5,8 +5,8 @@
 CHECKOUT is a checkout of https://github.com/FHIR/fhir-test-cases (or a folder with the
 same layout: ``validator/manifest.json`` and the case files under ``validator/``). The
 manifest lists test cases with the outcome the reference (Java) validator produces
-(``java.errorCount``). This script runs pcocheck, in process, on every case it can run
-as the reference did and compares:
+(``java.errorCount``, or ``java.outcome`` in newer manifests). This script runs pcocheck,
+in process, on every case it can run as the reference did and compares:
 
 * the verdict: no error vs. some error (errors = findings of severity error or fatal);
 * the error count, where the manifest gives one.
@@ -18,7 +18,9 @@ checkout (loaded like ``--profiles``). A ``profile`` step (validate against that
 profile as well, with its own expected outcome) is measured as a case of its own,
 ``NAME [profile]``, when its source is a JSON file. The manifest's switches map to
 pcocheck's: ``examples: false`` -> ``--no-allow-example-urls``, ``security-checks`` ->
-``--security-checks``, ``allowed-extension-domain`` -> ``--extension-domain``. Every
+``--security-checks``, ``allowed-extension-domain`` -> ``--extension-domain``; a case
+that sets a switch pcocheck has no equivalent for (``allow-comments``, ``validate``
+reference-resolution policies, ``bundle-param``, logical models) is not run. Every
 case not run is listed with the reason. Nothing is downloaded; the cases are never
 copied into this repository.
 """
@@ -38,6 +40,9 @@ from typing import Any
 
 R4_VERSIONS = ("4.0", "4.0.0", "4.0.1")
 SHIPPED_PACKAGES = ("hl7.fhir.r4.core#4.0.1", "hl7.fhir.us.core#6.1.0")
+_ERRORS = ("error", "fatal")
+# Manifest switches pcocheck has no equivalent for: cases that set them are not run.
+_UNSUPPORTED = ("allow-comments", "bundle-param", "logical", "validate")
 
 
 @dataclass
@@ -76,6 +81,20 @@ def _options(entry: dict[str, Any]) -> dict[str, Any]:
     if isinstance(domain, str):
         options["extension_domains"] = (domain,)
     return options
+
+
+def expected_errors(java: Any) -> int | None:
+    """The reference's error count: ``errorCount`` (older manifests) or the error and
+    fatal issues of ``outcome`` (an OperationOutcome, newer manifests)."""
+    if not isinstance(java, dict):
+        return None
+    if isinstance(java.get("errorCount"), int):
+        return int(java["errorCount"])
+    outcome = java.get("outcome")
+    if isinstance(outcome, dict):
+        issues = outcome.get("issue") or []
+        return sum(1 for i in issues if isinstance(i, dict) and i.get("severity") in _ERRORS)
+    return None
 
 
 def _supporting(folder: Path, names: list[str]) -> tuple[list[Path], str | None]:
@@ -117,19 +136,18 @@ def select_cases(
         if problem is not None:
             skipped.append((name, problem))
             continue
-        java = entry["java"]
+        expected = expected_errors(entry["java"])
+        assert expected is not None  # checked by _why_not
         options = _options(entry)
-        cases.append(
-            Case(name, folder / entry["file"], int(java["errorCount"]), support, None, options)
-        )
+        cases.append(Case(name, folder / entry["file"], expected, support, None, options))
         step = entry.get("profile")
         if not isinstance(step, dict):
             continue
         step_name = f"{name} [profile]"
-        step_java = step.get("java")
+        step_expected = expected_errors(step.get("java"))
         source = str(step.get("source", ""))
-        if not isinstance(step_java, dict) or "errorCount" not in step_java:
-            skipped.append((step_name, "no java errorCount"))
+        if step_expected is None:
+            skipped.append((step_name, "no java outcome"))
             continue
         if step.get("packages") or not source.endswith(".json"):
             skipped.append((step_name, f"profile {source or '?'} is not a JSON file"))
@@ -143,7 +161,7 @@ def select_cases(
             Case(
                 step_name,
                 folder / entry["file"],
-                int(step_java["errorCount"]),
+                step_expected,
                 support + more,
                 url,
                 options,
@@ -153,9 +171,8 @@ def select_cases(
 
 
 def _why_not(folder: Path, entry: dict[str, Any], all_versions: bool) -> str | None:
-    java = entry.get("java")
-    if not isinstance(java, dict) or "errorCount" not in java:
-        return "no java errorCount"
+    if expected_errors(entry.get("java")) is None:
+        return "no java outcome"
     if entry.get("use-test") is False:
         return "use-test: false"
     version = str(entry.get("version", "5.0"))
@@ -164,8 +181,9 @@ def _why_not(folder: Path, entry: dict[str, Any], all_versions: bool) -> str | N
     file = str(entry.get("file", ""))
     if not file.endswith(".json"):
         return "not JSON"
-    if "logical" in entry or "bundle-param" in entry:
-        return "logical model / bundle parameter"
+    unsupported = [key for key in _UNSUPPORTED if entry.get(key) not in (None, False)]
+    if unsupported:
+        return f"switch {unsupported[0]} (no pcocheck equivalent)"
     packages = [p for p in entry.get("packages", []) if p not in SHIPPED_PACKAGES]
     if packages:
         return f"needs packages {', '.join(packages)}"

@@ -70,18 +70,32 @@ def test_selects_r4_json_cases_and_compares_verdicts(tmp_path: Path) -> None:
                 "java": {"errorCount": 0},
             },
             {"name": "gone", "file": "gone.json", "version": "4.0", "java": {"errorCount": 0}},
+            {
+                "name": "newer",
+                "file": "bad.json",
+                "version": "4.0",
+                "java": {"outcome": {"issue": [{"severity": "error"}, {"severity": "warning"}]}},
+            },
+            {
+                "name": "comments",
+                "file": "good.json",
+                "version": "4.0",
+                "allow-comments": True,
+                "java": {"outcome": {"resourceType": "OperationOutcome"}},
+            },
         ]
     }
     cases, skipped = parity.select_cases(folder, manifest)
-    assert [c.name for c in cases] == ["good", "bad", "bad [profile]"]
-    assert {name for name, _ in skipped} == {"r5", "xml", "pkg", "gone"}
+    assert [c.name for c in cases] == ["good", "bad", "bad [profile]", "newer"]
+    assert [c.expected_errors for c in cases] == [0, 1, 2, 1]  # errorCount, or outcome errors
+    assert {name for name, _ in skipped} == {"r5", "xml", "pkg", "gone", "comments"}
     outcomes = [parity.run_case(case) for case in cases]
-    good, bad, profiled = outcomes
+    good, bad, profiled, _newer = outcomes
     assert good.errors == 0 and good.verdict_agrees
     assert bad.errors == 1 and bad.count_agrees and "FHIR-STRUCT-010" in bad.codes
     # --profile adds Location.name 1..1: the invalid id and the missing name.
     assert profiled.errors == 2 and profiled.count_agrees
     assert "FHIR-CARD-001" in profiled.codes
     text = parity.report(outcomes, skipped)
-    assert "verdict agreement (no error vs some error): 3/3" in text
-    assert "error-count agreement: 3/3" in text
+    assert "verdict agreement (no error vs some error): 4/4" in text
+    assert "error-count agreement: 4/4" in text
