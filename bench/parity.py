@@ -19,8 +19,9 @@ profile as well, with its own expected outcome) is measured as a case of its own
 ``NAME [profile]``, when its source is a JSON file. The manifest's switches map to
 pcocheck's: ``examples: false`` -> ``--no-allow-example-urls``, ``security-checks`` ->
 ``--security-checks``, ``allowed-extension-domain`` -> ``--extension-domain``; a case
-that sets a switch pcocheck has no equivalent for (``allow-comments``, ``validate``
-reference-resolution policies, ``bundle-param``, logical models) is not run. Every
+that sets a switch pcocheck has no equivalent for (``allow-comments``,
+``noHtmlInMarkdown``, ``validate`` reference-resolution policies, ``bundle-param``,
+logical models) is not run. Every
 case not run is listed with the reason. Nothing is downloaded; the cases are never
 copied into this repository.
 """
@@ -42,7 +43,7 @@ R4_VERSIONS = ("4.0", "4.0.0", "4.0.1")
 SHIPPED_PACKAGES = ("hl7.fhir.r4.core#4.0.1", "hl7.fhir.us.core#6.1.0")
 _ERRORS = ("error", "fatal")
 # Manifest switches pcocheck has no equivalent for: cases that set them are not run.
-_UNSUPPORTED = ("allow-comments", "bundle-param", "logical", "validate")
+_UNSUPPORTED = ("allow-comments", "bundle-param", "logical", "validate", "noHtmlInMarkdown")
 
 
 @dataclass
