@@ -15,9 +15,31 @@ from pcocheck.finding import Finding, JsonPath
 from pcocheck.view import ResourceView
 
 
+def _has_repeated_id(resource: dict[str, Any]) -> bool:
+    """Fast pass (every resource goes through it): any element id seen twice?"""
+    seen: set[Any] = set()
+    stack: list[Any] = [v for k, v in resource.items() if k != "id" and isinstance(v, dict | list)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, dict | list))
+            continue
+        if "resourceType" in node:
+            continue
+        element_id = node.get("id")
+        if element_id is not None:
+            if element_id in seen:
+                return True
+            seen.add(element_id)
+        stack.extend(v for v in node.values() if isinstance(v, dict | list))
+    return False
+
+
 def duplicate_element_ids(
     view: ResourceView, resource: dict[str, Any], rel_base: JsonPath
 ) -> list[Finding]:
+    if not _has_repeated_id(resource):
+        return []
     seen: dict[str, JsonPath] = {}
     findings: list[Finding] = []
     stack: list[tuple[Any, JsonPath]] = [
