@@ -100,9 +100,10 @@ ERRATA: Final[tuple[Erratum, ...]] = (
     Erratum(
         "*",
         _NAME_PUBLISHED,
-        f"name.exists() implies {_NAME_PUBLISHED}",
-        "hl7.fhir.r4b.core#4.3.0 StructureDefinition/CodeSystem csd-0",
-        "canonical resources may omit name; the published expression failed without one",
+        "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){1,254}$')",
+        "hl7.fhir.r5.core#5.0.0 StructureDefinition/CanonicalResource cnl-0",
+        "canonical resources may omit name, and the published pattern is not anchored: "
+        "FHIRPath matches() finds the pattern anywhere, so 'ICU Total Ventilators' passed",
     ),
 )
 
