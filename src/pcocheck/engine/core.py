@@ -23,6 +23,7 @@ from pcocheck.engine.extensions import (
     HostContexts,
     context_allows,
     context_invariant_problems,
+    effective_contexts,
     is_example_url,
 )
 from pcocheck.engine.fhirpath_functions import xhtml_markup_problems
@@ -1239,16 +1240,15 @@ class ProfileEngine:
             return True  # the host element could not be followed: nothing reliable to say
         parent = _value_at(walk.resource, host_rel)
         parent_url = parent.get("url") if isinstance(parent, dict) else None
-        if context_allows(
-            definition.context, host, parent_url if isinstance(parent_url, str) else None
-        ):
+        contexts = effective_contexts(definition.url, definition.context)
+        if context_allows(contexts, host, parent_url if isinstance(parent_url, str) else None):
             return True
         where = ".".join((rtype, *steps)) if isinstance(rtype, str) else "?"
         walk.report(
             "FHIR-STRUCT-042",
             rel,
             f"extension {definition.url} is not allowed on {where}: its definition allows it "
-            f"only on {', '.join(definition.context)}",
+            f"only on {', '.join(contexts)}",
         )
         return False
 

@@ -42,6 +42,33 @@ HL7_PACKAGE_BASES: Final = (
 )
 # Canonical bases of what pcocheck ships whole: an unknown extension there is a mistake.
 SHIPPED_BASES: Final = ("http://hl7.org/fhir/us/pco/",)
+# Extension contexts R4 4.0.1 publishes too narrow, replaced as the reference validator
+# replaces them (InstanceValidator.fixContexts): (url, index of the context, replacement).
+# The core's own snapshots put structuredefinition-fhir-type on ElementDefinition.type,
+# not on .code as its context says; the others are used all over R4 (or IGs) where their
+# lists of contexts fall short.
+_CORE_EXT = "http://hl7.org/fhir/StructureDefinition/"
+CONTEXT_ERRATA: Final[dict[str, tuple[tuple[int, str], ...]]] = {
+    _CORE_EXT + "structuredefinition-fhir-type": ((0, "ElementDefinition.type"),),
+    _CORE_EXT + "regex": ((1, "ElementDefinition.type"),),
+    _CORE_EXT + "structuredefinition-normative-version": ((0, "Element"),),
+    _CORE_EXT + "capabilitystatement-expectation": ((0, "Element"),),
+    _CORE_EXT + "capabilitystatement-prohibited": ((0, "Element"),),
+}
+
+
+def effective_contexts(url: str, contexts: tuple[str, ...]) -> tuple[str, ...]:
+    """The contexts of the extension ``url`` with the R4 corrections above applied."""
+    fixes = CONTEXT_ERRATA.get(url)
+    if not fixes:
+        return contexts
+    fixed = list(contexts)
+    for index, replacement in fixes:
+        if index < len(fixed):
+            fixed[index] = replacement
+    return tuple(fixed)
+
+
 # Example domains (RFC 2606 and the ones the reference validator treats as examples).
 EXAMPLE_DOMAINS: Final = ("example.org", "example.com", "example.net", "acme.com", "acme.org")
 
