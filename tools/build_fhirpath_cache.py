@@ -27,8 +27,9 @@ FIXED_TIME = (2019, 11, 1, 0, 0, 0)  # keeps the zip reproducible
 
 
 def shipped_expressions() -> set[str]:
-    """Every constraint expression of the R4 core archive and of profiles/, and the
-    corrections the engine evaluates instead of defective published ones (errata)."""
+    """Every constraint and contextInvariant expression of the R4 core archive and of
+    profiles/, and the corrections the engine evaluates instead of defective published ones
+    (errata)."""
     registry = default_registry()
     expressions: set[str] = set()
     core = registry.core
@@ -38,8 +39,10 @@ def shipped_expressions() -> set[str]:
             expressions.update(
                 c.expression for e in sd.elements for c in e.constraints if c.expression
             )
+            expressions.update(sd.context_invariants)  # extensions' contextInvariant rules
     for sd in registry.structures():
         expressions.update(c.expression for e in sd.elements for c in e.constraints if c.expression)
+        expressions.update(sd.context_invariants)
     expressions.update(erratum.corrected for erratum in ERRATA)
     return expressions
 

@@ -1,10 +1,11 @@
 """Compile the official FHIR R4 core package into ``src/pcocheck/data/r4core.zip``.
 
 pcocheck ships the base R4 (4.0.1) definitions in a compact archive instead of the 4.5 MB
-package with its narratives, mappings and search parameters: every StructureDefinition
-reduced to what validation reads (see ``pcocheck.definitions.compile``), every ValueSet
-and CodeSystem normalised, and an ``index.json`` that maps canonical URLs and type names
-to members. pcocheck opens members lazily, one per definition it actually needs.
+package with its narratives and mappings: every StructureDefinition reduced to what
+validation reads (see ``pcocheck.definitions.compile``), every ValueSet and CodeSystem
+normalised, every SearchParameter's code, type and base (for CapabilityStatement checks),
+and an ``index.json`` that maps canonical URLs and type names to members. pcocheck opens
+members lazily, one per definition it actually needs.
 
 Regenerate (from the repository root)::
 
@@ -44,6 +45,7 @@ DEFAULT_OUTPUT = ROOT / "src" / "pcocheck" / "data" / "r4core.zip"
 FORMAT = 1
 EXTENSION_SHARDS = 16
 TERMINOLOGY_SHARDS = 48
+SEARCH_PARAMETERS = "sp/search-parameters.json"
 FIXED_TIME = (2019, 11, 1, 0, 0, 0)  # R4 4.0.1 publication; keeps the zip reproducible
 
 
@@ -121,6 +123,13 @@ def build(source: Path, output: Path) -> dict[str, Any]:
             member = shard(url, "cs", TERMINOLOGY_SHARDS)
             index["codeSystems"][url] = member
             members.setdefault(member, {})[url] = normalise_code_system(raw)
+        elif resource_type == "SearchParameter" and isinstance(url, str):
+            # One member, read only when a CapabilityStatement is checked: the index (read
+            # at every start) names the member, not the 1,400 parameters.
+            index["searchParameters"] = SEARCH_PARAMETERS
+            members.setdefault(SEARCH_PARAMETERS, {})[url] = {
+                key: raw[key] for key in ("code", "type", "base") if key in raw
+            }
     if not index["package"]:
         raise SystemExit(f"{source}: no package/package.json; is this an NPM FHIR package?")
     index["resourceTypes"].sort()
@@ -134,6 +143,7 @@ def build(source: Path, output: Path) -> dict[str, Any]:
         "resource types": len(index["resourceTypes"]),
         "value sets": len(index["valueSets"]),
         "code systems": len(index["codeSystems"]),
+        "search parameters": len(members.get(SEARCH_PARAMETERS, {})),
         "archive members": len(blobs),
         "largest member (bytes)": max(len(b) for b in blobs.values()),
         "uncompressed bytes": sum(len(v) for v in blobs.values()),

@@ -172,3 +172,21 @@ def test_damaged_archive_is_a_definition_error(tmp_path: Path) -> None:
         CoreArchive(broken)
     with pytest.raises(DefinitionError):
         CoreArchive(tmp_path / "missing.zip")
+
+
+def test_extensions_keep_context_and_context_invariant(core: CoreArchive) -> None:
+    """R4 StructureDefinition.context and .contextInvariant survive the compilation."""
+    unit = core.structure("http://hl7.org/fhir/StructureDefinition/questionnaire-unit")
+    assert unit is not None
+    assert unit.context == ("Questionnaire.item", "Questionnaire.item.item")
+    assert unit.context_invariants == ("type='integer' or type='decimal'",)
+    change_base = core.structure("http://hl7.org/fhir/StructureDefinition/list-changeBase")
+    assert change_base is not None and change_base.context_invariants == ("mode = 'changes'",)
+
+
+def test_search_parameters_are_kept(core: CoreArchive) -> None:
+    """The R4 core SearchParameters' code, type and base (CapabilityStatement checks)."""
+    found = core.search_parameter("http://hl7.org/fhir/SearchParameter/clinical-code")
+    assert found is not None and found["type"] == "token" and found["code"] == "code"
+    assert "Condition" in found["base"]
+    assert core.search_parameter("http://example.org/SearchParameter/none") is None

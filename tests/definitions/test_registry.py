@@ -193,3 +193,27 @@ def test_problem_codes_are_in_the_catalog() -> None:
             assert lookup(code).severity.label == severity
     assert DefinitionProblem("s", "m", "missing-dependency", "warning").code == "FHIR-PROFILE-024"
     assert DefinitionProblem("s", "m", "something-new").code == "FHIR-PROFILE-027"
+
+
+def test_implementation_guide_global_profiles() -> None:
+    """R4 ImplementationGuide.global: each loaded guide's global profiles, per type; a
+    global profile that is not loaded is a definition problem (warning), never ignored."""
+    registry = DefinitionRegistry()
+    guide = {
+        "resourceType": "ImplementationGuide",
+        "url": "http://example.org/fhir/ImplementationGuide/g",
+        "global": [
+            {"type": "Patient", "profile": "http://example.org/fhir/StructureDefinition/p"},
+            {"type": "Observation", "profile": "http://example.org/fhir/StructureDefinition/o"},
+        ],
+    }
+    registry.add_resource(guide)
+    assert registry.global_profiles("Patient") == [
+        (
+            "http://example.org/fhir/StructureDefinition/p",
+            "http://example.org/fhir/ImplementationGuide/g",
+        )
+    ]
+    assert registry.global_profiles("Goal") == []
+    missing = [p for p in registry.problems if p.kind == "missing-dependency"]
+    assert len(missing) == 2 and all(p.severity == "warning" for p in missing)

@@ -32,6 +32,8 @@ def _run(name: str) -> list[Finding]:
     for key, value in options.items():
         if isinstance(value, list):
             options[key] = tuple(value)
+    if "profile_dirs" in options:  # definitions the case needs, relative to fixtures/parity
+        options["profile_dirs"] = tuple(str(PARITY / d) for d in options["profile_dirs"])
     path = PARITY / "cases" / spec.get("file", f"{name}.json")
     return validate_config(RunConfig(paths=(str(path),), **options)).sorted_findings()
 

@@ -328,6 +328,9 @@ def compact_structure(raw: JsonDict, *, with_snapshot: bool = True) -> JsonDict:
     found_contexts = contexts(raw)
     if found_contexts:
         out["context"] = found_contexts
+    invariants = [i for i in raw.get("contextInvariant") or [] if isinstance(i, str) and i.strip()]
+    if invariants:
+        out["contextInvariant"] = invariants
     if with_snapshot:
         snapshot = raw.get("snapshot")
         elements = snapshot.get("element") if isinstance(snapshot, dict) else None
@@ -356,6 +359,7 @@ def structure_from_compact(
         derivation=entry.get("derivation"),
         base_definition=entry.get("baseDefinition"),
         context=tuple(entry.get("context", ())),
+        context_invariants=tuple(entry.get("contextInvariant", ())),
         package=package,
     )
 

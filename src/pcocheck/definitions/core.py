@@ -179,6 +179,14 @@ class CoreArchive(CompiledArchive):
         super().__init__(path)
         self._zip  # noqa: B018 - open now: raises DefinitionError if unreadable
 
+    def search_parameter(self, url: str) -> dict[str, Any] | None:
+        """``code``, ``type`` and ``base`` of an R4 core SearchParameter (None if unknown)."""
+        member = self.index.get("searchParameters")
+        if not isinstance(member, str):
+            return None
+        found = self._read(member).get(url.split("|", 1)[0])
+        return found if isinstance(found, dict) else None
+
     @cached_property
     def resource_types(self) -> frozenset[str]:
         return frozenset(self.index["resourceTypes"])

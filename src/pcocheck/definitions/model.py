@@ -116,6 +116,9 @@ class StructureDef:
     derivation: str | None = None  # specialization | constraint
     base_definition: str | None = None
     context: tuple[str, ...] = ()  # extension contexts (element paths)
+    # FHIRPath rules on the element an extension sits on (R4 StructureDefinition.
+    # contextInvariant); all must be true where the extension is used.
+    context_invariants: tuple[str, ...] = ()
     package: str | None = None  # "hl7.fhir.us.pco#1.0.0" or "pcocheck:profiles"
     by_id: dict[str, ElementDef] = field(default_factory=dict, repr=False)
     children: dict[str, list[ElementDef]] = field(default_factory=dict, repr=False)

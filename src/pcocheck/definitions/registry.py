@@ -98,6 +98,10 @@ class DefinitionRegistry:
         self._problems: list[DefinitionProblem] = []
         self._pending_dependencies: list[tuple[str, str, str]] = []
         self._building: set[int] = set()
+        # ImplementationGuide.global of every loaded guide: (resource type, profile, guide
+        # url, origin). R4: "A set of profiles that all resources covered by this
+        # implementation guide must conform to".
+        self._globals: list[tuple[str, str, str, str]] = []
 
     # -- problems -------------------------------------------------------------------------
 
@@ -107,7 +111,20 @@ class DefinitionRegistry:
         every source is in: unresolvable base definitions and missing dependencies."""
         self._check_dependencies()
         self._check_bases()
+        self._check_globals()
         return list(self._problems)
+
+    def _check_globals(self) -> None:
+        for rtype, profile, guide, origin in self._globals:
+            if self._find_structure(profile) is None:
+                self._problem(
+                    origin,
+                    f"implementation guide {guide} makes {profile} a global profile for "
+                    f"{rtype}, but that profile is not loaded; {rtype} resources are not "
+                    "checked against it (load it with --profiles or --package)",
+                    "missing-dependency",
+                    "warning",
+                )
 
     def _problem(
         self, source: str, message: str, kind: str = "bad-definition", severity: str = "error"
@@ -446,6 +463,8 @@ class DefinitionRegistry:
                 if isinstance(item, dict):
                     count += self._register(item.get("resource"), package, f"{origin}#entry[{i}]")
             return count
+        if kind == "ImplementationGuide":
+            return self._register_globals(resource, origin)
         if kind not in KINDS:
             return 0
         url = resource.get("url")
@@ -464,6 +483,24 @@ class DefinitionRegistry:
         )
         self._entries[str(kind)].setdefault(entry.url, []).append(entry)
         return 1
+
+    def _register_globals(self, guide: JsonDict, origin: str) -> int:
+        url = guide.get("url")
+        name = url if isinstance(url, str) else str(guide.get("id", "?"))
+        count = 0
+        for item in guide.get("global") or []:
+            if not isinstance(item, dict):
+                continue
+            rtype, profile = item.get("type"), item.get("profile")
+            if isinstance(rtype, str) and isinstance(profile, str):
+                self._globals.append((rtype, profile, name, origin))
+                count += 1
+        return 1 if count else 0
+
+    def global_profiles(self, resource_type: str) -> list[tuple[str, str]]:
+        """(profile, implementation guide) of every loaded guide's global profile for
+        ``resource_type``: all resources of that type must conform to it."""
+        return [(p, guide) for rtype, p, guide, _ in self._globals if rtype == resource_type]
 
     def add_archive(self, archive: CompiledArchive, origin: str | None = None) -> PackageInfo:
         """Layer a compiled IG archive (such as the shipped US Core) over the core: it wins
@@ -666,6 +703,13 @@ class DefinitionRegistry:
             # .index.json names each file's type and URL: parse files only when used.
             for file_name, kind, url, version in index:
                 reader = contents.files.get(file_name)
+                if reader is not None and kind == "ImplementationGuide":
+                    # Small and rare: read now for its global profiles.
+                    origin = f"{contents.origin}:{file_name}"
+                    guide = _parse_json(reader(), origin, self._problem)
+                    if isinstance(guide, dict):
+                        self._register_globals(guide, origin)
+                    continue
                 if reader is None or kind not in KINDS:
                     continue
                 stub = {"resourceType": kind, "url": url, "version": version}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pcocheck.engine.references import is_absolute_url, parse_reference
+from pcocheck.engine.searchset import check_searchset
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.resolution.bundle import BundleScope
 from pcocheck.view import ResourceView
@@ -44,6 +45,8 @@ def check_bundle(
         findings.extend(_check_entry(view, position, entry, bundle_type, rel_base))
     if bundle_type == "document":
         findings.extend(_check_document_reachability(view, scope, rel_base))
+    if bundle_type == "searchset":
+        findings.extend(check_searchset(view, bundle, rel_base))
     return findings
 
 

@@ -33,6 +33,7 @@ from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, json_kind
+from pcocheck.engine.urns import with_urn_check
 from pcocheck.engine.walker import BASE, PROFILE, Pass, is_resource_id
 from pcocheck.finding import JsonPath
 
@@ -116,7 +117,8 @@ class VisitSpec:
         self.xhtml = type_code == "xhtml"
         # Resource.id is an id, though the snapshot types it as System.String.
         self.format_type = "id" if is_resource_id(element.path) else type_code
-        self.checker = checker_for(_ALIASES.get(self.format_type, self.format_type))
+        checked_as = _ALIASES.get(self.format_type, self.format_type)
+        self.checker = with_urn_check(checked_as, checker_for(checked_as))
         # The string content checks (engine.check_string_content) only have something to
         # say about a long string, markup in a string, or a url/canonical (example urls).
         self.check_string = (

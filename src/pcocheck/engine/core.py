@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
+from pcocheck.engine.capability import check_capability_statement, shipped_search_parameter
 from pcocheck.engine.compiled import (
     CompiledPass,
     CompiledScope,
@@ -23,10 +24,13 @@ from pcocheck.engine.conformance import (
     check_value_set,
 )
 from pcocheck.engine.content import attachment_problems, markup_in, size_problem
+from pcocheck.engine.element_ids import duplicate_element_ids
 from pcocheck.engine.extensions import (
     ExtensionPolicy,
     HostContexts,
     context_allows,
+    context_invariant_problems,
+    effective_contexts,
     is_example_url,
 )
 from pcocheck.engine.inference import infer_profiles
@@ -44,6 +48,8 @@ from pcocheck.engine.plan import (
 from pcocheck.engine.primitives import check_primitive
 from pcocheck.engine.references import ParsedReference, parse_reference
 from pcocheck.engine.slicing import Slicer
+from pcocheck.engine.supplements import check_supplement, supplement_as_system
+from pcocheck.engine.urns import urn_problem
 from pcocheck.engine.vitalsigns import VITALSIGNS, vital_sign_profile
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
@@ -330,12 +336,18 @@ class ProfileEngine:
         base_pass.run()
         findings.extend(base_pass.findings)
         findings.extend(check_canonical_url(view, resource, rel_base, sd))
+        findings.extend(duplicate_element_ids(view, resource, rel_base))
         if rtype == "Bundle":
             findings.extend(repeated_link_relations(view, resource, rel_base))
         elif rtype == "StructureDefinition":
             findings.extend(check_structure_definition(view, resource, rel_base, self.structure))
         elif rtype == "ValueSet":
             findings.extend(check_value_set(view, resource, rel_base, self.code_system_known))
+        elif rtype == "CodeSystem":
+            findings.extend(check_supplement(view, resource, rel_base, self.terminology))
+        elif rtype == "CapabilityStatement":
+            lookup = shipped_search_parameter(self.registry.core)
+            findings.extend(check_capability_statement(view, resource, rel_base, lookup))
         required, advisory = self.profiles_for(view, resource, rel_base, findings)
         reported: set[tuple[str, JsonPath | None]] = set()
         for profile_sd in required:
@@ -429,6 +441,10 @@ class ProfileEngine:
                 continue
             chosen.append(profile)
         for url in self.extra_profiles:
+            profile = self.structure(url)
+            if profile is not None and profile.type == rtype:
+                chosen.append(profile)
+        for url, _guide in self.registry.global_profiles(rtype):  # ImplementationGuide.global
             profile = self.structure(url)
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
@@ -645,8 +661,9 @@ class ProfileEngine:
 
     # -- value checks -----------------------------------------------------------------
     def primitive_problem(self, type_code: str, value: Any) -> str | None:
-        problem: str | None = check_primitive(_fhir_primitive(type_code), value)
-        return problem
+        fhir_type = _fhir_primitive(type_code)
+        problem: str | None = check_primitive(fhir_type, value)
+        return problem or urn_problem(fhir_type, value)
 
     def evaluate_constraint(
         self,
@@ -770,6 +787,10 @@ class ProfileEngine:
 
     def check_coding_syntax(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         system, code, display = value.get("system"), value.get("code"), value.get("display")
+        if isinstance(system, str):
+            problem = supplement_as_system(system, self.registry.code_system)
+            if problem is not None:
+                walk.report("FHIR-BIND-130", rel + ("system",), problem)
         for issue in self.terminology.check_code_syntax(
             system if isinstance(system, str) else None,
             code if isinstance(code, str) else None,
@@ -1289,13 +1310,15 @@ class ProfileEngine:
                 code, message = self.extension_policy.unknown(url)
                 walk.report(code, rel, message)
             return
-        self.check_extension_context(walk, definition, rel)
+        if self.check_extension_context(walk, definition, rel):
+            self.check_context_invariants(walk, definition, value, rel)
         self.run_profile_on(walk, definition, value, rel)
 
-    def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> None:
-        """The element an extension sits on must be one its definition's context allows."""
+    def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> bool:
+        """The element an extension sits on must be one its definition's context allows
+        (False when it does not)."""
         if definition.type != "Extension" or not definition.context or len(rel) < 2:
-            return
+            return True
         host_rel = rel[:-2]
         steps = tuple(
             step[1:] if step.startswith("_") else step for step in host_rel if isinstance(step, str)
@@ -1303,20 +1326,49 @@ class ProfileEngine:
         rtype = walk.resource.get("resourceType")
         host = self.host_contexts.of(rtype, steps) if isinstance(rtype, str) else None
         if host is None:
-            return  # the host element could not be followed: nothing reliable to say
+            return True  # the host element could not be followed: nothing reliable to say
         parent = _value_at(walk.resource, host_rel)
         parent_url = parent.get("url") if isinstance(parent, dict) else None
-        if context_allows(
-            definition.context, host, parent_url if isinstance(parent_url, str) else None
-        ):
-            return
+        contexts = effective_contexts(definition.url, definition.context)
+        if context_allows(contexts, host, parent_url if isinstance(parent_url, str) else None):
+            return True
         where = ".".join((rtype, *steps)) if isinstance(rtype, str) else "?"
         walk.report(
             "FHIR-STRUCT-042",
             rel,
             f"extension {definition.url} is not allowed on {where}: its definition allows it "
-            f"only on {', '.join(definition.context)}",
+            f"only on {', '.join(contexts)}",
         )
+        return False
+
+    def check_context_invariants(
+        self, walk: Pass, definition: StructureDef, value: dict[str, Any], rel: JsonPath
+    ) -> None:
+        """Each contextInvariant of the definition, on the element the extension sits on
+        (pcocheck.engine.extensions)."""
+        rtype = walk.resource.get("resourceType")
+        if not definition.context_invariants or len(rel) < 2 or not isinstance(rtype, str):
+            return
+        host_rel = rel[:-2]
+        value_rel = tuple(
+            step[1:] if isinstance(step, str) and step.startswith("_") else step
+            for step in host_rel
+        )
+        host = _value_at(walk.resource, value_rel)
+        if host is None:  # a primitive with only its extensions: the `_x` element stands for it
+            host = _value_at(walk.resource, host_rel)
+        host_path = ".".join((rtype, *(s for s in value_rel if isinstance(s, str))))
+        for code, message in context_invariant_problems(
+            definition,
+            self.invariants,
+            host=host,
+            host_path=host_path,
+            extension=value,
+            resource=walk.resource,
+            root=walk.view.resource,
+            resolver=walk.resolve,
+        ):
+            walk.report(code, rel, message)
 
     def apply_type_profile(self, walk: Pass, profile_url: str, value: Any, rel: JsonPath) -> None:
         definition = self.structure(profile_url)

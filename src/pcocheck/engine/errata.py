@@ -25,6 +25,14 @@ class Erratum:
 
 
 _NAME_PUBLISHED = "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')"
+# ElementDefinition.path rules: unanchored patterns, which FHIRPath matches() finds anywhere
+# (FHIRPath: "returns true when the value contains a match"), so any path with one valid
+# segment passed. R5 and the reference validator's expression fixer anchor them.
+_ELD_19_PATTERN = (
+    "[^\\\\s\\\\.,:;\\\\\\'\"\\\\/|?!@#$%&*()\\\\[\\\\]{}]{1,64}(\\\\.[^\\\\s\\\\.,:;\\\\\\'\"\\\\/|?!@#$%&*()"
+    "\\\\[\\\\]{}]{1,64}(\\\\[x\\\\])?(\\\\:[^\\\\s\\\\.]+)?)*"
+)
+_ELD_20_PATTERN = "[A-Za-z][A-Za-z0-9]*(\\\\.[a-z][A-Za-z0-9]*(\\\\[x])?)*"
 _REF_1_PUBLISHED = (
     "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
     "%rootResource.contained.id.trace('ids'))"
@@ -90,17 +98,35 @@ ERRATA: Final[tuple[Erratum, ...]] = (
     Erratum(
         "ref-1",
         _REF_1_PUBLISHED,
-        f"reference.exists() implies ({_REF_1_PUBLISHED})",
+        f"reference.exists() implies ({_REF_1_PUBLISHED} or "
+        "(reference = '#' and %rootResource != %resource))",
         "hl7.fhir.r5.core#5.0.0 StructureDefinition/Reference ref-1",
         "a Reference with only an identifier or display (allowed) made the published "
-        "expression empty, i.e. failing",
+        "expression empty, i.e. failing; and a contained resource's '#' reference to its "
+        "container (R4 references.html#contained) failed",
     ),
     Erratum(
         "*",
         _NAME_PUBLISHED,
-        f"name.exists() implies {_NAME_PUBLISHED}",
-        "hl7.fhir.r4b.core#4.3.0 StructureDefinition/CodeSystem csd-0",
-        "canonical resources may omit name; the published expression failed without one",
+        "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')",
+        "hl7.fhir.r5.core#5.0.0 StructureDefinition/CanonicalResource cnl-0 (anchored; "
+        "the reference validator's FHIRPathExpressionFixer keeps {0,254})",
+        "canonical resources may omit name, and the published pattern is not anchored: "
+        "FHIRPath matches() finds the pattern anywhere, so 'ICU Total Ventilators' passed",
+    ),
+    Erratum(
+        "eld-19",
+        f"path.matches('{_ELD_19_PATTERN}')",
+        f"path.matches('^{_ELD_19_PATTERN}$')",
+        "hl7.fhir.r5.core#5.0.0 StructureDefinition/ElementDefinition eld-19 (anchored)",
+        "the published pattern is not anchored, so 'Observation...unit' passed",
+    ),
+    Erratum(
+        "eld-20",
+        f"path.matches('{_ELD_20_PATTERN}')",
+        f"path.matches('^{_ELD_20_PATTERN}$')",
+        "hl7.fhir.r5.core#5.0.0 StructureDefinition/ElementDefinition eld-20 (anchored)",
+        "the published pattern is not anchored, so any path with one valid segment passed",
     ),
 )
 

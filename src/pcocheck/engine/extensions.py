@@ -10,17 +10,24 @@ a value set that is not shipped. Unknown modifier extensions are always errors.
 
 Known extensions are checked against their definition's ``context`` (FHIR R4
 extensibility.html#context): the element they sit on must be one of the listed element
-paths or types (or derive from a listed type).
+paths or types (or derive from a listed type). Where the context allows it, each of the
+definition's ``contextInvariant`` rules must be true, evaluated as FHIRPath on the element
+the extension sits on (the focus and ``%context``), with ``%resource`` its resource and
+``%extension`` the extension itself (R4 StructureDefinition.contextInvariant, as the
+reference validator evaluates it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
-from pcocheck.definitions.model import StructureDef
+from pcocheck.definitions.model import Constraint, StructureDef
 from pcocheck.engine.plan import ChildIndex, content_target
+
+if TYPE_CHECKING:
+    from pcocheck.engine.invariants import InvariantEvaluator
 
 # Canonical bases of published HL7 packages pcocheck does not ship in full: an unknown
 # extension under one of them most likely exists there, so it is "not checked offline".
@@ -35,6 +42,33 @@ HL7_PACKAGE_BASES: Final = (
 )
 # Canonical bases of what pcocheck ships whole: an unknown extension there is a mistake.
 SHIPPED_BASES: Final = ("http://hl7.org/fhir/us/pco/",)
+# Extension contexts R4 4.0.1 publishes too narrow, replaced as the reference validator
+# replaces them (InstanceValidator.fixContexts): (url, index of the context, replacement).
+# The core's own snapshots put structuredefinition-fhir-type on ElementDefinition.type,
+# not on .code as its context says; the others are used all over R4 (or IGs) where their
+# lists of contexts fall short.
+_CORE_EXT = "http://hl7.org/fhir/StructureDefinition/"
+CONTEXT_ERRATA: Final[dict[str, tuple[tuple[int, str], ...]]] = {
+    _CORE_EXT + "structuredefinition-fhir-type": ((0, "ElementDefinition.type"),),
+    _CORE_EXT + "regex": ((1, "ElementDefinition.type"),),
+    _CORE_EXT + "structuredefinition-normative-version": ((0, "Element"),),
+    _CORE_EXT + "capabilitystatement-expectation": ((0, "Element"),),
+    _CORE_EXT + "capabilitystatement-prohibited": ((0, "Element"),),
+}
+
+
+def effective_contexts(url: str, contexts: tuple[str, ...]) -> tuple[str, ...]:
+    """The contexts of the extension ``url`` with the R4 corrections above applied."""
+    fixes = CONTEXT_ERRATA.get(url)
+    if not fixes:
+        return contexts
+    fixed = list(contexts)
+    for index, replacement in fixes:
+        if index < len(fixed):
+            fixed[index] = replacement
+    return tuple(fixed)
+
+
 # Example domains (RFC 2606 and the ones the reference validator treats as examples).
 EXAMPLE_DOMAINS: Final = ("example.org", "example.com", "example.net", "acme.com", "acme.org")
 
@@ -168,3 +202,48 @@ def context_allows(
         if "(" in context or " " in context:
             return True  # a FHIRPath context pcocheck does not evaluate: not an error
     return False
+
+
+CONTEXT_INVARIANT_KEY: Final = "contextInvariant"
+
+
+def context_invariant_problems(
+    definition: StructureDef,
+    evaluator: InvariantEvaluator,
+    *,
+    host: Any,
+    host_path: str,
+    extension: dict[str, Any],
+    resource: dict[str, Any],
+    root: dict[str, Any],
+    resolver: Any = None,
+) -> Iterator[tuple[str, str]]:
+    """(code, message) for each ``contextInvariant`` of ``definition`` that is not true on
+    ``host``, the element at ``host_path`` (``Questionnaire.item.item``) that holds
+    ``extension``; one that cannot be evaluated is ``FHIR-INV-003``, never a pass."""
+    for expression in definition.context_invariants:
+        constraint = Constraint(CONTEXT_INVARIANT_KEY, "error", expression, expression)
+        outcome = evaluator.evaluate(
+            constraint,
+            host,
+            resource=resource,
+            root=root,
+            type_name="Element",
+            path=host_path,
+            resolver=resolver,
+            variables={"extension": extension},
+        )
+        if outcome.passed is True:
+            continue
+        if outcome.passed is None:
+            yield (
+                "FHIR-INV-003",
+                f"contextInvariant {expression!r} of extension {definition.url} could not be "
+                f"evaluated on {host_path} ({outcome.error})",
+            )
+            continue
+        yield (
+            "FHIR-STRUCT-130",
+            f"extension {definition.url} is not allowed here: its contextInvariant "
+            f"{expression!r} is not true on {host_path}",
+        )

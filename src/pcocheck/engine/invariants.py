@@ -282,6 +282,7 @@ class InvariantEvaluator:
         type_name: str,
         path: str | None = None,
         resolver: Resolver | None = None,
+        variables: dict[str, Any] | None = None,
     ) -> InvariantOutcome:
         """Evaluate ``constraint`` on ``node``.
 
@@ -292,7 +293,8 @@ class InvariantEvaluator:
         ``%rootResource`` is derived from it: the container of ``resource`` if
         ``resource`` is a contained resource, else ``resource`` itself. ``resolver``
         (the run's resolver for this resource) answers ``resolve()``, else the one given
-        at construction.
+        at construction. ``variables`` adds environment variables (``%extension`` for an
+        extension's contextInvariant); an expression that names one is never native or fast.
         """
         plan = self._plans.get((constraint.key, constraint.expression or ""))
         if plan is None:
@@ -311,7 +313,7 @@ class InvariantEvaluator:
                 result = plan.fast([(node, type_path)])
             else:
                 return self._run_within_budget(
-                    plan, node, type_path, resource, root, resolver, constraint.key
+                    plan, node, type_path, resource, root, resolver, constraint.key, variables
                 )
             if result == _TRUE:
                 return PASSED
@@ -389,6 +391,7 @@ class InvariantEvaluator:
         root: dict[str, Any],
         resolver: Resolver | None = None,
         key: str = "",
+        variables: dict[str, Any] | None = None,
     ) -> InvariantOutcome:
         """fhirpathpy evaluation (expressions from loaded definitions, which pcocheck does
         not control) under a time budget per expression and per resource; what is cut
@@ -408,7 +411,9 @@ class InvariantEvaluator:
         try:
             try:
                 return _verdict(
-                    self._run_fhirpath(plan, node, type_path, resource, root, resolver, key)
+                    self._run_fhirpath(
+                        plan, node, type_path, resource, root, resolver, key, variables
+                    )
                 )
             finally:
                 if armed:
@@ -481,6 +486,7 @@ class InvariantEvaluator:
         root: dict[str, Any],
         resolver: Resolver | None = None,
         key: str = "",
+        extra_variables: dict[str, Any] | None = None,
     ) -> list[Any]:
         fp = _fp()
         effective_root = self.root_of(resource, root) if plan.needs_root else resource
@@ -500,6 +506,8 @@ class InvariantEvaluator:
         variables["resource"] = resource
         variables["rootResource"] = effective_root
         variables["context"] = data_root[0]
+        if extra_variables:
+            variables.update(extra_variables)
         ctx: dict[str, Any] = {
             "dataRoot": data_root,
             "vars": variables,

@@ -142,6 +142,9 @@ def ref_1(node: Any, ctx: NativeContext) -> list[bool]:
 def ref_1_guarded(node: Any, ctx: NativeContext) -> list[bool]:
     if isinstance(node, dict) and not isinstance(node.get("reference"), str):
         return TRUE
+    if isinstance(node, dict) and node.get("reference") == "#":
+        # '#' names the container: valid from a contained resource only (R5 ref-1).
+        return TRUE if ctx.root() is not ctx.resource else EMPTY
     return ref_1(node, ctx)
 
 
@@ -590,7 +593,8 @@ NATIVE_VARIANTS: Final[tuple[tuple[str, str, NativeCheck], ...]] = (
     (
         "ref-1",
         "reference.exists() implies (reference.startsWith('#').not() or "
-        "(reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids')))",
+        "(reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids')) or "
+        "(reference = '#' and %rootResource != %resource))",
         ref_1_guarded,
     ),
     # bdl-8 as corrected by pcocheck.engine.errata (every Bundle entry is checked).
