@@ -198,6 +198,111 @@ class LineMap:
         return line, offset - self._starts[line - 1] + 1
 
 
+class UnsureOffset(Exception):
+    """The lazy index cannot vouch for an answer (broken JSON, a repeated key)."""
+
+
+_DECODER = json.JSONDecoder()
+# (offsets reported for each member key / array item, offsets of their values)
+_Level = tuple[dict[str | int, int], dict[str | int, int]]
+
+
+class LazyIndex:
+    """Offsets of the elements on one path, found level by level as they are asked for:
+    a container's members are listed once (each member value skipped by the C parser),
+    the containers on no asked path are never scanned. A large Bundle with a few findings
+    costs its list of entries and the entries that have findings, not an offset for every
+    element of the file (which took about nine times the file's size in memory).
+
+    The answers are those of :func:`build_index` (key offsets for members, value offsets
+    for array items); where they might differ — text that is not valid JSON, an object
+    that repeats a key — :meth:`offset` raises :class:`UnsureOffset` and the caller uses the
+    full index."""
+
+    __slots__ = ("_levels", "_root", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._root = _WS.match(text, 0).end()  # type: ignore[union-attr]
+        self._levels: dict[JsonPath, _Level | None] = {}
+
+    def offset(self, path: JsonPath) -> int | None:
+        """Offset of ``path`` or of its closest ancestor that exists."""
+        found: int | None = self._root
+        value = self._root
+        here: JsonPath = ()
+        for step in path:
+            if here in self._levels:
+                level = self._levels[here]
+            else:
+                level = self._levels[here] = self._scan(value)
+            if level is None:  # a scalar: nothing below it
+                return found
+            reported, values = level
+            if step not in values:
+                return found
+            found, value = reported[step], values[step]
+            here = (*here, step)
+        return found
+
+    def _scan(self, pos: int) -> _Level | None:
+        text = self.text
+        opener = text[pos] if pos < len(text) else ""
+        if opener not in "{[":
+            return None
+        reported: dict[str | int, int] = {}
+        values: dict[str | int, int] = {}
+        ws = _WS.match
+        pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+        closer = "}" if opener == "{" else "]"
+        item = 0
+        if pos < len(text) and text[pos] == closer:
+            return reported, values
+        while True:
+            if opener == "{":
+                end = string_end(text, pos) if text.startswith('"', pos) else -1
+                if end < 0:
+                    raise UnsureOffset
+                raw = text[pos + 1 : end - 1]
+                key: str | int = _unescape(raw) if "\\" in raw else raw
+                if key in values:
+                    raise UnsureOffset  # a repeated key: the full index knows which one
+                reported[key] = pos
+                after = ws(text, end).end()  # type: ignore[union-attr]
+                if not text.startswith(":", after):
+                    raise UnsureOffset
+                start = ws(text, after + 1).end()  # type: ignore[union-attr]
+            else:
+                key, start = item, pos
+                reported[key] = pos
+                item += 1
+            values[key] = start
+            pos = ws(text, _value_end(text, start)).end()  # type: ignore[union-attr]
+            if text.startswith(",", pos):
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+            elif text.startswith(closer, pos):
+                return reported, values
+            else:
+                raise UnsureOffset
+
+
+def _value_end(text: str, pos: int) -> int:
+    """Offset just past the JSON value at ``pos`` (containers are skipped by the C parser)."""
+    if text.startswith('"', pos):
+        end = string_end(text, pos)
+    elif text.startswith(("{", "["), pos):
+        try:
+            end = _DECODER.raw_decode(text, pos)[1]
+        except (ValueError, RecursionError):
+            end = -1
+    else:
+        match = _SCALAR.match(text, pos)
+        end = match.end() if match is not None else -1
+    if end < 0:
+        raise UnsureOffset
+    return end
+
+
 def nearest_offset(index: PositionIndex, path: JsonPath) -> int | None:
     """Offset of ``path``, or of its closest indexed ancestor."""
     probe = path

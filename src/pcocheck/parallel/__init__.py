@@ -15,12 +15,14 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
-from pcocheck.inputs.read import read_documents
+from pcocheck.inputs.read import Document, read_documents
+from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
 from pcocheck.parallel.shards import (
@@ -86,20 +88,40 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         from pcocheck.parallel.dask import map_on_dask
 
         run.prescan(inputs)
-        results = map_on_dask(run, shards)
+        run.held = None  # Dask workers read their shards themselves
+        reduce_results(run, shards, map_on_dask(run, shards))
+        return True
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if len(shards) < 2 and not any(_may_be_large_bundle(s.item) for s in shards):
+        return False
+    if len(shards) == 1 and not shards[0].item.ndjson:
+        # One JSON document (a large Bundle): read and parsed once, here; the forked
+        # workers check their parts of that parsed document.
+        run.prescan(inputs)
+        shards = split_bundles(shards, {0: run.held_entries}, jobs)
+    elif _prescan_mergeable(run):
+        counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
+        shards = split_bundles(shards, counts, jobs)
     else:
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return False
-        if len(shards) < 2 and not any(_may_be_large_bundle(s.item) for s in shards):
-            return False
-        if _prescan_mergeable(run):
-            counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
-            shards = split_bundles(shards, counts, jobs)
-        else:
-            run.prescan(inputs)
-        results = _forked(run, _forked_map, shards, jobs)
-    reduce_results(run, shards, results)
+        run.prescan(inputs)
+    if len(shards) < 2:
+        return False  # one part only: the main pass checks it here (with run.held)
+    with shared_sources(run):
+        reduce_results(run, shards, _forked(run, _forked_map, shards, jobs))
+    run.held = None  # the parsed document; its text stays with the facts that need it
     return True
+
+
+@contextmanager
+def shared_sources(run: Run) -> Iterator[None]:
+    """The text of the document ``run`` holds is shared with the workers forked meanwhile:
+    facts about it come back pointing at the parent's copy (no positions computed, no
+    text pickled)."""
+    held = run.held
+    documents = [d for d in held[1] if isinstance(d, Document)] if held is not None else []
+    with shared(d.source for d in documents):
+        yield
 
 
 def _may_be_large_bundle(item: InputFile) -> bool:
@@ -116,7 +138,9 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
     records = 0
     if shard.entries is not None:
         run.result.files += 1 if shard.first else 0
-        run.check_produced(shard.item, lambda: read_documents(shard.item), part=shard.holds_entry)
+        run.check_produced(
+            shard.item, lambda: run.documents(shard.item, keep=True), part=shard.holds_entry
+        )
     elif not shard.chunked:
         run.check_input(shard.item)
     else:
