@@ -272,16 +272,7 @@ def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]
                 canonicals.setdefault(url, rtype)
             add = resolver.index.add
             for key, line, entry, full_url, claims in result.identities:
-                add(
-                    Identity(
-                        intern(key),
-                        file,
-                        line,
-                        entry,
-                        intern(full_url) if full_url else None,
-                        shared_claims(claims),
-                    )
-                )
+                add(Identity(key, file, line, entry, full_url or None, shared_claims(claims)))
         for checker, state in zip(run.checkers, result.states, strict=True):
             if state is not None:
                 checker.merge_prescan(state)  # type: ignore[attr-defined]
