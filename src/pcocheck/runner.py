@@ -58,7 +58,7 @@ class Run:
         # for forked workers), so the document is read and parsed once; lifetime: until
         # the main pass takes it (see :meth:`documents`).
         self.held: tuple[str, list[Document | Finding]] | None = None
-        self.held_entries = 0  # top-level Bundle entries of the held document
+        self.entries: dict[str, int] = {}  # top-level Bundle entries per input, first pass
         self.indexed = False  # whether the first pass ran
         self._first_error: str | None = None
         # The resolvers of the checkers (normally one, shared): the first pass indexes
@@ -146,7 +146,8 @@ class Run:
                 continue
             if hold:
                 assert isinstance(produced, list)
-                self.held, self.held_entries = (item.display, produced), entries
+                self.held = (item.display, produced)
+            self.entries[item.display] = entries
             self.prescanned.add(item.display)
 
     def _index(self, produced: Iterable[Document | Finding], indexers: list[Checker]) -> int:

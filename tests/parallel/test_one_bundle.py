@@ -103,9 +103,9 @@ def test_facts_from_the_workers_point_at_the_parents_text(
     run = Run(config, build_checkers(config))
     inputs = discover([str(bundle)])[0]
     run.prescan(inputs)
-    assert run.held is not None and run.held_entries > 8
+    assert run.held is not None and run.entries[str(bundle)] > 8
     (document,) = [d for d in run.held[1] if isinstance(d, read.Document)]
-    part = shards.split_bundles(shards.plan_shards(inputs, 2), {0: run.held_entries}, 2)[1]
+    part = shards.split_bundles(shards.plan_shards(inputs, 2), {0: run.entries[str(bundle)]}, 2)[1]
     with parallel.shared_sources(run):
         travelled = pickle.dumps(parallel.map_shard(run, part))
         back = pickle.loads(travelled)

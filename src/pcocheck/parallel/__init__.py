@@ -99,18 +99,24 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         # One JSON document (a large Bundle): read and parsed once, here; the forked
         # workers check their parts of that parsed document.
         run.prescan(inputs)
-        shards = split_bundles(shards, {0: run.held_entries}, jobs)
-    elif _prescan_mergeable(run):
+        shards = split_bundles(shards, _entry_counts(run, shards), jobs)
+    elif _prescan_mergeable(run) and input_bytes(inputs) >= shard_plan.MIN_PARALLEL_PRESCAN_BYTES:
         counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
         shards = split_bundles(shards, counts, jobs)
     else:
         run.prescan(inputs)
+        shards = split_bundles(shards, _entry_counts(run, shards), jobs)
     if len(shards) < 2:
         return False  # one part only: the main pass checks it here (with run.held)
     with shared_sources(run):
         reduce_results(run, shards, _forked(run, _forked_map, shards, jobs))
     run.held = None  # the parsed document; its text stays with the facts that need it
     return True
+
+
+def _entry_counts(run: Run, shards: list[Shard]) -> dict[int, int]:
+    """Top-level Bundle entries per shard number, as the first pass here counted them."""
+    return {s.number: run.entries.get(s.item.display, 0) for s in shards if not s.chunked}
 
 
 @contextmanager
