@@ -77,8 +77,12 @@ def test_a_large_bundle_is_parsed_once_and_cut_among_the_workers(
     assert reads == [str(bundle), str(bundle)]
     (parts,) = mapped
     count = len(json.loads(bundle.read_text("utf-8"))["entry"])
-    half = -(-count // 2)
-    assert [s.entries for s in parts] == [(0, half), (half, None)]
+    size = -(-count // (2 * shards.CHUNKS_PER_JOB))  # a few parts per job
+    starts = list(range(0, count, size))
+    assert [s.entries for s in parts] == [
+        (start, start + size if start + size < count else None) for start in starts
+    ]
+    assert len(parts) == 2 * shards.CHUNKS_PER_JOB
     codes = Counter(f.code for f in result.findings)
     for code in ("PCO-GAS-005", "PCO-GAS-008", "PCO-PROM-012", "PCO-GOAL-002"):
         assert codes[code] > 0, (code, codes)  # made at the end, from both parts' facts

@@ -26,6 +26,7 @@ from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
 from pcocheck.parallel.shards import (
+    CHUNKS_PER_JOB,
     ChunkReading,
     Shard,
     input_bytes,
@@ -99,7 +100,7 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         # One JSON document (a large Bundle): read and parsed once, here; the forked
         # workers check their parts of that parsed document.
         run.prescan(inputs)
-        shards = split_bundles(shards, _entry_counts(run, shards), jobs)
+        shards = split_bundles(shards, _entry_counts(run, shards), jobs, CHUNKS_PER_JOB)
     elif _prescan_mergeable(run) and input_bytes(inputs) >= shard_plan.MIN_PARALLEL_PRESCAN_BYTES:
         counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
         shards = split_bundles(shards, counts, jobs)
