@@ -400,7 +400,9 @@ def main() -> None:
         "repeat_large": args.repeat_large,
         "columns": kept.get("columns", list(inputs)),
         "errors_column": kept.get("errors_column", errors_column),
-        "tables_from": kept.get("machine", {}).get("date") if kept else None,
+        "tables_from": (kept.get("tables_from") or kept.get("machine", {}).get("date"))
+        if kept
+        else None,
         "throughput": throughput,
         "cli": cli_runs,
         "jobs_note": jobs_note,
