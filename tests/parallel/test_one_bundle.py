@@ -122,3 +122,36 @@ def test_facts_from_the_workers_point_at_the_parents_text(
         assert score.value_place.anchor.entry >= part.entries[0]  # type: ignore[index]
         assert document.source._index is None  # no full position index was built
     assert not document.source.shared  # only while the workers run
+
+
+@pytest.mark.parametrize("variant", ["gzip", "truncated", "repeated key"])
+def test_one_document_in_any_shape_reports_the_same_with_two_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variant: str
+) -> None:
+    """The one-document path (read once, parts in forked workers) with a compressed
+    Bundle, a Bundle cut short (no document: the first pass's findings serve the main
+    pass), and a repeated key (positions from the full index, not the lazy one)."""
+    import gzip
+
+    monkeypatch.setattr(shards, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 0)
+    monkeypatch.setattr(shards, "MIN_BUNDLE_ENTRIES", 4)
+    bundle = one_bundle(tmp_path, 10)
+    text = bundle.read_text("utf-8")
+    if variant == "gzip":
+        path = tmp_path / "one.json.gz"
+        path.write_bytes(gzip.compress(text.encode("utf-8")))
+    elif variant == "truncated":
+        path = tmp_path / "cut.json"
+        path.write_text(text[:-50], "utf-8")
+    else:
+        path = tmp_path / "repeated.json"
+        path.write_text(text.replace('"type": "collection"', '"type": "x", "type": "collection"'))
+    result = assert_same((str(path),))
+    codes = {f.code for f in result.findings}
+    expected = {
+        "gzip": "PCO-GAS-005",
+        "truncated": "FHIR-JSON-002",
+        "repeated key": "FHIR-JSON-003",
+    }
+    assert expected[variant] in codes, codes
