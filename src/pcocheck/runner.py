@@ -7,6 +7,7 @@ exits the process; the CLI turns the :class:`RunResult` into output and an exit 
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
@@ -241,7 +242,12 @@ class Run:
                     if part is None or part(document.entry):
                         self._add((document,))
                 elif part is None:
-                    self.check_document(document, indexed)
+                    spared = spare_collector(document)
+                    try:
+                        self.check_document(document, indexed)
+                    finally:
+                        if spared:
+                            gc.unfreeze()
                 else:
                     for view in split_resources(document):
                         entry = view.entry if isinstance(view, Finding) else view.anchor.entry
@@ -277,6 +283,24 @@ class Run:
                 name = type(checker).__name__
                 findings = [self._internal_error(error, f"{name} finished the run", None)]
             self._add(findings)
+
+
+LARGE_DOCUMENT_CHARS = 1024 * 1024
+
+
+def spare_collector(document: Document) -> bool:
+    """Keep the cyclic garbage collector off a large parsed document while it is checked:
+    each full collection would walk every object of the tree again (six times, 0.7 s, for a
+    9 MB Bundle) and find nothing to free. Everything that exists now goes into the
+    collector's permanent generation (``gc.freeze``) until the caller's ``gc.unfreeze``;
+    reference counting frees as always. Not when something else froze objects (a forked
+    worker, an application that froze its own): unfreezing would undo that. Returns whether
+    the caller must unfreeze."""
+    source = document.source
+    if source.record or len(source.text) < LARGE_DOCUMENT_CHARS or gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
 
 
 def rereadable(item: InputFile) -> bool:

@@ -90,7 +90,8 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
 
         run.prescan(inputs)
         run.held = None  # Dask workers read their shards themselves
-        reduce_results(run, shards, map_on_dask(run, shards))
+        with collector_paused():
+            reduce_results(run, shards, map_on_dask(run, shards))
         return True
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
@@ -109,10 +110,26 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         shards = split_bundles(shards, _entry_counts(run, shards), jobs)
     if len(shards) < 2:
         return False  # one part only: the main pass checks it here (with run.held)
-    with shared_sources(run):
+    with shared_sources(run), collector_paused():
         reduce_results(run, shards, _forked(run, _forked_map, shards, jobs))
     run.held = None  # the parsed document; its text stays with the facts that need it
     return True
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the parent merges the workers' results: they are
+    long-lived facts and findings, and the collector would walk the growing heap again and
+    again to free nothing (about 40% of the parent's CPU at 100,000 NDJSON records, CPU the
+    workers need on a machine with a core per job). Objects freed meanwhile are freed by
+    reference counting as always; cycles wait for the collector to resume."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _entry_counts(run: Run, shards: list[Shard]) -> dict[int, int]:
