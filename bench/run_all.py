@@ -226,10 +226,18 @@ def render(data: dict[str, Any]) -> str:
         "**The command line** (`pcocheck validate FILE -q`, whole process: medians of wall "
         "time and of CPU time, the largest peak RSS):",
         "",
-        "| run | resources | file | wall | CPU | resources/s (wall · CPU) | peak RSS |",
-        "|---|---|---|---|---|---|---|",
+        "| run | resources | file | wall | CPU | resources/s (wall · CPU) | peak RSS | "
+        "speed-up (wall) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    one_job: dict[str, float] = {}
     for label, result in data["cli"]:
+        base, _, variant = label.rpartition(", ")
+        speed_up = "–"
+        if variant == "one job":
+            one_job[base] = result["median"]
+        elif variant.startswith("--jobs") and base in one_job:
+            speed_up = f"{one_job[base] / result['median']:.2f}×"
         resources = result.get("resources", 0)
         cpu = result.get("cpu_median")
         rate = f"{resources / result['median']:,.0f}"
@@ -242,9 +250,15 @@ def render(data: dict[str, Any]) -> str:
         lines.append(
             f"| {label} | {resources:,} | {shown} | "
             f"{result['median']:.2f} s | {f'{cpu:.2f} s' if cpu else '–'} | {rate} | "
-            f"{result['maxrss_mb']:.0f} MB |"
+            f"{result['maxrss_mb']:.0f} MB | {speed_up} |"
         )
     lines += ["", data["jobs_note"]]
+    if data.get("tables_from"):
+        lines += [
+            "",
+            f"(The throughput and native-invariant tables are from the run of "
+            f"{data['tables_from']}; this run measured the command line only.)",
+        ]
     lines += [
         "",
         f"**Native invariants** ({NEW_NATIVES.replace(',', ', ')}): pcocheck in process, "
@@ -281,6 +295,12 @@ def main() -> None:
     parser.add_argument("--peer-limit", type=int, default=100000, help="largest corpus for peers")
     parser.add_argument("--write", type=Path, help="replace the results block of this file")
     parser.add_argument("--render-only", action="store_true", help="re-render results.json")
+    parser.add_argument(
+        "--cli-only",
+        action="store_true",
+        help="measure only the command-line rows (one job and --jobs N); keep the other "
+        "tables of bench/out/results.json",
+    )
     args = parser.parse_args()
     if args.render_only:
         publish(json.loads((OUT / "results.json").read_text(encoding="utf-8")), args.write)
@@ -298,7 +318,12 @@ def main() -> None:
     inputs[bundle_label] = corpus("bundle", args.bundle_size, args.seed)
 
     throughput: dict[str, dict[str, Any]] = {"floor": {}, "pcocheck": {}}
-    for label, path in inputs.items():
+    natives: list[dict[str, Any]] = []
+    kept: dict[str, Any] = {}
+    if args.cli_only and (OUT / "results.json").exists():
+        kept = json.loads((OUT / "results.json").read_text(encoding="utf-8"))
+        throughput, natives = kept["throughput"], kept["natives"]
+    for label, path in ({} if args.cli_only else inputs).items():
         size = args.bundle_size if "Bundle" in label else int(label.split()[0].replace(",", ""))
         repeat = args.repeat if size < 100_000 else args.repeat_large
         print(f"{label}:", flush=True)
@@ -313,8 +338,7 @@ def main() -> None:
                 throughput.setdefault(peer, {})[label] = result
 
     print("before/after the new native invariants:", flush=True)
-    natives: list[dict[str, Any]] = []
-    for label, path in inputs.items():
+    for label, path in ({} if args.cli_only else inputs).items():
         if not label.startswith("10,000") and "Bundle" not in label:
             continue
         runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
@@ -359,9 +383,8 @@ def main() -> None:
     for label, path in inputs.items():
         if 10_000 <= sized[label] < 1_000_000:
             run_cli(label, path, sized[label])
-    linked = cli(corpus("linked", args.linked, args.seed), args.repeat)
-    linked["resources"] = args.linked + 1
-    cli_runs.append((f"{args.linked:,} linked Observations (+1 Patient) in one Bundle", linked))
+    linked_label = f"{args.linked:,} linked Observations (+1 Patient) in one Bundle"
+    run_cli(linked_label, corpus("linked", args.linked, args.seed), args.linked + 1)
     jobs_note = (
         f"`--jobs` exists: the `--jobs {cores}` rows use every core."
         if jobs
@@ -375,8 +398,11 @@ def main() -> None:
         "load_before": load_before,
         "repeat": args.repeat,
         "repeat_large": args.repeat_large,
-        "columns": list(inputs),
-        "errors_column": errors_column,
+        "columns": kept.get("columns", list(inputs)),
+        "errors_column": kept.get("errors_column", errors_column),
+        "tables_from": (kept.get("tables_from") or kept.get("machine", {}).get("date"))
+        if kept
+        else None,
         "throughput": throughput,
         "cli": cli_runs,
         "jobs_note": jobs_note,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,12 @@ def test_a_local_dask_cluster_reports_like_one_process(
     for name in FORMATS:
         assert dask_reports[name] == one_reports[name], name
     assert on_dask.findings == one.findings
+    # The cross-resource rules see every resource of a patient although a patient's goals,
+    # scores and PROM scores sit in different files, chunks and workers: the workers hand
+    # back facts, and the reduce here runs those rules once over all of them.
+    codes = Counter(f.code for f in on_dask.findings)
+    for code in ("PCO-GAS-005", "PCO-GAS-008", "PCO-PROM-012", "PCO-GOAL-002"):
+        assert codes[code] > 0, (code, codes)
     assert (on_dask.files, on_dask.resources) == (one.files, one.resources)
     tokens = {token for token, _ in dask_executor._RUNS}
     assert len(tokens) == 1 and len(dask_executor._RUNS) == 2  # one per worker

@@ -53,6 +53,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     run small inputs in parallel too."""
     monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 4096)
     monkeypatch.setattr(shards, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(shards, "MIN_PARALLEL_PRESCAN_BYTES", 0)  # the first pass too
     monkeypatch.setattr(shards, "MIN_BUNDLE_ENTRIES", 4)  # Bundles are cut by entries
 
 

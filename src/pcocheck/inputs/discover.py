@@ -75,6 +75,7 @@ def _walk_folder(folder: Path) -> tuple[list[InputFile], list[Finding]]:
     are skipped, each with a finding: a folder never fails silently."""
     found: list[InputFile] = []
     skipped: list[Finding] = []
+
     def unreadable(error: OSError) -> None:  # os.walk would skip it silently
         where = _display(Path(error.filename)) if error.filename else str(folder)
         anchor = Anchor(source=None, file=where)

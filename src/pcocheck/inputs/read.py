@@ -249,6 +249,17 @@ def _open_binary(item: InputFile, stdin: IO[bytes] | None) -> IO[bytes]:
     return open(item.path, "rb")
 
 
+def _plain_size(item: InputFile) -> int | None:
+    """The size of an uncompressed regular file on disk, or None."""
+    if item.gzipped or item.data is not None or item.path is None:
+        return None
+    try:
+        info = os.stat(item.path)
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
 def _read_error(item: InputFile, error: Exception) -> Finding:
     anchor = Anchor(source=None, file=item.display)
     if isinstance(error, (gzip.BadGzipFile, zlib.error, EOFError)):
@@ -269,8 +280,12 @@ def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[
     limit = MAX_DOCUMENT_BYTES
     try:
         with _open_binary(item, stdin) as handle:
-            # Bounded: a gzip bomb or an endless stream stops at the limit.
-            data = handle.read(limit + 1)
+            # Bounded: a gzip bomb or an endless stream stops at the limit. A plain file is
+            # read by its size (read(n) would first reserve n bytes: 256 MB for any file).
+            size = _plain_size(item)
+            data = handle.read(limit + 1 if size is None else min(limit, size) + 1)
+            if size is not None and len(data) > size:  # it grew since: read on as before
+                data += handle.read(limit + 1 - len(data))
     except (OSError, EOFError, zlib.error) as error:
         yield _read_error(item, error)
         return

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from pcocheck.finding import JsonPath
 from pcocheck.inputs.locate import LineMap, PositionIndex, build_index, nearest_offset
 from pcocheck.inputs.seek import Seeker
+
+# Texts a process shares with the workers it forks (see :func:`shared`), by number.
+_SHARED: dict[int, SourceText] = {}
 
 
 class SourceText:
@@ -14,7 +21,7 @@ class SourceText:
     at the record's own line. The position index is built on first use only.
     """
 
-    __slots__ = ("_index", "_lines", "_seeker", "file", "first_line", "record", "text")
+    __slots__ = ("_index", "_lines", "_seeker", "_shared", "file", "first_line", "record", "text")
 
     def __init__(self, file: str, text: str, first_line: int = 1, record: bool = False) -> None:
         self.file = file
@@ -24,6 +31,21 @@ class SourceText:
         self._index: PositionIndex | None = None
         self._seeker: Seeker | None = None
         self._lines: LineMap | None = None
+        self._shared: int | None = None
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A text shared with the process that forked this one travels back as its number
+        # (the other process has the same text): results never carry a large file twice.
+        number = self._shared
+        if number is not None and _SHARED.get(number) is self:
+            return (_shared_source, (number,))
+        return super().__reduce_ex__(protocol)
+
+    @property
+    def shared(self) -> bool:
+        """Whether this text is shared with forked workers (see :func:`shared`)."""
+        number = self._shared
+        return number is not None and _SHARED.get(number) is self
 
     @property
     def index(self) -> PositionIndex:
@@ -73,3 +95,26 @@ class RecordLine(SourceText):
 
     def position(self, path: JsonPath | None) -> tuple[int | None, int | None]:
         return self.first_line, None
+
+
+def _shared_source(number: int) -> SourceText:
+    return _SHARED[number]
+
+
+@contextmanager
+def shared(sources: Iterable[SourceText]) -> Iterator[None]:
+    """While this lasts, ``sources`` pickle as a number that this process and the workers
+    it forks meanwhile turn back into the same text (fork copies the registry)."""
+    numbers = []
+    try:
+        for source in sources:
+            number = len(_SHARED)
+            while number in _SHARED:
+                number += 1
+            _SHARED[number] = source
+            source._shared = number
+            numbers.append(number)
+        yield
+    finally:
+        for number in numbers:
+            _SHARED.pop(number)._shared = None

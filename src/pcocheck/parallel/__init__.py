@@ -15,15 +15,18 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
-from pcocheck.inputs.read import read_documents
+from pcocheck.inputs.read import Document, read_documents
+from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
 from pcocheck.parallel.shards import (
+    CHUNKS_PER_JOB,
     ChunkReading,
     Shard,
     input_bytes,
@@ -86,20 +89,63 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         from pcocheck.parallel.dask import map_on_dask
 
         run.prescan(inputs)
-        results = map_on_dask(run, shards)
+        run.held = None  # Dask workers read their shards themselves
+        with collector_paused():
+            reduce_results(run, shards, map_on_dask(run, shards))
+        return True
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if len(shards) < 2 and not any(_may_be_large_bundle(s.item) for s in shards):
+        return False
+    if len(shards) == 1 and not shards[0].item.ndjson:
+        # One JSON document (a large Bundle): read and parsed once, here; the forked
+        # workers check their parts of that parsed document.
+        run.prescan(inputs)
+        shards = split_bundles(shards, _entry_counts(run, shards), jobs, CHUNKS_PER_JOB)
+    elif _prescan_mergeable(run) and input_bytes(inputs) >= shard_plan.MIN_PARALLEL_PRESCAN_BYTES:
+        counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
+        shards = split_bundles(shards, counts, jobs)
     else:
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return False
-        if len(shards) < 2 and not any(_may_be_large_bundle(s.item) for s in shards):
-            return False
-        if _prescan_mergeable(run):
-            counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
-            shards = split_bundles(shards, counts, jobs)
-        else:
-            run.prescan(inputs)
-        results = _forked(run, _forked_map, shards, jobs)
-    reduce_results(run, shards, results)
+        run.prescan(inputs)
+        shards = split_bundles(shards, _entry_counts(run, shards), jobs)
+    if len(shards) < 2:
+        return False  # one part only: the main pass checks it here (with run.held)
+    with shared_sources(run), collector_paused():
+        reduce_results(run, shards, _forked(run, _forked_map, shards, jobs))
+    run.held = None  # the parsed document; its text stays with the facts that need it
     return True
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the parent merges the workers' results: they are
+    long-lived facts and findings, and the collector would walk the growing heap again and
+    again to free nothing (about 40% of the parent's CPU at 100,000 NDJSON records, CPU the
+    workers need on a machine with a core per job). Objects freed meanwhile are freed by
+    reference counting as always; cycles wait for the collector to resume."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _entry_counts(run: Run, shards: list[Shard]) -> dict[int, int]:
+    """Top-level Bundle entries per shard number, as the first pass here counted them."""
+    return {s.number: run.entries.get(s.item.display, 0) for s in shards if not s.chunked}
+
+
+@contextmanager
+def shared_sources(run: Run) -> Iterator[None]:
+    """The text of the document ``run`` holds is shared with the workers forked meanwhile:
+    facts about it come back pointing at the parent's copy (no positions computed, no
+    text pickled)."""
+    held = run.held
+    documents = [d for d in held[1] if isinstance(d, Document)] if held is not None else []
+    with shared(d.source for d in documents):
+        yield
 
 
 def _may_be_large_bundle(item: InputFile) -> bool:
@@ -116,7 +162,9 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
     records = 0
     if shard.entries is not None:
         run.result.files += 1 if shard.first else 0
-        run.check_produced(shard.item, lambda: read_documents(shard.item), part=shard.holds_entry)
+        run.check_produced(
+            shard.item, lambda: run.documents(shard.item, keep=True), part=shard.holds_entry
+        )
     elif not shard.chunked:
         run.check_input(shard.item)
     else:
@@ -248,16 +296,7 @@ def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]
                 canonicals.setdefault(url, rtype)
             add = resolver.index.add
             for key, line, entry, full_url, claims in result.identities:
-                add(
-                    Identity(
-                        intern(key),
-                        file,
-                        line,
-                        entry,
-                        intern(full_url) if full_url else None,
-                        shared_claims(claims),
-                    )
-                )
+                add(Identity(key, file, line, entry, full_url or None, shared_claims(claims)))
         for checker, state in zip(run.checkers, result.states, strict=True):
             if state is not None:
                 checker.merge_prescan(state)  # type: ignore[attr-defined]

@@ -36,8 +36,8 @@ class Detacher:
 
     def place(self, place: Place) -> Place:
         source = place.anchor.source
-        if source is None or not source.text:  # no text held (e.g. an NDJSON record line)
-            return place
+        if source is None or not source.text or source.shared:
+            return place  # no text held (an NDJSON record line), or the parent has it too
         held = self._anchors.get(id(place.anchor))
         if held is None:
             known = KnownPositions(source.file, source.first_line, source.record)

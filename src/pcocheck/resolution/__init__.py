@@ -380,11 +380,11 @@ def identity_of(view: ResourceView) -> Identity | None:
     line = source.first_line if source is not None and source.record else None
     full_url = view.full_url
     return Identity(
-        key=intern(f"{rtype}/{rid}"),
+        key=f"{rtype}/{rid}",  # not interned: the index dict keeps one copy per key
         file=intern(view.anchor.file or ""),
         line=line,
         entry=view.anchor.entry,
-        full_url=intern(full_url) if full_url else None,
+        full_url=full_url or None,
         claims=shared_claims(tuple(view.claimed_profiles)),
     )
 

@@ -64,6 +64,8 @@ class Subject:
         rtype = resource.get("resourceType")
         rid = resource.get("id")
         own = f"{rtype}/{rid}" if isinstance(rid, str) else str(rtype)
+        if not prefix and own == view.anchor.resource:
+            own = view.anchor.resource  # one string per resource, kept by facts and anchor
         self.label = own if not prefix else f"contained {own} in {view.label}"
         self._anchor: Anchor | None = None
         self._loinc: list[str] | None = None
