@@ -177,7 +177,7 @@ def may_be_stale(text: str) -> bool:
     a backslash or a non-ASCII character)."""
     if "\\/" in text or ("\\u00" in text and _ASCII_ESCAPE.search(text)):
         return True
-    if any(marker in text for marker in WALK_MARKERS):
+    if any(map(text.__contains__, WALK_MARKERS)):
         return True
     start = text.find(PCO_CS)
     while start >= 0:  # each system string under the PCO base: its id up to the quote
