@@ -68,6 +68,7 @@ _BASE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 SUPERSEDED_INVARIANTS = frozenset({"bdl-3", "bdl-7"})
 # "Not checked offline" information, summarised per value set / code system per run.
 DEFERRED_EXAMPLES = 3  # located examples kept per target profile for unresolved references
+SUPPLEMENT_SYSTEMS_KEPT = 4096  # Coding systems whose supplement verdict is remembered
 SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND-006"})
 # Target-profile conformance follows references from target to target; past this depth
 # the answer is "not determined" (FHIR-REF-012), so chains of any length cannot recurse
@@ -131,6 +132,9 @@ class ProfileEngine:
         # element objects of the run's definitions for _base_plans); lifetime: the engine,
         # i.e. one run — the definitions do not change during a run.
         self._children: dict[tuple[str, str], ChildIndex] = {}
+        # Coding.system -> the FHIR-BIND-130 message when it is a loaded supplement (a
+        # registry lookup otherwise paid for every Coding). Bounded.
+        self._supplement_problems: dict[str, str | None] = {}
         self._structures: dict[str, StructureDef | None] = {}
         self._choice_keys: dict[str, dict[str, str]] = {}
         self._plans: dict[str, dict[str, ElementPlan]] = {}
@@ -788,7 +792,13 @@ class ProfileEngine:
     def check_coding_syntax(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         system, code, display = value.get("system"), value.get("code"), value.get("display")
         if isinstance(system, str):
-            problem = supplement_as_system(system, self.registry.code_system)
+            known = self._supplement_problems
+            if system in known:
+                problem = known[system]
+            else:
+                problem = supplement_as_system(system, self.registry.code_system)
+                if len(known) < SUPPLEMENT_SYSTEMS_KEPT:
+                    known[system] = problem
             if problem is not None:
                 walk.report("FHIR-BIND-130", rel + ("system",), problem)
         for issue in self.terminology.check_code_syntax(
