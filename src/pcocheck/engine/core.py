@@ -135,6 +135,8 @@ class ProfileEngine:
         # Coding.system -> the FHIR-BIND-130 message when it is a loaded supplement (a
         # registry lookup otherwise paid for every Coding). Bounded.
         self._supplement_problems: dict[str, str | None] = {}
+        # Element (by id, kept to guard the id) -> types its canonical targets allow.
+        self._canonical_target_types: dict[int, tuple[ElementDef, tuple[str, ...]]] = {}
         self._structures: dict[str, StructureDef | None] = {}
         self._choice_keys: dict[str, dict[str, str]] = {}
         self._plans: dict[str, dict[str, ElementPlan]] = {}
@@ -1090,16 +1092,7 @@ class ProfileEngine:
         read from the input) of a type the element does not allow is an error."""
         if not isinstance(value, str) or walk.quiet:
             return
-        allowed = tuple(
-            sorted(
-                {
-                    self.profile_type(p)
-                    for t in element.types
-                    if t.code == "canonical"
-                    for p in t.target_profiles
-                }
-            )
-        )
+        allowed = self._canonical_targets(element)
         if not allowed or "Resource" in allowed or "" in allowed:
             return
         found = self.canonical_types(value)
@@ -1112,6 +1105,25 @@ class ProfileEngine:
             rel,
             f"{value} refers to {article} {what}, expected {' or '.join(allowed)}",
         )
+
+    def _canonical_targets(self, element: ElementDef) -> tuple[str, ...]:
+        """The resource types ``element``'s canonical target profiles name (sorted),
+        worked out once per element (definitions are fixed for a run)."""
+        cached = self._canonical_target_types.get(id(element))
+        if cached is not None and cached[0] is element:
+            return cached[1]
+        allowed = tuple(
+            sorted(
+                {
+                    self.profile_type(p)
+                    for t in element.types
+                    if t.code == "canonical"
+                    for p in t.target_profiles
+                }
+            )
+        )
+        self._canonical_target_types[id(element)] = (element, allowed)
+        return allowed
 
     def canonical_types(self, url: str) -> tuple[str, ...]:
         """The types of the loaded resources ``url`` names. Cached: key the canonical text,
