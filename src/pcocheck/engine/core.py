@@ -68,6 +68,7 @@ _BASE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 SUPERSEDED_INVARIANTS = frozenset({"bdl-3", "bdl-7"})
 # "Not checked offline" information, summarised per value set / code system per run.
 DEFERRED_EXAMPLES = 3  # located examples kept per target profile for unresolved references
+SUPPLEMENT_SYSTEMS_KEPT = 4096  # Coding systems whose supplement verdict is remembered
 SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND-006"})
 # Target-profile conformance follows references from target to target; past this depth
 # the answer is "not determined" (FHIR-REF-012), so chains of any length cannot recurse
@@ -131,6 +132,11 @@ class ProfileEngine:
         # element objects of the run's definitions for _base_plans); lifetime: the engine,
         # i.e. one run — the definitions do not change during a run.
         self._children: dict[tuple[str, str], ChildIndex] = {}
+        # Coding.system -> the FHIR-BIND-130 message when it is a loaded supplement (a
+        # registry lookup otherwise paid for every Coding). Bounded.
+        self._supplement_problems: dict[str, str | None] = {}
+        # Element (by id, kept to guard the id) -> types its canonical targets allow.
+        self._canonical_target_types: dict[int, tuple[ElementDef, tuple[str, ...]]] = {}
         self._structures: dict[str, StructureDef | None] = {}
         self._choice_keys: dict[str, dict[str, str]] = {}
         self._plans: dict[str, dict[str, ElementPlan]] = {}
@@ -788,7 +794,13 @@ class ProfileEngine:
     def check_coding_syntax(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         system, code, display = value.get("system"), value.get("code"), value.get("display")
         if isinstance(system, str):
-            problem = supplement_as_system(system, self.registry.code_system)
+            known = self._supplement_problems
+            if system in known:
+                problem = known[system]
+            else:
+                problem = supplement_as_system(system, self.registry.code_system)
+                if len(known) < SUPPLEMENT_SYSTEMS_KEPT:
+                    known[system] = problem
             if problem is not None:
                 walk.report("FHIR-BIND-130", rel + ("system",), problem)
         for issue in self.terminology.check_code_syntax(
@@ -1080,16 +1092,7 @@ class ProfileEngine:
         read from the input) of a type the element does not allow is an error."""
         if not isinstance(value, str) or walk.quiet:
             return
-        allowed = tuple(
-            sorted(
-                {
-                    self.profile_type(p)
-                    for t in element.types
-                    if t.code == "canonical"
-                    for p in t.target_profiles
-                }
-            )
-        )
+        allowed = self._canonical_targets(element)
         if not allowed or "Resource" in allowed or "" in allowed:
             return
         found = self.canonical_types(value)
@@ -1102,6 +1105,25 @@ class ProfileEngine:
             rel,
             f"{value} refers to {article} {what}, expected {' or '.join(allowed)}",
         )
+
+    def _canonical_targets(self, element: ElementDef) -> tuple[str, ...]:
+        """The resource types ``element``'s canonical target profiles name (sorted),
+        worked out once per element (definitions are fixed for a run)."""
+        cached = self._canonical_target_types.get(id(element))
+        if cached is not None and cached[0] is element:
+            return cached[1]
+        allowed = tuple(
+            sorted(
+                {
+                    self.profile_type(p)
+                    for t in element.types
+                    if t.code == "canonical"
+                    for p in t.target_profiles
+                }
+            )
+        )
+        self._canonical_target_types[id(element)] = (element, allowed)
+        return allowed
 
     def canonical_types(self, url: str) -> tuple[str, ...]:
         """The types of the loaded resources ``url`` names. Cached: key the canonical text,

@@ -12,6 +12,7 @@ a scope of its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,10 +51,30 @@ def _has_repeated_id(items: list[tuple[Any, tuple[str, ...]]]) -> bool:
     return False
 
 
+_ASCII_ESCAPE = re.compile(r"\\u00[0-7]")
+
+
+def _too_few_ids(view: ResourceView, resource: dict[str, Any]) -> bool:
+    """Whether the JSON text the resource was read from holds too few ``"id"`` keys for
+    two elements to share an id. The text holds the resource (and maybe more: a Bundle
+    file, the resource around a contained one), so it has at least as many; a key spelt
+    with an ASCII escape (``"i\\u0064"``) is not counted, so such text is not trusted."""
+    source = view.anchor.source
+    if source is None:
+        return False
+    text = source.text
+    if "\\u00" in text and _ASCII_ESCAPE.search(text):
+        return False
+    own = 1 if "id" in resource else 0  # Resource.id: a key in the text, not an element id
+    return text.count('"id"') < 2 + own
+
+
 def duplicate_element_ids(
     view: ResourceView, resource: dict[str, Any], rel_base: JsonPath
 ) -> list[Finding]:
     findings: list[Finding] = []
+    if _too_few_ids(view, resource):
+        return findings
     for items in _scopes(resource):
         if _has_repeated_id(items):
             findings.extend(_located(view, items, rel_base))

@@ -62,6 +62,7 @@ from pcocheck.engine.invariants_native import (
     NATIVE,
     NATIVE_BY_EXPRESSION,
     NATIVE_VARIANTS,
+    QUICK_PASS,
     NativeCheck,
     NativeContext,
     normalise,
@@ -361,6 +362,20 @@ class InvariantEvaluator:
         context = self._native_context
         if native is not None:
             check = native
+            passes = QUICK_PASS.get(native)
+            if passes is not None:
+                quick_pass = passes
+
+                def run_guarded(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
+                    if quick_pass(node):
+                        return True
+                    context.bind(type_path, resource, root)
+                    try:
+                        return check(node, context) == _TRUE
+                    except Exception:  # evaluate() turns it into its outcome
+                        return False
+
+                return run_guarded
 
             def run_native(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
                 context.bind(type_path, resource, root)

@@ -611,3 +611,28 @@ NATIVE_BY_EXPRESSION: Final[dict[tuple[str, str], NativeCheck]] = {
     **{(key, normalise(expression)): check for key, (expression, check) in NATIVE.items()},
     **{(key, normalise(expression)): check for key, expression, check in NATIVE_VARIANTS},
 }
+
+
+def _no_contained(node: Any) -> bool:
+    # No "contained": every dom-2..dom-5 expression starts at an empty collection and is
+    # true. A stray "_contained" is left to the evaluation.
+    return type(node) is dict and "contained" not in node and "_contained" not in node
+
+
+def _has_div(node: Any) -> bool:
+    if type(node) is not dict or "_text" in node:  # "_text": left to the evaluation
+        return False
+    text = node.get("text")
+    div = text.get("div") if type(text) is dict else None
+    return type(div) is str and div != ""
+
+
+#: check → a test of the node alone that, when true, means the check passes: the common
+#: resource (nothing contained, a narrative div) then needs no evaluation at all.
+QUICK_PASS: Final[dict[NativeCheck, Callable[[Any], bool]]] = {
+    NATIVE["dom-2"][1]: _no_contained,
+    NATIVE["dom-3"][1]: _no_contained,
+    NATIVE["dom-4"][1]: _no_contained,
+    NATIVE["dom-5"][1]: _no_contained,
+    NATIVE["dom-6"][1]: _has_div,
+}

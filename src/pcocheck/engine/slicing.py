@@ -27,6 +27,9 @@ class Slicer:
         # definition_at answers, key: (definition url, slice element id, path); lifetime:
         # the engine (one run, whose definitions do not change).
         self._definitions: dict[tuple[str, str, str], ElementDef | None] = {}
+        # Extension slicings by url: fixed url -> first slice, per slice list (see
+        # _url_table); lifetime: the engine.
+        self._url_tables: dict[tuple[int, str], tuple[list[ElementDef], dict[str, int] | None]] = {}
 
     def check(
         self,
@@ -127,6 +130,22 @@ class Slicer:
         value: Any,
     ) -> tuple[int | None, list[str]]:
         """(index of the first matching slice, names of slices that could not be decided)."""
+        if type(value) is dict and type(url := value.get("url")) is str:
+            table = self._url_table(sd, slices, discriminators)
+            if table is not None:
+                self.why = ""
+                return table.get(url), []
+        return self.assign_by_discriminators(walk, sd, slices, discriminators, value)
+
+    def assign_by_discriminators(
+        self,
+        walk: Pass,
+        sd: StructureDef,
+        slices: list[ElementDef],
+        discriminators: tuple[Discriminator, ...],
+        value: Any,
+    ) -> tuple[int | None, list[str]]:
+        """:meth:`assign` by evaluating every discriminator on every slice in turn."""
         undetermined: list[str] = []
         self.why = ""
         for index, slice_element in enumerate(slices):
@@ -143,6 +162,33 @@ class Slicer:
             if verdict:
                 return index, []
         return None, undetermined
+
+    def _url_table(
+        self, sd: StructureDef, slices: list[ElementDef], discriminators: tuple[Discriminator, ...]
+    ) -> dict[str, int] | None:
+        """For a slicing by ``url`` value whose every slice fixes its url (extensions):
+        url -> index of the first slice fixing it, which is what :meth:`matches` decides
+        for a string url (a fixed string matches only itself). None for any other slicing."""
+        key = (id(slices), sd.url)
+        entry = self._url_tables.get(key)
+        if entry is not None and entry[0] is slices:
+            return entry[1]
+        table: dict[str, int] | None = None
+        if (
+            len(discriminators) == 1
+            and discriminators[0].type in ("value", "pattern")
+            and discriminators[0].path.strip() == "url"
+        ):
+            table = {}
+            for index, slice_element in enumerate(slices):
+                definition = self.definition_at(sd, slice_element, "url")
+                fixed = definition.fixed if definition is not None else None
+                if fixed is None or not isinstance(fixed[1], str):
+                    table = None
+                    break
+                table.setdefault(fixed[1], index)
+        self._url_tables[key] = (slices, table)
+        return table
 
     def matches(
         self,

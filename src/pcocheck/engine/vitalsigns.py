@@ -232,11 +232,19 @@ BY_SNOMED: Final[tuple[tuple[str, str, frozenset[str]], ...]] = (
 )
 
 
+# Every code of both tables, whatever its system: a quick "cannot be a vital sign".
+_ANY_VITAL_CODE: Final = frozenset(
+    code for table in (BY_LOINC, BY_SNOMED) for _, _, known in table for code in known
+)
+
+
 def vital_sign_profile(resource: dict[str, Any]) -> tuple[str, str] | None:
     """(profile url, reason) for an Observation coded as a vital sign; else None."""
     if resource.get("resourceType") != "Observation":
         return None
     coded = codings(resource.get("code"))
+    if not any(code in _ANY_VITAL_CODE for _, code in coded):
+        return None  # most Observations: no table below can match
     for table, system, shown in ((BY_LOINC, LOINC, "LOINC"), (BY_SNOMED, SNOMED, "SNOMED CT")):
         codes = [code for coding_system, code in coded if coding_system == system]
         for name, label, known in table:

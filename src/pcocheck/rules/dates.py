@@ -6,6 +6,7 @@ partial dates give None and the timing checks that need them are skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +39,13 @@ def parse_when(value: Any) -> When | None:
     text = as_str(value)
     if text is None:
         return None
+    return _parse_when(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_when(text: str) -> When | None:
+    """:func:`parse_when` of a string, remembered: the same dates recur across the
+    resources of an export, and a :class:`When` is immutable."""
     match = _DAY.match(text.strip())
     if match is None:
         return None

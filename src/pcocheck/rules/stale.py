@@ -4,6 +4,7 @@ value types. Every finding says what STU1 uses instead."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pcocheck.finding import Finding, JsonPath
@@ -150,13 +151,42 @@ def _level_advice(level: int) -> str:
 # --- the checks ---------------------------------------------------------------------------
 
 
-# Every pre-STU1 system or code the Coding walk reports contains one of these (PCO and
-# mtnlotus/ncqa systems all contain "pco"); JSON text without them needs no walk.
-WALK_MARKERS = ("pco", "6848", "6849", "gas-", "452341000124107")
+def _walk_markers() -> tuple[tuple[str, ...], frozenset[str]]:
+    """What every Coding :func:`_problem` reports writes verbatim in JSON without escapes,
+    derived from the tables above (one marker per way to be reported): text markers (the
+    old bases and systems, the replaced codes with their quotes) and the ids of the
+    replaced systems under the current PCO CodeSystem base (matched exactly, so the current
+    PCO systems, on most PCO resources, are not mistaken for them)."""
+    markers = {OLD_BASE, GAS_CODES_SYSTEM, *FOREIGN_OLD_SYSTEMS}
+    markers.update(_OLD_LEVEL_WORDS)  # any prefix, any system
+    markers.update(f'"{code}"' for code in _PLACEHOLDERS)
+    markers.update(f'"{code}"' for _, code in RENAMED_CODES)
+    markers.add('"452341000124107"')
+    old_ids = {*RENAMED_SYSTEMS, _PHI[len(PCO_CS) :]}  # _PHI: its old "what-matters" code
+    return tuple(sorted(markers)), frozenset(old_ids)
+
+
+WALK_MARKERS, _OLD_PCO_SYSTEM_IDS = _walk_markers()
+_ASCII_ESCAPE = re.compile(r"\\u00[0-7]")
 
 
 def may_be_stale(text: str) -> bool:
-    return any(marker in text for marker in WALK_MARKERS)
+    """Whether a stale Coding may be written in ``text``. The JSON escapes that could
+    spell a marker's (ASCII) characters differently (``\\/``, ``\\u0070``) make the text
+    always walked; ``\\"`` and escaped non-ASCII letters cannot (no marker holds a quote,
+    a backslash or a non-ASCII character)."""
+    if "\\/" in text or ("\\u00" in text and _ASCII_ESCAPE.search(text)):
+        return True
+    if any(map(text.__contains__, WALK_MARKERS)):
+        return True
+    start = text.find(PCO_CS)
+    while start >= 0:  # each system string under the PCO base: its id up to the quote
+        start += len(PCO_CS)
+        end = text.find('"', start)
+        if text[start:end] in _OLD_PCO_SYSTEM_IDS:
+            return True
+        start = text.find(PCO_CS, start)
+    return False
 
 
 def check_stale(subject: Subject, out: list[Finding], *, codes: bool = True) -> None:
