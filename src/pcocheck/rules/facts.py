@@ -190,8 +190,8 @@ class Link:
     text: str
 
     def __post_init__(self) -> None:  # share what many facts repeat
-        if self.target == self.text:
-            object.__setattr__(self, "target", self.text)
+        if self.target == self.text:  # the target's key is interned: shared by all links
+            object.__setattr__(self, "text", self.target)
 
 
 @dataclass(frozen=True, slots=True)
