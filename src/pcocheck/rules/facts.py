@@ -27,11 +27,20 @@ from pcocheck.view import Anchor, ResourceView
 RecordSpot = tuple[str | None, int, str, JsonPath, int | None, str | None]
 
 # Shared copies of what many facts repeat (JSON paths, codes, small score values, level
-# sets). Bounded: past the bound, values are kept as they are (still correct, less shared).
+# sets, dates). Bounded: past the bound, values are kept as they are (still correct, less
+# shared). Lifetime: one run (see :func:`forget_shared`).
 _SHARED_LIMIT = 100_000
 _PATHS: dict[JsonPath, JsonPath] = {}
 _VALUES: dict[object, object] = {}
+_WHENS: dict[When, When] = {}  # equal texts give equal Whens: dates repeat in an export
 _T = TypeVar("_T")
+
+
+def forget_shared() -> None:
+    """Let go of the shared copies (a run's facts are gone, or a new run starts)."""
+    _PATHS.clear()
+    _VALUES.clear()
+    _WHENS.clear()
 
 
 def shared_path(path: JsonPath) -> JsonPath:
@@ -49,6 +58,14 @@ def _shared(value: _T) -> _T:
     else:
         found = _VALUES.setdefault(key, value)
     return found  # type: ignore[return-value]
+
+
+def _shared_when(when: When | None) -> When | None:
+    if when is None:
+        return None
+    if len(_WHENS) >= _SHARED_LIMIT:
+        return _WHENS.get(when, when)
+    return _WHENS.setdefault(when, when)
 
 
 def spot_of(anchor: Anchor) -> Anchor | RecordSpot:
@@ -223,6 +240,7 @@ class GoalFact:
     def __post_init__(self) -> None:  # share what many facts repeat
         object.__setattr__(self, "levels", _shared(self.levels))
         object.__setattr__(self, "status", _shared(self.status))
+        object.__setattr__(self, "start", _shared_when(self.start))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +255,7 @@ class GasScore:
 
     def __post_init__(self) -> None:  # share what many facts repeat
         object.__setattr__(self, "role", _shared(self.role))
+        object.__setattr__(self, "when", _shared_when(self.when))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +272,7 @@ class PromScore:
     def __post_init__(self) -> None:  # share what many facts repeat
         object.__setattr__(self, "code", _shared(self.code))
         object.__setattr__(self, "value", _shared(self.value))
+        object.__setattr__(self, "when", _shared_when(self.when))
 
 
 @dataclass(frozen=True, slots=True)
