@@ -379,8 +379,12 @@ def identity_of(view: ResourceView) -> Identity | None:
     source = view.anchor.source
     line = source.first_line if source is not None and source.record else None
     full_url = view.full_url
+    key = f"{rtype}/{rid}"
+    label = view.anchor.resource
+    if label is not None and label == key:
+        key = label  # the label its anchor and PCO facts keep: one string
     return Identity(
-        key=f"{rtype}/{rid}",  # not interned: the index dict keeps one copy per key
+        key=key,  # not interned: the index dict keeps one copy per key
         file=intern(view.anchor.file or ""),
         line=line,
         entry=view.anchor.entry,

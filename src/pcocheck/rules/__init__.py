@@ -27,6 +27,7 @@ from pcocheck.rules.facts import (
     PromScore,
     ResponseTotal,
     Subject,
+    forget_shared,
 )
 from pcocheck.rules.forms import Form, prepare
 from pcocheck.rules.gas import finish_gas, gas_score
@@ -53,6 +54,7 @@ class PcoRules:
     ) -> None:
         self._lookup = questionnaires
         self.resolver = resolver if resolver is not None else Resolver()
+        forget_shared()  # what an earlier run's facts shared
         self._local: dict[str, dict[str, Any]] = {}
         self._forms: dict[str, Form | None] = {}
         self._text_checked: tuple[object, bool] = (None, True)
@@ -215,6 +217,7 @@ class PcoRules:
         finish_derived(self.prom_scores, self.responses, settled, out)
         finish_panels(self.panels, self.items, settled, out)
         finish_goals(self.goals, self.prom_scores, settled, out)
+        forget_shared()  # the facts stay valid; only the sharing tables go
         return iter(out)
 
 

@@ -11,37 +11,132 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pcocheck.finding import Finding, JsonPath
+from pcocheck.inputs.source import RecordLine
 from pcocheck.rules.access import canonical_base, claimed_profiles, loinc_codes
 from pcocheck.rules.codes import PCO_SD
 from pcocheck.rules.dates import When
 from pcocheck.rules.references import Scope, Target
 from pcocheck.view import Anchor, ResourceView
 
+# Where an NDJSON record's resource was, kept instead of its detached Anchor (an Anchor and
+# a RecordLine cost about 230 bytes per resource, this tuple about 100): file, first line,
+# root type, base path, entry, resource label. One per resource, shared by its places.
+RecordSpot = tuple[str | None, int, str, JsonPath, int | None, str | None]
 
-@dataclass(frozen=True, slots=True)
+# Shared copies of what many facts repeat (JSON paths, codes, small score values, level
+# sets, dates). Bounded: past the bound, values are kept as they are (still correct, less
+# shared). Lifetime: one run (see :func:`forget_shared`).
+_SHARED_LIMIT = 100_000
+_PATHS: dict[JsonPath, JsonPath] = {}
+_VALUES: dict[object, object] = {}
+_WHENS: dict[When, When] = {}  # equal texts give equal Whens: dates repeat in an export
+_T = TypeVar("_T")
+
+
+def forget_shared() -> None:
+    """Let go of the shared copies (a run's facts are gone, or a new run starts)."""
+    _PATHS.clear()
+    _VALUES.clear()
+    _WHENS.clear()
+
+
+def shared_path(path: JsonPath) -> JsonPath:
+    if len(_PATHS) >= _SHARED_LIMIT:
+        return _PATHS.get(path, path)
+    return _PATHS.setdefault(path, path)
+
+
+def _shared(value: _T) -> _T:
+    if value is None:
+        return value
+    key = (type(value), str(value)) if isinstance(value, Decimal) else value
+    if len(_VALUES) >= _SHARED_LIMIT:
+        found = _VALUES.get(key, value)
+    else:
+        found = _VALUES.setdefault(key, value)
+    return found  # type: ignore[return-value]
+
+
+def _shared_when(when: When | None) -> When | None:
+    if when is None:
+        return None
+    if len(_WHENS) >= _SHARED_LIMIT:
+        return _WHENS.get(when, when)
+    return _WHENS.setdefault(when, when)
+
+
+def spot_of(anchor: Anchor) -> Anchor | RecordSpot:
+    """What a fact keeps of ``anchor``: a :data:`RecordSpot` for an NDJSON record (its text
+    is not kept), else the anchor itself (a whole file's text is shared by its resources)."""
+    source = anchor.source
+    if source is None or not source.record:
+        return anchor
+    return (
+        anchor.file,
+        source.first_line,
+        anchor.root,
+        anchor.base_path,
+        anchor.entry,
+        anchor.resource,
+    )
+
+
+def _anchor_of(spot: Anchor | RecordSpot) -> Anchor:
+    if isinstance(spot, Anchor):
+        return spot
+    file, line, root, base_path, entry, resource = spot
+    return Anchor(RecordLine(file or "", line), file, root, base_path, entry, resource)
+
+
 class Place:
-    """An element to report at once the resource itself is gone."""
+    """An element to report at once the resource itself is gone.
 
-    anchor: Anchor
-    path: JsonPath
-    profile: str | None = None
+    Keeps a compact spot (see :func:`spot_of`); :attr:`anchor` rebuilds the detached
+    anchor when a finding is reported or a reference settled."""
+
+    __slots__ = ("_spot", "path", "profile")
+
+    def __init__(
+        self, anchor: Anchor | RecordSpot, path: JsonPath, profile: str | None = None
+    ) -> None:
+        self._spot = spot_of(anchor) if isinstance(anchor, Anchor) else anchor
+        self.path = shared_path(path)
+        self.profile = profile
+
+    @property
+    def anchor(self) -> Anchor:
+        return _anchor_of(self._spot)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Place, (self._spot, self.path, self.profile))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Place):
+            return NotImplemented
+        return (self._spot, self.path, self.profile) == (other._spot, other.path, other.profile)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.profile))
+
+    def __repr__(self) -> str:
+        return f"Place(anchor={self.anchor!r}, path={self.path!r}, profile={self.profile!r})"
 
     def finding(self, code: str, message: str) -> Finding:
         return self.anchor.finding(code, message, self.path, profile=self.profile)
 
     def at(self, *steps: str | int) -> Place:
-        return Place(self.anchor, self.path + steps, self.profile)
+        return Place(self._spot, self.path + steps, self.profile)
 
 
 class Subject:
     """One resource under check: a resource read from the input, or one contained in it."""
 
     __slots__ = (
-        "_anchor",
         "_loinc",
+        "_spot",
         "label",
         "prefix",
         "profile",
@@ -67,7 +162,7 @@ class Subject:
         if not prefix and own == view.anchor.resource:
             own = view.anchor.resource  # one string per resource, kept by facts and anchor
         self.label = own if not prefix else f"contained {own} in {view.label}"
-        self._anchor: Anchor | None = None
+        self._spot: Anchor | RecordSpot | None = None
         self._loinc: list[str] | None = None
 
     @property
@@ -97,9 +192,9 @@ class Subject:
         return report
 
     def place(self, rel: JsonPath = ()) -> Place:
-        if self._anchor is None:
-            self._anchor = self.view.anchor.detached()
-        return Place(self._anchor, self.prefix + rel, self.profile)
+        if self._spot is None:
+            self._spot = spot_of(self.view.anchor)
+        return Place(self._spot, self.prefix + rel, self.profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +206,10 @@ class Link:
     place: Place
     text: str
 
+    def __post_init__(self) -> None:  # share what many facts repeat
+        if self.target == self.text:  # the target's key is interned: shared by all links
+            object.__setattr__(self, "text", self.target)
+
 
 @dataclass(frozen=True, slots=True)
 class PromTarget:
@@ -120,6 +219,11 @@ class PromTarget:
     comparator: str | None
     value: Decimal
     place: Place  # target[i].detailQuantity
+
+    def __post_init__(self) -> None:  # share what many facts repeat
+        object.__setattr__(self, "measures", _shared(tuple(map(_shared, self.measures))))
+        object.__setattr__(self, "comparator", _shared(self.comparator))
+        object.__setattr__(self, "value", _shared(self.value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +237,11 @@ class GoalFact:
     status_place: Place | None
     prom_targets: tuple[PromTarget, ...]
 
+    def __post_init__(self) -> None:  # share what many facts repeat
+        object.__setattr__(self, "levels", _shared(self.levels))
+        object.__setattr__(self, "status", _shared(self.status))
+        object.__setattr__(self, "start", _shared_when(self.start))
+
 
 @dataclass(frozen=True, slots=True)
 class GasScore:
@@ -143,6 +252,10 @@ class GasScore:
     when: When | None
     when_place: Place
     focus: tuple[Link, ...]
+
+    def __post_init__(self) -> None:  # share what many facts repeat
+        object.__setattr__(self, "role", _shared(self.role))
+        object.__setattr__(self, "when", _shared_when(self.when))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +269,11 @@ class PromScore:
     focus: tuple[Link, ...]
     derived_from: tuple[Link, ...]
 
+    def __post_init__(self) -> None:  # share what many facts repeat
+        object.__setattr__(self, "code", _shared(self.code))
+        object.__setattr__(self, "value", _shared(self.value))
+        object.__setattr__(self, "when", _shared_when(self.when))
+
 
 @dataclass(frozen=True, slots=True)
 class ItemValue:
@@ -164,6 +282,10 @@ class ItemValue:
     code: str
     score: Decimal | None  # the item's score, or the total's value
     place: Place
+
+    def __post_init__(self) -> None:  # share what many facts repeat
+        object.__setattr__(self, "code", _shared(self.code))
+        object.__setattr__(self, "score", _shared(self.score))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +296,9 @@ class Panel:
     label: str
     members: tuple[Link, ...]
 
+    def __post_init__(self) -> None:  # share what many facts repeat
+        object.__setattr__(self, "instrument", _shared(self.instrument))
+
 
 @dataclass(frozen=True, slots=True)
 class ResponseTotal:
@@ -182,3 +307,7 @@ class ResponseTotal:
     instrument: str
     total: Decimal | None
     label: str
+
+    def __post_init__(self) -> None:  # share what many facts repeat
+        object.__setattr__(self, "instrument", _shared(self.instrument))
+        object.__setattr__(self, "total", _shared(self.total))
