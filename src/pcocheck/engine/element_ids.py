@@ -60,7 +60,9 @@ def _too_few_ids(view: ResourceView, resource: dict[str, Any]) -> bool:
     file, the resource around a contained one), so it has at least as many; a key spelt
     with an ASCII escape (``"i\\u0064"``) is not counted, so such text is not trusted."""
     source = view.anchor.source
-    if source is None:
+    if source is None or view.anchor.entry is not None or view.anchor.base_path:
+        # A Bundle entry's text is the whole Bundle: scanning it for every entry would
+        # make a large Bundle quadratic, so entries take the (linear) walk.
         return False
     text = source.text
     if "\\u00" in text and _ASCII_ESCAPE.search(text):
