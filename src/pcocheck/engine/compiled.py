@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
-from pcocheck.engine.primitives import checker_for, json_kind
+from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
 from pcocheck.engine.walker import BASE, PROFILE, Pass, is_resource_id
 from pcocheck.finding import JsonPath
@@ -41,15 +41,6 @@ if TYPE_CHECKING:
     from pcocheck.engine.core import ProfileEngine
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
-_ALIASES = {
-    "System.String": "string",
-    "System.Boolean": "boolean",
-    "System.Integer": "integer",
-    "System.Decimal": "decimal",
-    "System.Date": "date",
-    "System.DateTime": "dateTime",
-    "System.Time": "time",
-}
 _URL_TYPES = frozenset({"url", "canonical"})
 _UNLIMITED = frozenset({"base64Binary", "xhtml"})
 
@@ -117,7 +108,7 @@ class VisitSpec:
         self.xhtml = type_code == "xhtml"
         # Resource.id is an id, though the snapshot types it as System.String.
         self.format_type = "id" if is_resource_id(element.path) else type_code
-        checked_as = _ALIASES.get(self.format_type, self.format_type)
+        checked_as = fhir_primitive(self.format_type)
         self.checker = with_urn_check(checked_as, checker_for(checked_as))
         # The string content checks (engine.check_string_content) only have something to
         # say about a long string, markup in a string, or a url/canonical (example urls).

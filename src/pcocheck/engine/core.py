@@ -45,7 +45,7 @@ from pcocheck.engine.plan import (
     choice_key,
     profile_plans,
 )
-from pcocheck.engine.primitives import check_primitive
+from pcocheck.engine.primitives import check_primitive, fhir_primitive
 from pcocheck.engine.references import ParsedReference, parse_reference
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.supplements import check_supplement, supplement_as_system
@@ -667,7 +667,7 @@ class ProfileEngine:
 
     # -- value checks -----------------------------------------------------------------
     def primitive_problem(self, type_code: str, value: Any) -> str | None:
-        fhir_type = _fhir_primitive(type_code)
+        fhir_type = fhir_primitive(type_code)
         problem: str | None = check_primitive(fhir_type, value)
         return problem or urn_problem(fhir_type, value)
 
@@ -1482,18 +1482,6 @@ def _advisory(finding: Finding) -> Finding:
 
 def _short(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _fhir_primitive(type_code: str) -> str:
-    return {
-        "System.String": "string",
-        "System.Boolean": "boolean",
-        "System.Integer": "integer",
-        "System.Decimal": "decimal",
-        "System.Date": "date",
-        "System.DateTime": "dateTime",
-        "System.Time": "time",
-    }.get(type_code, type_code)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

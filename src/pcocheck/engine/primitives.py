@@ -486,6 +486,11 @@ def check_primitive(type_name: str, value: object) -> str | None:
     return check(value)
 
 
+def fhir_primitive(type_name: str) -> str:
+    """The FHIR primitive a snapshot's FHIRPath System type stands for (others unchanged)."""
+    return _SYSTEM_ALIASES.get(type_name, type_name)
+
+
 def checker_for(type_name: str) -> Callable[[object], str | None] | None:
     """The format check :func:`check_primitive` applies to ``type_name`` (None: none)."""
     return _CHECKS.get(_SYSTEM_ALIASES.get(type_name, type_name))
@@ -509,6 +514,7 @@ __all__ = [
     "PRIMITIVE_TYPES",
     "check_primitive",
     "checker_for",
+    "fhir_primitive",
     "json_kind",
     "whitespace_note",
 ]
