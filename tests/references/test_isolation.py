@@ -68,3 +68,27 @@ def test_every_rule_fixture_gives_the_same_findings_alone_and_together(checkers:
     for file in alone:
         assert together[file] == alone[file], file
     assert any(code.startswith("PCO-") for c in alone.values() for _, code, *_ in c)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_once_per_run_summaries_do_not_move_with_the_order_of_the_inputs(
+    tmp_path: Path, jobs: int
+) -> None:
+    # Repeated "could not be checked" information is shown once per run; the example shown
+    # is the smallest occurrence by (file, line, entry, path), not the first one read.
+    journey = (FIXTURES / "journeys" / "gas-goal-journey.json").read_text(encoding="utf-8")
+    paths = []
+    for name in ("a.json", "b.json", "c.json"):
+        path = tmp_path / name
+        path.write_text(journey, encoding="utf-8")
+        paths.append(path)
+
+    def findings(order: list[Path]) -> list[tuple[object, ...]]:
+        config = RunConfig(paths=tuple(str(p) for p in order), jobs=jobs)
+        result = validate_config(config)
+        return sorted((f.file, f.line, f.column, f.code, f.message) for f in result.findings)
+
+    forward = findings(paths)
+    assert any("only the first is shown" in str(f[4]) for f in forward)
+    assert findings(list(reversed(paths))) == forward
+    assert findings([paths[1], paths[2], paths[0]]) == forward

@@ -4,6 +4,7 @@ profile that applies to it (claimed, requested, or inferred for PCO content).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,29 @@ _BASE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 SUPERSEDED_INVARIANTS = frozenset({"bdl-3", "bdl-7"})
 # "Not checked offline" information, summarised per value set / code system per run.
 DEFERRED_EXAMPLES = 3  # located examples kept per target profile for unresolved references
+
+#: Where an occurrence sits, comparable across inputs: (file, record line, Bundle entry,
+#: JSON path). Repeated findings shown once per run show the smallest, so the example does
+#: not move with the order of the inputs (or of the shards of a parallel run).
+OrderKey = tuple[str, int, int, str]
+_LAST: OrderKey = ("\U0010ffff", 0, 0, "")
+
+
+def _order_key(view: ResourceView, path: JsonPath) -> OrderKey:
+    anchor = view.anchor
+    line = anchor.source.first_line if anchor.source is not None else 0
+    entry = anchor.entry if anchor.entry is not None else -1
+    return (anchor.file or "", line, entry, repr(path))
+
+
+def _keep_smallest(
+    examples: list[tuple[OrderKey, str, Finding]], example: tuple[OrderKey, str, Finding]
+) -> None:
+    """Insert ``example`` in order, keeping the DEFERRED_EXAMPLES smallest."""
+    bisect.insort(examples, example, key=lambda item: item[0])
+    del examples[DEFERRED_EXAMPLES:]
+
+
 SUPPLEMENT_SYSTEMS_KEPT = 4096  # Coding systems whose supplement verdict is remembered
 SUMMARISED_TERMINOLOGY = frozenset({"FHIR-BIND-004", "FHIR-BIND-005", "FHIR-BIND-006"})
 # Target-profile conformance follows references from target to target; past this depth
@@ -152,14 +176,16 @@ class ProfileEngine:
         self._in_progress: set[tuple[tuple[str | int, ...], str]] = set()
         self._depth = 0
         self._cuts = 0  # how often the depth bound stopped a probe (results then not cached)
-        self._summaries: dict[tuple[str, ...], tuple[Finding, int]] = {}
+        # Once-per-run summaries: the example shown is the occurrence with the smallest
+        # _order_key, so it does not depend on the order the inputs were given in.
+        self._summaries: dict[tuple[str, ...], tuple[Finding, int, OrderKey]] = {}
         self._canonical_types: dict[str, tuple[str, ...]] = {}
         # References whose target conformance is decided at the end of the run, key: the
         # required profiles; value: (reference key, server base, referring file) per
         # reference and a few located examples. Lifetime: the run.
         self._deferred: dict[
             tuple[str, ...],
-            tuple[list[tuple[str, str | None, str]], list[tuple[str, Finding]]],
+            tuple[list[tuple[str, str | None, str]], list[tuple[OrderKey, str, Finding]]],
         ] = {}
         self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
 
@@ -213,21 +239,20 @@ class ProfileEngine:
             return  # already indexed (by the first pass, or read earlier): nothing to keep
         group = self._deferred.setdefault(profiles, ([], []))
         group[0].append(item)
-        if len(group[1]) < DEFERRED_EXAMPLES:
-            names = ", ".join(_short(p) for p in profiles)
-            where = pretty_path(str(walk.resource.get("resourceType")), rel)
-            group[1].append(
-                (
-                    key,
-                    walk.view.finding(
-                        "FHIR-REF-004",
-                        f"{where}: {reference} is not in the input, or does not claim "
-                        f"{names}, so its conformance to {names} was not checked",
-                        walk.rel_base + rel,
-                        profile=walk.profile_label,
-                    ),
-                )
-            )
+        examples = group[1]
+        order = _order_key(walk.view, walk.rel_base + rel)
+        if len(examples) >= DEFERRED_EXAMPLES and order >= examples[-1][0]:
+            return  # only the examples first in input-independent order are kept
+        names = ", ".join(_short(p) for p in profiles)
+        where = pretty_path(str(walk.resource.get("resourceType")), rel)
+        example = walk.view.finding(
+            "FHIR-REF-004",
+            f"{where}: {reference} is not in the input, or does not claim "
+            f"{names}, so its conformance to {names} was not checked",
+            walk.rel_base + rel,
+            profile=walk.profile_label,
+        )
+        _keep_smallest(examples, (order, key, example))
 
     def _resolved_by_claim(
         self, item: tuple[str, str | None, str], profiles: tuple[str, ...]
@@ -247,7 +272,7 @@ class ProfileEngine:
             if not open_keys:
                 continue
             still_open = set(open_keys)
-            example = next((f for k, f in examples if k in still_open), None)
+            example = next((f for _, k, f in examples if k in still_open), None)
             if example is None:
                 names = ", ".join(_short(p) for p in profiles)
                 example = Anchor(source=None, file=None).finding(
@@ -255,10 +280,10 @@ class ProfileEngine:
                     f"{open_keys[0]} is not in the input, so its conformance to {names} "
                     "was not checked",
                 )
-            self._summaries[("FHIR-REF-004", *profiles)] = (example, len(open_keys))
+            self._summaries[("FHIR-REF-004", *profiles)] = (example, len(open_keys), _LAST)
         self._deferred.clear()
         out = []
-        for first, count in self._summaries.values():
+        for first, count, _ in self._summaries.values():
             if count > 1:
                 first = replace(
                     first,
@@ -283,10 +308,16 @@ class ProfileEngine:
         for profiles, (keys, examples) in state.deferred.items():
             group = self._deferred.setdefault(profiles, ([], []))
             group[0].extend(keys)
-            group[1].extend(examples[: max(0, DEFERRED_EXAMPLES - len(group[1]))])
-        for key, (first, count) in state.summaries.items():
+            for example in examples:
+                _keep_smallest(group[1], example)
+        for key, (first, count, order) in state.summaries.items():
             known = self._summaries.get(key)
-            self._summaries[key] = (first, count) if known is None else (known[0], known[1] + count)
+            if known is None:
+                self._summaries[key] = (first, count, order)
+            elif order < known[2]:
+                self._summaries[key] = (first, known[1] + count, order)
+            else:
+                self._summaries[key] = (known[0], known[1] + count, known[2])
 
     def summarise(
         self, walk: Pass, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
@@ -296,14 +327,15 @@ class ProfileEngine:
         findings that matter, yet a check that was not performed must stay visible."""
         key = (code, *group)
         known = self._summaries.get(key)
-        if known is not None:
-            self._summaries[key] = (known[0], known[1] + 1)
+        order = _order_key(walk.view, walk.rel_base + rel)
+        if known is not None and order >= known[2]:
+            self._summaries[key] = (known[0], known[1] + 1, known[2])
             return
         where = pretty_path(str(walk.resource.get("resourceType")), rel)
         first = walk.view.finding(
             code, f"{where}: {message}", walk.rel_base + rel, profile=walk.profile_label
         )
-        self._summaries[key] = (first, 1)
+        self._summaries[key] = (first, 1 if known is None else known[1] + 1, order)
 
     def _summarise_view(
         self, view: ResourceView, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
@@ -311,10 +343,12 @@ class ProfileEngine:
         """:meth:`summarise` for findings made outside an element walk."""
         key = (code, *group)
         known = self._summaries.get(key)
-        if known is not None:
-            self._summaries[key] = (known[0], known[1] + 1)
+        order = _order_key(view, view.anchor.base_path + rel)
+        if known is not None and order >= known[2]:
+            self._summaries[key] = (known[0], known[1] + 1, known[2])
         else:
-            self._summaries[key] = (view.finding(code, message, rel), 1)
+            count = 1 if known is None else known[1] + 1
+            self._summaries[key] = (view.finding(code, message, rel), count, order)
 
     # -- resources --------------------------------------------------------------------
     def validate_resource(
@@ -1424,9 +1458,10 @@ class EngineState:
     """The part of a :class:`ProfileEngine` that :meth:`ProfileEngine.finish` reads."""
 
     deferred: dict[
-        tuple[str, ...], tuple[list[tuple[str, str | None, str]], list[tuple[str, Finding]]]
+        tuple[str, ...],
+        tuple[list[tuple[str, str | None, str]], list[tuple[OrderKey, str, Finding]]],
     ]
-    summaries: dict[tuple[str, ...], tuple[Finding, int]]
+    summaries: dict[tuple[str, ...], tuple[Finding, int, OrderKey]]
 
 
 # Bundle.link relations that name one page of a result (R4 http.html#paging, bundle.html):
