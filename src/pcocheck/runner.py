@@ -17,7 +17,8 @@ from typing import IO, TYPE_CHECKING, Protocol
 from pcocheck.config import RunConfig, Selection
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile, discover
-from pcocheck.inputs.read import Document, parse_text, read_documents
+from pcocheck.inputs.first_pass import views_to_index
+from pcocheck.inputs.read import Document, index_documents, parse_text, read_documents
 from pcocheck.inputs.resources import split_resources
 from pcocheck.inputs.source import SourceText
 from pcocheck.resolution import Resolver
@@ -139,9 +140,10 @@ class Run:
             if not rereadable(item):
                 continue
             try:
-                produced: Iterable[Document | Finding] = read_documents(item)
-                if hold:
-                    produced = list(produced)
+                # A document kept for the checks is read as they read it.
+                produced: Iterable[Document | Finding] = (
+                    list(read_documents(item)) if hold else index_documents(item)
+                )
                 entries = self._index(produced, indexers)
             except Exception:  # the main pass reads the file again and reports the error
                 continue
@@ -154,18 +156,16 @@ class Run:
     def _index(self, produced: Iterable[Document | Finding], indexers: list[Checker]) -> int:
         """Index what was read; returns the number of top-level Bundle entries seen."""
         entries = 0
-        for document in produced:
-            if isinstance(document, Finding):
-                continue
-            for view in split_resources(document):
-                if isinstance(view, Finding):
-                    continue
-                if view.anchor.entry is not None and view.anchor.entry >= entries:
-                    entries = view.anchor.entry + 1
-                for resolver in self.resolvers:
-                    resolver.add(view)
-                for checker in indexers:
-                    getattr(checker, "prescan")(view)  # noqa: B009 - optional method
+        resolvers = self.resolvers
+        hooks = [getattr(checker, "prescan") for checker in indexers]  # noqa: B009
+        for view in views_to_index(produced):
+            entry = view.anchor.entry
+            if entry is not None and entry >= entries:
+                entries = entry + 1
+            for resolver in resolvers:
+                resolver.add(view)
+            for hook in hooks:
+                hook(view)
         return entries
 
     def documents(

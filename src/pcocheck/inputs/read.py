@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import sys
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,13 @@ from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
 from pcocheck.inputs.locate import find_outside_strings
 from pcocheck.inputs.source import SourceText
-from pcocheck.jsonutil import IntegerTooLong, JsonLimitError, loads_bounded, quote
+from pcocheck.jsonutil import (
+    IntegerTooLong,
+    JsonLimitError,
+    bounded_decoder,
+    decode_bounded,
+    quote,
+)
 from pcocheck.view import Anchor
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -48,13 +55,20 @@ def _reject_constant(token: str) -> Any:
     raise _NonFiniteNumber(token)
 
 
-class _Parser:
-    """``json.loads`` that remembers whether any object repeated a key."""
-
-    __slots__ = ("had_duplicates",)
+class _Parser(threading.local):
+    """``json.loads`` that remembers whether any object repeated a key. One per thread
+    (:data:`_PARSER`), its decoders made once (see :func:`bounded_decoder`)."""
 
     def __init__(self) -> None:
         self.had_duplicates = False
+        # FHIR decimals keep their exact text and value (15.10 is not 15.1, 1e400 is not inf)
+        self.strict = bounded_decoder(
+            object_pairs_hook=self._pairs, parse_constant=_reject_constant, parse_float=Decimal
+        )
+        # Without the hook (about a third of the parse) json builds the same dicts: a
+        # repeated key keeps its first place and its last value either way
+        # (tests/inputs/test_index_reading.py).
+        self.quick = bounded_decoder(parse_constant=_reject_constant, parse_float=Decimal)
 
     def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result = dict(pairs)
@@ -62,14 +76,13 @@ class _Parser:
             self.had_duplicates = True
         return result
 
-    def loads(self, text: str) -> Any:
-        # FHIR decimals keep their exact text and value (15.10 is not 15.1, 1e400 is not inf)
-        return loads_bounded(
-            text,
-            object_pairs_hook=self._pairs,
-            parse_constant=_reject_constant,
-            parse_float=Decimal,
-        )
+    def loads(self, text: str, duplicates: bool) -> Any:
+        """The value of ``text``; ``duplicates``: note repeated keys in ``had_duplicates``."""
+        self.had_duplicates = False
+        return decode_bounded(self.strict if duplicates else self.quick, text)
+
+
+_PARSER = _Parser()
 
 
 def _describe_decode_error(error: json.JSONDecodeError, text: str) -> tuple[str, str]:
@@ -92,14 +105,18 @@ def _token_finding(
     return anchor.finding(code, message, line=line, column=column)
 
 
-def parse_text(text: str, source: SourceText, anchor: Anchor) -> tuple[Any, list[Finding]]:
+def parse_text(
+    text: str, source: SourceText, anchor: Anchor, duplicates: bool = True
+) -> tuple[Any, list[Finding]]:
     """Parse one JSON text; returns (value or None, findings).
 
     JSON beyond pcocheck's limits (nesting, number length) is one finding and no value:
-    the checks never see a tree deep enough to exhaust their recursion."""
-    parser = _Parser()
+    the checks never see a tree deep enough to exhaust their recursion. ``duplicates``
+    False: repeated keys are not looked for (the first pass, whose findings are dropped:
+    the value is the same, and so is whether there is one)."""
+    parser = _PARSER
     try:
-        value = parser.loads(text)
+        value = parser.loads(text, duplicates)
     except json.JSONDecodeError as error:
         code, message = _describe_decode_error(error, text)
         line, column = source.position_of_offset(error.pos)
@@ -155,13 +172,17 @@ _UTF16_BOMS = {b"\xff\xfe": "UTF-16LE", b"\xfe\xff": "UTF-16BE"}
 def _wide_encoding(data: bytes) -> str | None:
     """UTF-16/UTF-32 by byte order mark, or by the NUL pattern of the first characters
     (JSON text starts with ASCII, RFC 4627 section 3)."""
+    head = data[:4]
+    # Once per NDJSON record: every answer but None needs a NUL among the first four bytes
+    # or a first byte of a byte order mark (0xFF, 0xFE), so most records stop here.
+    if b"\x00" not in head and not head.startswith((b"\xff", b"\xfe")):
+        return None
     for bom, name in _UTF32_BOMS.items():
         if data.startswith(bom):
             return name
     for bom, name in _UTF16_BOMS.items():
         if data.startswith(bom):
             return name
-    head = data[:4]
     if len(head) == 4:
         nul = "".join("0" if byte == 0 else "x" for byte in head)
         patterns = {"000x": "UTF-32BE", "x000": "UTF-32LE", "0x0x": "UTF-16BE", "x0x0": "UTF-16LE"}
@@ -268,14 +289,17 @@ def _read_error(item: InputFile, error: Exception) -> Finding:
     return anchor.finding("FHIR-JSON-007", f"cannot read {item.display}: {reason}")
 
 
-def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[Document | Finding]:
-    """Yield parsed documents and findings for one input, never raising for bad input."""
+def read_documents(
+    item: InputFile, stdin: IO[bytes] | None = None, *, duplicates: bool = True
+) -> Iterator[Document | Finding]:
+    """Yield parsed documents and findings for one input, never raising for bad input
+    (``duplicates``: see :func:`parse_text`)."""
     device = _device_problem(item)
     if device is not None:
         yield device
         return
     if item.ndjson:
-        yield from _read_ndjson(item, stdin)
+        yield from _read_ndjson(item, stdin, duplicates)
         return
     limit = MAX_DOCUMENT_BYTES
     try:
@@ -304,10 +328,18 @@ def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[
     if text is None:
         return
     source = SourceText(item.display, text)
-    value, findings = parse_text(text, source, Anchor(source=source, file=item.display))
+    document_anchor = Anchor(source=source, file=item.display)
+    value, findings = parse_text(text, source, document_anchor, duplicates)
     yield from findings
     if value is not None or not findings:  # a JSON null parsed fine: FHIR-JSON-004 later
         yield Document(source, value)
+
+
+def index_documents(item: InputFile) -> Iterator[Document | Finding]:
+    """The documents of ``item`` for the run's first pass, which only indexes them: the
+    same values as :func:`read_documents`, without looking for repeated keys (reported by
+    the checking pass, which reads the input again)."""
+    return read_documents(item, duplicates=False)
 
 
 class _OverBudget(Exception):
@@ -352,7 +384,9 @@ class _LineReader:
             yield None
 
 
-def _read_ndjson(item: InputFile, stdin: IO[bytes] | None) -> Iterator[Document | Finding]:
+def _read_ndjson(
+    item: InputFile, stdin: IO[bytes] | None, duplicates: bool = True
+) -> Iterator[Document | Finding]:
     anchor = Anchor(source=None, file=item.display)
     records = 0
     budget = _gzip_budget(item)
@@ -375,7 +409,7 @@ def _read_ndjson(item: InputFile, stdin: IO[bytes] | None) -> Iterator[Document 
                     continue
                 source = SourceText(item.display, text, first_line=line_number, record=True)
                 record_anchor = Anchor(source=source, file=item.display)
-                value, findings = parse_text(text, source, record_anchor)
+                value, findings = parse_text(text, source, record_anchor, duplicates)
                 yield from findings
                 if value is not None or not findings:  # null: FHIR-JSON-004 later
                     yield Document(source, value)

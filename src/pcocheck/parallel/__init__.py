@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
-from pcocheck.inputs.read import Document, read_documents
+from pcocheck.inputs.read import Document, index_documents
 from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
@@ -242,7 +242,11 @@ def index_shard(run: Run, shard: Shard) -> IndexResult:
     identities: list[tuple[str, int | None, int | None, str | None, tuple[str, ...]]] = []
     canonicals: list[tuple[str, str]] = []
     indexers = [c for c in run.checkers if hasattr(c, "prescan")]
-    produced = ChunkReading(shard).documents() if shard.chunked else read_documents(shard.item)
+    produced = (
+        ChunkReading(shard, duplicates=False).documents()
+        if shard.chunked
+        else index_documents(shard.item)
+    )
     complete = True
     entries = 0
     try:

@@ -147,8 +147,9 @@ class ChunkReading:
     whole file, counting its records (the file-level "no records" finding is the
     reducer's, from all chunks)."""
 
-    def __init__(self, shard: Shard) -> None:
+    def __init__(self, shard: Shard, duplicates: bool = True) -> None:
         self.shard = shard
+        self.duplicates = duplicates  # False: the first pass (see read.index_documents)
         self.records = 0
 
     def documents(self) -> Iterator[Document | Finding]:
@@ -175,7 +176,7 @@ class ChunkReading:
                         continue
                     source = SourceText(item.display, text, first_line=line_number, record=True)
                     value, findings = parse_text(
-                        text, source, Anchor(source=source, file=item.display)
+                        text, source, Anchor(source=source, file=item.display), self.duplicates
                     )
                     yield from findings
                     if value is not None:
