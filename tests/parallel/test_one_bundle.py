@@ -47,9 +47,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = read.read_documents
 
-    def counting(item: Any, stdin: Any = None, **options: Any) -> Iterator[Any]:
+    def counting(item: Any, stdin: Any = None) -> Iterator[Any]:
         seen.append(item.display)
-        return real(item, stdin, **options)
+        return real(item, stdin)
 
     monkeypatch.setattr(read, "read_documents", counting)  # index_documents reads with it
     monkeypatch.setattr(runner, "read_documents", counting)

@@ -289,17 +289,14 @@ def _read_error(item: InputFile, error: Exception) -> Finding:
     return anchor.finding("FHIR-JSON-007", f"cannot read {item.display}: {reason}")
 
 
-def read_documents(
-    item: InputFile, stdin: IO[bytes] | None = None, *, duplicates: bool = True
-) -> Iterator[Document | Finding]:
-    """Yield parsed documents and findings for one input, never raising for bad input
-    (``duplicates``: see :func:`parse_text`)."""
+def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[Document | Finding]:
+    """Yield parsed documents and findings for one input, never raising for bad input."""
     device = _device_problem(item)
     if device is not None:
         yield device
         return
     if item.ndjson:
-        yield from _read_ndjson(item, stdin, duplicates)
+        yield from _read_ndjson(item, stdin)
         return
     limit = MAX_DOCUMENT_BYTES
     try:
@@ -328,8 +325,7 @@ def read_documents(
     if text is None:
         return
     source = SourceText(item.display, text)
-    document_anchor = Anchor(source=source, file=item.display)
-    value, findings = parse_text(text, source, document_anchor, duplicates)
+    value, findings = parse_text(text, source, Anchor(source=source, file=item.display))
     yield from findings
     if value is not None or not findings:  # a JSON null parsed fine: FHIR-JSON-004 later
         yield Document(source, value)
@@ -337,9 +333,11 @@ def read_documents(
 
 def index_documents(item: InputFile) -> Iterator[Document | Finding]:
     """The documents of ``item`` for the run's first pass, which only indexes them: the
-    same values as :func:`read_documents`, without looking for repeated keys (reported by
-    the checking pass, which reads the input again)."""
-    return read_documents(item, duplicates=False)
+    same values as :func:`read_documents`; NDJSON records are parsed without looking for
+    repeated keys (the checking pass reads them again and reports those)."""
+    if item.ndjson and _device_problem(item) is None:
+        return _read_ndjson(item, None, duplicates=False)
+    return read_documents(item)
 
 
 class _OverBudget(Exception):
