@@ -4,12 +4,14 @@ disturbs it little (not a test).
     python bench/critical_path.py FILE [--jobs 1 2] [--repeat 3]
 
 For each run: the parent process's CPU time (imports, definitions, reading, the first
-pass, merging the workers' results, the end-of-run rules; all of it counted as if it
-could not overlap with the workers, so the estimate errs on the slow side) and, for each
-pool of forked workers (the first pass over NDJSON chunks, the checks), the CPU time of
-the busiest worker. Their sum is the critical path: about the wall time the run takes
-when the machine has a free core per job. The ratio of one job's CPU time to the
-critical path with N jobs is the speed-up N free cores would give.
+pass, its own share of the checks, merging the results, the end-of-run rules), the CPU
+time of the busiest worker of the first pass's pool (for large inputs: the parent waits
+for it, so it counts in full), and the CPU time of the busiest helper of the checking
+pass, of which only what exceeds the parent's own CPU time while the helpers ran counts
+(the parent checks shards too; see pcocheck.parallel.team). Their sum is the critical
+path: about the wall time the run takes when the machine has a free core per job. The
+ratio of one job's CPU time to the critical path with N jobs is the speed-up N free cores
+would give.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ def one_run(path: str, jobs: int) -> dict[str, Any]:
     started = time.perf_counter()
     from pcocheck import parallel
     from pcocheck.config import RunConfig
+    from pcocheck.parallel.team import Team
     from pcocheck.runner import validate_config
 
     queue = multiprocessing.get_context("fork").SimpleQueue()
+    spans: list[float] = []  # the parent's CPU time at each team's start and close
 
     def timed(pool: str, work: Any) -> Any:
         def run(run: Any, shard: Any) -> Any:
@@ -45,7 +49,24 @@ def one_run(path: str, jobs: int) -> dict[str, Any]:
 
         return run
 
-    parallel.map_shard = timed("check", parallel.map_shard)  # type: ignore[assignment]
+    real_helper, real_start, real_close = Team._helper, Team.start, Team.close
+
+    def helper(self: Any, connection: Any) -> None:
+        cpu = time.process_time()
+        try:
+            real_helper(self, connection)
+        finally:  # the whole helper: its checks and the pickling of its results
+            queue.put(("helpers", os.getpid(), time.process_time() - cpu))
+
+    def start(self: Any) -> None:
+        real_start(self)
+        spans.append(time.process_time())
+
+    def close(self: Any) -> None:
+        spans.append(time.process_time())
+        real_close(self)
+
+    Team._helper, Team.start, Team.close = helper, start, close  # type: ignore[method-assign]
     parallel.index_shard = timed("first pass", parallel.index_shard)  # type: ignore[assignment]
     result = validate_config(RunConfig(paths=(path,), jobs=jobs))
     wall = time.perf_counter() - started
@@ -59,13 +80,16 @@ def one_run(path: str, jobs: int) -> dict[str, Any]:
     for (pool, _), cpu in per_worker.items():
         pools[pool].append(cpu)
     busiest = {pool: max(cpus) for pool, cpus in pools.items()}
+    alongside = sum(end - begin for begin, end in zip(spans[::2], spans[1::2], strict=True))
+    waited = max(0.0, busiest.get("helpers", 0.0) - alongside)
     return {
         "jobs": jobs,
         "wall": wall,
         "parent_cpu": parent,
         "busiest_worker_cpu": busiest,
+        "parent_cpu_beside_helpers": alongside,
         "workers_cpu": sum(sum(c) for c in pools.values()),
-        "critical": parent + sum(busiest.values()),
+        "critical": parent + busiest.get("first pass", 0.0) + waited,
         "findings": len(result.findings),
     }
 

@@ -71,17 +71,22 @@ def test_cross_resource_rules_spread_over_files_and_chunks(
     planned = shards.plan_shards(discover([str(corpus)])[0], 2)
     assert sum(s.chunked for s in planned) >= 6  # the NDJSON files really are cut
     mapped: list[tuple[str, list[shards.Shard]]] = []
-    real = parallel._forked
+    real_index, real_check = parallel._forked, parallel._check_with_helpers
 
-    def spy(run: Any, work: Any, planned: list[shards.Shard], jobs: int) -> Iterator[Any]:
+    def index_spy(run: Any, work: Any, planned: list[shards.Shard], jobs: int) -> Iterator[Any]:
         mapped.append((work.__name__, planned))
-        return real(run, work, planned, jobs)
+        return real_index(run, work, planned, jobs)
 
-    monkeypatch.setattr(parallel, "_forked", spy)
+    def check_spy(run: Any, planned: list[shards.Shard], jobs: int) -> None:
+        mapped.append(("check", planned))
+        real_check(run, planned, jobs)
+
+    monkeypatch.setattr(parallel, "_forked", index_spy)
+    monkeypatch.setattr(parallel, "_check_with_helpers", check_spy)
     result = assert_same((str(corpus),))
-    # Both passes ran in worker processes: the index first, then the checks, with the
-    # Bundle cut into parts of its entries once the first pass had counted them.
-    assert [name for name, _ in mapped] == ["_forked_index", "_forked_map"]
+    # Both passes ran in parallel: the index first, then the checks, with the Bundle cut
+    # into parts of its entries once the first pass had counted them.
+    assert [name for name, _ in mapped] == ["_forked_index", "check"]
     assert mapped[0][1] == planned
     bundle_parts = [s for s in mapped[1][1] if s.entries is not None]
     assert len(bundle_parts) == 2 and bundle_parts[-1].entries == (

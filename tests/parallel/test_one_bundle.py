@@ -64,13 +64,13 @@ def test_a_large_bundle_is_parsed_once_and_cut_among_the_workers(
     monkeypatch.setattr(shards, "MIN_BUNDLE_ENTRIES", 4)
     bundle = one_bundle(tmp_path, 30)
     mapped: list[list[shards.Shard]] = []
-    real = parallel._forked
+    real = parallel._check_with_helpers
 
-    def spy(run: Any, work: Any, planned: list[shards.Shard], jobs: int) -> Iterator[Any]:
+    def spy(run: Any, planned: list[shards.Shard], jobs: int) -> None:
         mapped.append(planned)
-        return real(run, work, planned, jobs)
+        real(run, planned, jobs)
 
-    monkeypatch.setattr(parallel, "_forked", spy)
+    monkeypatch.setattr(parallel, "_check_with_helpers", spy)
     result = assert_same((str(bundle),))
     # One job: read once; two jobs: read once, in the parent; the workers (forked, so not
     # seen here) check their parts of the parent's parsed document and never read it.

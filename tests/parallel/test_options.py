@@ -36,6 +36,7 @@ def test_the_default_is_one_job_per_core() -> None:
 def test_stdin_is_read_once_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     forked: list[int] = []
     monkeypatch.setattr(parallel, "_forked", lambda *args: forked.append(1))
+    monkeypatch.setattr(parallel, "_check_with_helpers", lambda *args: forked.append(1))
     text = (BUNDLE / "second.json").read_text("utf-8")
     outputs = []
     for jobs in ("1", "2"):
@@ -52,5 +53,6 @@ def test_stdin_is_read_once_in_this_process(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_small_run_stays_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     forked: list[int] = []
     monkeypatch.setattr(parallel, "_forked", lambda *args: forked.append(1))
+    monkeypatch.setattr(parallel, "_check_with_helpers", lambda *args: forked.append(1))
     outcome = CliRunner().invoke(app, ["validate", str(FIXTURES / "rules"), "--no-config"])
     assert outcome.exit_code in (0, 1) and not forked

@@ -1,13 +1,15 @@
 """Parallel runs: the same checks, the map step spread over processes (or a Dask cluster),
 the report byte-identical to one process.
 
-The runner indexes every input first (the prescan, in this process), so each worker has
-the complete run-wide Resolver index before it checks anything. The map step checks one
+The runner indexes every input first (the prescan: here, or for large inputs in a pool
+of forked workers whose indexes are merged here in shard order), so each worker has the
+complete run-wide Resolver index before it checks anything. The map step checks one
 shard (a file, or an NDJSON chunk with its starting line) and returns its findings plus
 the checkers' run-wide state (``export_state()``: deferred reference conformance,
-once-per-run summaries, PCO facts). The reduce step merges those states in shard order
-(``merge_state()``) — exactly the order one process would have built them in — and
-calls every checker's ``finish()`` once.
+once-per-run summaries, PCO facts); locally this process checks shards too, beside
+``jobs - 1`` forked helpers (:mod:`pcocheck.parallel.team`). The reduce step merges
+those states in shard order (``merge_state()``) — exactly the order one process would
+have built them in — and calls every checker's ``finish()`` once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.finding import Finding
@@ -34,6 +37,7 @@ from pcocheck.parallel.shards import (
     plan_shards,
     split_bundles,
 )
+from pcocheck.parallel.team import Team
 from pcocheck.result import RunResult
 
 if TYPE_CHECKING:
@@ -110,8 +114,8 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         shards = split_bundles(shards, _entry_counts(run, shards), jobs)
     if len(shards) < 2:
         return False  # one part only: the main pass checks it here (with run.held)
-    with shared_sources(run), collector_paused():
-        reduce_results(run, shards, _forked(run, _forked_map, shards, jobs))
+    with shared_sources(run):
+        _check_with_helpers(run, shards, jobs)
     run.held = None  # the parsed document; its text stays with the facts that need it
     return True
 
@@ -189,11 +193,14 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
     )
 
 
-def reduce_results(run: Run, shards: list[Shard], results: Iterable[ShardResult]) -> None:
+def reduce_results(
+    run: Run, shards: list[Shard], results: Iterable[ShardResult], advance: bool = True
+) -> None:
     """Merge shard results into ``run`` in shard order (``results`` may come in that order
-    as they finish: they are merged as they arrive)."""
+    as they finish: they are merged as they arrive); ``advance``: tell the progress bar
+    (False when it was told as the results arrived)."""
     records: dict[str, int] = {}
-    progress = run.progress
+    progress = run.progress if advance else None
     for shard, result in zip(shards, results, strict=True):
         assert shard.number == result.number
         run.result.findings.extend(result.findings)  # already filtered by --select/--ignore
@@ -313,17 +320,38 @@ def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]
 
 
 # -- the local executor: processes forked from this one ------------------------------------
+def _check_with_helpers(run: Run, shards: list[Shard], jobs: int) -> None:
+    """The checking pass over ``shards`` by this process and ``jobs - 1`` helpers forked
+    from it (see :mod:`pcocheck.parallel.team`), reduced into ``run`` in shard order."""
+    progress = run.progress
+
+    def arrived(shard: Shard, result: ShardResult) -> None:
+        if progress is not None:
+            progress.advance(files=1 if shard.last else 0, resources=result.resources)
+
+    with Team(partial(_map_here, run), shards, jobs - 1, arrived) as team:
+        team.start()
+        team.work()
+        with collector_paused():
+            reduce_results(run, shards, team.results(), advance=False)
+
+
+def _map_here(run: Run, shard: Shard) -> ShardResult:
+    """:func:`map_shard` that leaves ``run``'s own result, error count and progress bar as
+    they were (this process checks shards of its own before it merges any)."""
+    kept = (run.result, run.errors, run._first_error, run.progress)
+    try:
+        return map_shard(run, shard)
+    finally:
+        run.result, run.errors, run._first_error, run.progress = kept
+
+
 _FORKED_RUN: Run | None = None  # the run a forked worker inherits (set only around the pool)
 
 
 def _forked_index(shard: Shard) -> IndexResult:
     assert _FORKED_RUN is not None
     return index_shard(_FORKED_RUN, shard)
-
-
-def _forked_map(shard: Shard) -> ShardResult:
-    assert _FORKED_RUN is not None
-    return map_shard(_FORKED_RUN, shard)
 
 
 def _forked(
