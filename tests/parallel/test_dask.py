@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,24 @@ from tests.parallel.corpus import write_corpus
 from tests.parallel.test_jobs import reports
 
 
+@pytest.fixture
+def dask_port_taken() -> Iterator[None]:
+    """Port 8787 (Dask's default) held by someone else, as on a machine where another Dask
+    runs: the local cluster must neither fail nor warn (warnings are errors here)."""
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # already held by another process: the same situation
+    try:
+        yield
+    finally:
+        holder.close()
+
+
 def test_a_local_dask_cluster_reports_like_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dask_port_taken: None
 ) -> None:
     monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 4096)
     monkeypatch.setattr(

@@ -122,8 +122,13 @@ def map_on_dask(run: Run, shards: list[Shard]) -> Iterator[ShardResult]:
     cluster = None
     try:
         if address == "local":
+            # The scheduler's HTTP server always starts; without an address it takes port
+            # 8787 and, when another Dask on this machine holds it, warns and moves: a
+            # free port on the loopback interface from the start, never a warning.
             cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=max(1, run.config.jobs), dashboard_address=None, **LOCAL_CLUSTER_OPTIONS
+                n_workers=max(1, run.config.jobs),
+                dashboard_address="127.0.0.1:0",
+                **LOCAL_CLUSTER_OPTIONS,
             )
             client = Client(cluster)  # type: ignore[no-untyped-call]
         else:

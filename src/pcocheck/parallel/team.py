@@ -173,16 +173,16 @@ class Team(Generic[Result]):
     def results(self) -> Iterator[Result]:
         """Every shard's result in shard order, each as soon as it is at hand."""
         for number in range(len(self.shards)):
-            while number not in self._results:
+            if number not in self._results:
                 with self._changed:
-                    while not self._received and self._reading:
+                    while number not in self._received and self._reading:
                         self._changed.wait()
-                    ended = not self._received and not self._reading
-                if ended:
+                    data = self._received.pop(number, None)
+                if data is None:
                     raise HelperFailed(
                         f"a helper process ended before it sent the result of shard {number}"
                     )
-                self._collect()
+                self._unpickle(number, data)
             yield self._results.pop(number)
         self._complete = True
 
