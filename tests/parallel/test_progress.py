@@ -34,6 +34,7 @@ def test_files_resources_rate_and_eta_on_a_terminal(
     jobs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(shards, "MIN_PARALLEL_BYTES", 0)  # small inputs in workers too
+    monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 1024)  # NDJSON files in several chunks
     stream = io.StringIO()
     console = Console(file=stream, force_terminal=True, color_system=None, width=120)
     bar = ProgressBar(console, show_after=0.0)
