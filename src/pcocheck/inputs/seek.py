@@ -22,6 +22,7 @@ import json
 import json.decoder
 import json.scanner
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pcocheck.finding import JsonPath
@@ -44,7 +45,7 @@ class _Container:
 
     def __init__(self, pos: int) -> None:
         self.members: dict[str, tuple[int, int]] = {}  # objects: read whole at once
-        self.items: list[int] = []  # arrays: read as far as asked
+        self.items: Sequence[int] = []  # arrays: read as far as asked
         self.pos = pos  # just after the opening bracket, or after the last value read
         self.pending = False  # the value at ``pos`` has not been skipped yet
         self.done = False
@@ -53,13 +54,24 @@ class _Container:
 class Seeker:
     """Offsets of JSON paths in ``text``, found on demand (see the module docstring)."""
 
-    __slots__ = ("_containers", "_failed", "_root", "text")
+    __slots__ = ("_containers", "_ends", "_failed", "_root", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._containers: dict[int, _Container] = {}
+        self._ends: dict[int, int] = {}  # where known arrays end: skipped without a scan
         self._root = _WS.match(text, 0).end()  # type: ignore[union-attr]
         self._failed = False
+
+    def know_array(self, start: int, end: int, items: Sequence[int]) -> None:
+        """The array at ``start`` ends just before ``end`` and its items start at
+        ``items``, as whoever read the text found (a large Bundle's entries, see
+        inputs/stream.py): seeking then neither scans it again nor builds its values."""
+        container = _Container(start + 1)
+        container.items = items
+        container.done = True
+        self._containers[start] = container
+        self._ends[start] = end
 
     def offset(self, path: JsonPath) -> int | None:
         """The offset ``nearest_offset(build_index(text), path)`` gives; None when this
@@ -121,7 +133,10 @@ class Seeker:
                 raise _GiveUp
             value = ws(text, colon + 1).end()  # type: ignore[union-attr]
             members[name] = (pos, value)
-            pos = ws(text, _scan_once(text, value)[1]).end()  # type: ignore[union-attr]
+            end = self._ends.get(value)
+            if end is None:
+                end = _scan_once(text, value)[1]
+            pos = ws(text, end).end()  # type: ignore[union-attr]
             if text[pos] == "}":
                 return container
             if text[pos] != ",":
@@ -137,6 +152,7 @@ class Seeker:
             return items[index]
         if container.done:
             return None
+        assert isinstance(items, list)  # only known arrays (done) hold another sequence
         text = self.text
         ws = _WS.match
         pos = container.pos
@@ -156,4 +172,4 @@ class Seeker:
                 pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
             items.append(pos)
             container.pos, container.pending = pos, True
-        return items[index]
+        return pos  # items[index]: the loop stops once that is appended
