@@ -157,7 +157,7 @@ class Run:
         for document in produced:
             if isinstance(document, Finding):
                 continue
-            for view in split_resources(document):
+            for view in split_resources(document, index_only=True):
                 if isinstance(view, Finding):
                     continue
                 if view.anchor.entry is not None and view.anchor.entry >= entries:

@@ -93,7 +93,7 @@ def test_bundle_fixtures_do_take_the_slim_path(stream_all: None) -> None:
         assert isinstance(whole, dict)
         for index, entry in enumerate(slim.get("entry", [])):
             if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
-                assert set(entry["resource"]) <= {"resourceType", "id", "meta"}
+                assert set(entry["resource"]) <= {"resourceType", "id", "meta", "url"}
                 assert slim.resource_at(index) == whole["entry"][index]["resource"]
     assert taken >= 20
 
@@ -139,7 +139,7 @@ def test_a_read_slim_document_keeps_no_entry_resource(tmp_path: Path, stream_all
     root = documents[0].value
     assert isinstance(root, SlimBundle)
     stubs = [e["resource"] for e in root["entry"]]
-    assert stubs and all(set(s) <= {"resourceType", "id", "meta"} for s in stubs)
+    assert stubs and all(set(s) <= {"resourceType", "id", "meta", "url"} for s in stubs)
 
 
 def test_two_jobs_report_the_same_on_a_slim_bundle(

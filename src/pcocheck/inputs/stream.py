@@ -23,7 +23,6 @@ import json
 import re
 import sys
 from array import array
-from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -35,7 +34,7 @@ from pcocheck.jsonutil import MAX_DEPTH, parse_int
 STREAM_MIN_CHARS = 1024 * 1024
 CACHED_RESOURCES = 64  # entry resources kept parsed (the current one, recent targets)
 _WS = re.compile(r"[ \t\n\r]*")
-_STUB_KEYS = ("resourceType", "id")
+_STUB_KEYS = ("resourceType", "id", "url")
 
 
 class _Irregular(Exception):
@@ -72,19 +71,23 @@ class _EntryDecoder:
         return value, end
 
 
+# Parsing an entry again: the scan found no repeated key, no over-long integer and no
+# NaN in it, so the plain C parser gives the same value, faster than with the hooks.
+_REPARSE = json.JSONDecoder(parse_float=Decimal)
+
+
 class SlimBundle(dict[str, Any]):
     """The root of a large Bundle with slim entries (see the module docstring); a plain
     ``dict`` to every check. :meth:`resource_at` parses an entry's resource."""
 
-    __slots__ = ("_cache", "_decoder", "_starts", "entries_span", "text")
+    __slots__ = ("_cache", "_starts", "entries_span", "text")
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
         self._starts = array("q")  # where each top-level entry starts in the text
         self.entries_span: tuple[int, int] | None = None  # the entry array: [ at, after ]
-        self._cache: OrderedDict[int, Any] = OrderedDict()
-        self._decoder = _EntryDecoder()
+        self._cache: dict[int, Any] = {}
 
     def __reduce__(self) -> Any:
         return (dict, (dict(self),))  # never pickled with its text
@@ -100,16 +103,17 @@ class SlimBundle(dict[str, Any]):
 
     def resource_at(self, index: int) -> Any:
         """The resource of top-level entry ``index``, parsed from the text (the same
-        value the whole-document parser gives; cached for a few entries)."""
+        value the whole-document parser gives). The last few are kept: an entry is
+        asked for by its own check and by the references to it, mostly from near by."""
         cache = self._cache
-        if index in cache:
-            cache.move_to_end(index)
-            return cache[index]
-        entry, _ = self._decoder.value_at(self.text, self._starts[index])
+        resource = cache.get(index)
+        if resource is not None:
+            return resource
+        entry, _ = _REPARSE.raw_decode(self.text, self._starts[index])
         resource = entry.get("resource") if isinstance(entry, dict) else None
         cache[index] = resource
         if len(cache) > CACHED_RESOURCES:
-            cache.popitem(last=False)
+            del cache[next(iter(cache))]  # the oldest
         return resource
 
     def whole(self) -> dict[str, Any]:
@@ -121,17 +125,32 @@ class SlimBundle(dict[str, Any]):
 
 
 def _stub(resource: Any) -> Any:
-    """What the Bundle-level checks read of an entry's resource."""
+    """What the Bundle-level checks and the first pass (identities: type, id, claimed
+    profiles, canonical url) read of an entry's resource. Strings that repeat from entry
+    to entry (types, profiles) are kept once."""
     if not isinstance(resource, dict):
         return resource
     stub = {key: resource[key] for key in _STUB_KEYS if key in resource}
     rtype = stub.get("resourceType")
     if isinstance(rtype, str):
-        stub["resourceType"] = sys.intern(rtype)  # kept per entry: one copy per type
+        stub["resourceType"] = sys.intern(rtype)
     meta = resource.get("meta")
-    if isinstance(meta, dict) and "versionId" in meta:
-        stub["meta"] = {"versionId": meta["versionId"]}
+    if isinstance(meta, dict) and ("versionId" in meta or "profile" in meta):
+        slim_meta = {}
+        if "versionId" in meta:
+            slim_meta["versionId"] = meta["versionId"]
+        if "profile" in meta:
+            profiles = meta["profile"]
+            if isinstance(profiles, list):
+                profiles = [sys.intern(p) if isinstance(p, str) else p for p in profiles]
+            slim_meta["profile"] = profiles
+        stub["meta"] = slim_meta
     return stub
+
+
+WHOLE_FOR_INDEX = frozenset({"Questionnaire"})
+"""Entry types whose whole resource a first pass reads (the PCO rules remember every
+Questionnaire of the run); the others are indexed from their stubs."""
 
 
 def slim_bundle(text: str) -> SlimBundle | None:
