@@ -462,7 +462,11 @@ class Resolver:
     def document(self, view: ResourceView) -> DocumentState:
         root_view = view.bundle if view.bundle is not None else view
         current = self._document
-        if current is None or current.root_view is not root_view:
+        # The same document again (a parallel worker checks several parts of one large
+        # Bundle, each split anew): its state, the Bundle's scope included, is kept.
+        if current is None or (
+            current.root_view is not root_view and current.root is not root_view.resource
+        ):
             current = self._document = DocumentState(root_view)
         return current
 
