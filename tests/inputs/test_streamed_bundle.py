@@ -5,6 +5,7 @@ whole-document parser."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from pcocheck.config import RunConfig
 from pcocheck.inputs import stream
 from pcocheck.inputs.discover import discover
 from pcocheck.inputs.read import Document, read_documents
+from pcocheck.inputs.resources import split_resources
 from pcocheck.inputs.stream import SlimBundle, slim_bundle
 from pcocheck.runner import validate_config
 from tests.conftest import FIXTURES
@@ -152,3 +154,28 @@ def test_two_jobs_report_the_same_on_a_slim_bundle(
     monkeypatch.setattr(shards, "MIN_BUNDLE_ENTRIES", 4)
     result = assert_same((str(one_bundle(tmp_path, 4)),))
     assert result.resources > 20
+
+
+def _reading_peak(item: Any) -> tuple[int, int]:
+    """(resources seen, peak bytes allocated) while a document is read and split."""
+    tracemalloc.start()
+    try:
+        documents = list(read_documents(item))
+        seen = sum(1 for d in documents if isinstance(d, Document) for _ in split_resources(d))
+        return seen, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_reading_a_slim_bundle_never_holds_its_whole_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parsed tree of a Bundle is several times its text: read slim, the peak stays
+    well below what the whole parse needs (the text, the stubs, one entry at a time)."""
+    found, _ = discover([str(one_bundle(tmp_path, 60))])
+    monkeypatch.setattr(stream, "STREAM_MIN_CHARS", 10**12)
+    whole_count, whole_peak = _reading_peak(found[0])
+    monkeypatch.setattr(stream, "STREAM_MIN_CHARS", 0)
+    slim_count, slim_peak = _reading_peak(found[0])
+    assert slim_count == whole_count > 100
+    assert slim_peak < 0.7 * whole_peak
