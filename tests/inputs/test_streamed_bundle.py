@@ -179,3 +179,35 @@ def test_reading_a_slim_bundle_never_holds_its_whole_tree(
     slim_count, slim_peak = _reading_peak(found[0])
     assert slim_count == whole_count > 100
     assert slim_peak < 0.7 * whole_peak
+
+
+def test_a_profile_on_a_slim_bundle_sees_the_whole_tree(
+    tmp_path: Path, stream_all: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A profile on the Bundle itself may slice or constrain its entries' resources: its
+    passes get the whole parsed tree, not the slim root's stubs."""
+    from pcocheck.engine.core import ProfileEngine
+
+    bundle = one_bundle(tmp_path, 2)
+    seen: list[Any] = []
+    real_profiles_for = ProfileEngine.profiles_for
+    real_run_profile = ProfileEngine.run_profile
+
+    def profiles_for(self: ProfileEngine, view: Any, resource: Any, *rest: Any) -> Any:
+        required, advisory = real_profiles_for(self, view, resource, *rest)
+        if resource.get("resourceType") == "Bundle":
+            core = self.structure("http://hl7.org/fhir/StructureDefinition/Bundle")
+            return [*required, core], advisory
+        return required, advisory
+
+    def run_profile(self: ProfileEngine, view: Any, resource: Any, *rest: Any) -> Any:
+        if resource.get("resourceType") == "Bundle":
+            seen.append(resource)
+        return real_run_profile(self, view, resource, *rest)
+
+    monkeypatch.setattr(ProfileEngine, "profiles_for", profiles_for)
+    monkeypatch.setattr(ProfileEngine, "run_profile", run_profile)
+    validate_config(RunConfig(paths=(str(bundle),)))
+    assert len(seen) == 1
+    assert not isinstance(seen[0], SlimBundle)
+    assert seen[0] == json.loads(bundle.read_text("utf-8"), parse_float=Decimal)
