@@ -114,7 +114,6 @@ PATIENT = '{"fullUrl": "urn:uuid:%s", "resource": {"resourceType": "Patient", "i
         BUNDLE_HEAD + '{"resource": {"resourceType": "Basic", "x": NaN}}]}',
         BUNDLE_HEAD + '{"resource": {"resourceType": "Basic", "x": ' + "1" * 2000 + "}}]}",
         BUNDLE_HEAD + '{"resource": ' + "[" * 120 + "]" * 120 + "}]}",  # too deep
-        '{"resourceType": "Bundle", "type": "document", "entry": []}',  # documents: whole
         '{"resourceType": "Patient", "id": "p"}',  # not a Bundle
         "[]",
     ],

@@ -5,16 +5,18 @@ the top-level object member by member and the ``entry`` array element by element
 standard library's C scanner (``JSONDecoder.raw_decode`` at an offset), parses each entry
 once to check it (duplicate keys, limits) and to keep what the Bundle-level checks need,
 and drops it. What stays is a :class:`SlimBundle`: the root's own members, and per entry
-its members with the resource replaced by a stub (``resourceType``, ``id``,
-``meta.versionId``: what fullUrl, bdl-* and search checks and the Bundle's reference
-scope read), plus the offsets of each entry in the text. An entry's resource is parsed
+its members with the resource replaced by a stub (``resourceType``, ``id``, ``url``,
+``meta.versionId`` and ``meta.profile``: what the fullUrl, bdl-* and search checks, the
+Bundle's reference scope and the first pass's index read), plus the offsets of each entry
+in the text. An entry's resource is parsed
 again from its offsets when it is checked or is the target of a reference, through a
 small bounded cache (entries refer mostly to their neighbours).
 
 Anything irregular (a duplicate key anywhere, a limit, text the scanner refuses, trailing
-text, not a Bundle, a ``document`` Bundle whose checks follow references through every
-entry) makes :func:`slim_bundle` give up (``None``): the caller parses the whole text as
-before, so findings are the same either way.
+text, not a Bundle) makes :func:`slim_bundle` give up (``None``): the caller parses the
+whole text as before, so findings are the same either way. A check that reads every
+entry's resource (a document's reachability from its Composition) gets each through its
+``BundleEntry`` in turn; a profile on the Bundle itself gets the whole tree (``whole``).
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def slim_bundle(text: str) -> SlimBundle | None:
         root = _scan(text)
     except (_Irregular, ValueError, IndexError, RecursionError):
         return None
-    if root.get("resourceType") != "Bundle" or root.get("type") == "document":
+    if root.get("resourceType") != "Bundle":
         return None
     return root
 
