@@ -210,3 +210,28 @@ def test_a_profile_on_a_slim_bundle_sees_the_whole_tree(
     assert len(seen) == 1
     assert not isinstance(seen[0], SlimBundle)
     assert seen[0] == json.loads(bundle.read_text("utf-8"), parse_float=Decimal)
+
+
+def test_positions_seek_through_the_known_entries_and_survive_forgetting(
+    monkeypatch: pytest.MonkeyPatch, stream_all: None
+) -> None:
+    """A slim Bundle's source knows where its entries start; a seeker that forgets nested
+    containers (a tiny limit here) gives exactly the offsets of the full scan."""
+    from pcocheck.inputs import seek
+    from pcocheck.inputs.locate import build_index, nearest_offset
+
+    monkeypatch.setattr(seek, "MAX_CONTAINERS", 3)
+    compared = 0
+    for path in _slim_fixtures():
+        text = path.read_text("utf-8")
+        slim = slim_bundle(text)
+        if slim is None or slim.entries_span is None:
+            continue
+        seeker = seek.Seeker(text)
+        seeker.know_array(*slim.entries_span, slim.entry_starts)
+        index = build_index(text)
+        for json_path in index.offsets:
+            for probe in (json_path, (*json_path, "absentKey"), (*json_path, 99999)):
+                assert seeker.offset(probe) == nearest_offset(index, probe), (path, probe)
+                compared += 1
+    assert compared > 5_000

@@ -33,6 +33,10 @@ _scan_once: Any = json.scanner.make_scanner(_decoder)
 _scanstring: Any = vars(json.decoder)["scanstring"]  # untyped in typeshed
 
 
+# Containers remembered before the nested ones are forgotten (see Seeker._make_room).
+MAX_CONTAINERS = 4096
+
+
 class _GiveUp(Exception):
     pass
 
@@ -108,8 +112,23 @@ class Seeker:
     def _member(self, start: int, key: str) -> tuple[int, int] | None:
         container = self._containers.get(start)
         if container is None:
+            self._make_room()
             container = self._containers[start] = self._read_object(start)
         return container.members.get(key)
+
+    def _make_room(self) -> None:
+        """Forget what was learnt of nested containers once there is a lot of it: a large
+        Bundle with findings in every entry would otherwise keep every entry's members
+        until the end of the run. The root and the known arrays stay (the costly ones to
+        learn again); anything forgotten is read again if asked for."""
+        containers = self._containers
+        if len(containers) < MAX_CONTAINERS:
+            return
+        kept = {
+            start: containers[start] for start in (self._root, *self._ends) if start in containers
+        }
+        containers.clear()
+        containers.update(kept)
 
     def _read_object(self, start: int) -> _Container:
         """Every member of the object at ``start`` (key and value offsets), its values
@@ -146,6 +165,7 @@ class Seeker:
     def _item(self, start: int, index: int) -> int | None:
         container = self._containers.get(start)
         if container is None:
+            self._make_room()
             container = self._containers[start] = _Container(start + 1)
         items = container.items
         if index < len(items):
