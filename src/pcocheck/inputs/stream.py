@@ -126,10 +126,11 @@ class SlimBundle(dict[str, Any]):
         return value
 
 
-def _stub(resource: Any) -> Any:
+def _stub(resource: Any, metas: dict[tuple[str, ...], dict[str, Any]]) -> Any:
     """What the Bundle-level checks and the first pass (identities: type, id, claimed
-    profiles, canonical url) read of an entry's resource. Strings that repeat from entry
-    to entry (types, profiles) are kept once."""
+    profiles, canonical url) read of an entry's resource. What repeats from entry to
+    entry is kept once: type strings, and equal ``meta`` stubs (``metas``; checks never
+    modify what they read)."""
     if not isinstance(resource, dict):
         return resource
     stub = {key: resource[key] for key in _STUB_KEYS if key in resource}
@@ -138,14 +139,12 @@ def _stub(resource: Any) -> Any:
         stub["resourceType"] = sys.intern(rtype)
     meta = resource.get("meta")
     if isinstance(meta, dict) and ("versionId" in meta or "profile" in meta):
-        slim_meta = {}
-        if "versionId" in meta:
-            slim_meta["versionId"] = meta["versionId"]
-        if "profile" in meta:
-            profiles = meta["profile"]
-            if isinstance(profiles, list):
-                profiles = [sys.intern(p) if isinstance(p, str) else p for p in profiles]
-            slim_meta["profile"] = profiles
+        slim_meta = {key: meta[key] for key in ("versionId", "profile") if key in meta}
+        profiles = slim_meta.get("profile")
+        if isinstance(profiles, list) and all(isinstance(p, str) for p in profiles):
+            slim_meta["profile"] = [sys.intern(p) for p in profiles]
+            if "versionId" not in slim_meta:  # the usual case: only profiles, shared
+                slim_meta = metas.setdefault(tuple(profiles), slim_meta)
         stub["meta"] = slim_meta
     return stub
 
@@ -219,6 +218,7 @@ def _scan_entries(
     ws = _WS.match
     entries: list[Any] = []
     starts = root._starts
+    metas: dict[tuple[str, ...], dict[str, Any]] = {}  # equal meta stubs, kept once
     pos = ws(text, start + 1).end()  # type: ignore[union-attr]
     if text[pos] == "]":
         return entries, pos + 1
@@ -228,7 +228,9 @@ def _scan_entries(
             raise _Irregular
         if isinstance(entry, dict) and "resource" in entry:
             # kept per entry: the keys interned, one copy each ("fullUrl", "resource")
-            entry = {sys.intern(k): (_stub(v) if k == "resource" else v) for k, v in entry.items()}
+            entry = {
+                sys.intern(k): (_stub(v, metas) if k == "resource" else v) for k, v in entry.items()
+            }
         entries.append(entry)
         starts.append(pos)
         pos = ws(text, end).end()  # type: ignore[union-attr]
