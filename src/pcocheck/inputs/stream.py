@@ -92,7 +92,9 @@ class SlimBundle(dict[str, Any]):
         self._cache: dict[int, Any] = {}
 
     def __reduce__(self) -> Any:
-        return (dict, (dict(self),))  # never pickled with its text
+        # Never pickled with its text: forked workers share it, Dask workers read the file
+        # themselves. Pickled anyway, it is the plain root with its stubs.
+        return (dict, (dict(self),))
 
     @property
     def entry_count(self) -> int:
