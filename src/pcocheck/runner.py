@@ -249,7 +249,7 @@ class Run:
                         if spared:
                             gc.unfreeze()
                 else:
-                    for view in split_resources(document):
+                    for view in split_resources(document, part):  # the others unparsed
                         entry = view.entry if isinstance(view, Finding) else view.anchor.entry
                         if not part(entry):
                             continue

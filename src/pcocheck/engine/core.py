@@ -55,6 +55,7 @@ from pcocheck.engine.vitalsigns import VITALSIGNS, vital_sign_profile
 from pcocheck.engine.walker import BASE, PROFILE, Pass, pretty_path
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
+from pcocheck.inputs.stream import SlimBundle
 from pcocheck.jsonutil import listed
 from pcocheck.resolution import ReferenceContext, RemoteStub, Resolution, Resolver
 from pcocheck.view import Anchor, ResourceView
@@ -389,15 +390,20 @@ class ProfileEngine:
             lookup = shipped_search_parameter(self.registry.core)
             findings.extend(check_capability_statement(view, resource, rel_base, lookup))
         required, advisory = self.profiles_for(view, resource, rel_base, findings)
+        profiled = resource
+        if (required or advisory) and isinstance(resource, SlimBundle):
+            # A profile on a large Bundle may slice or constrain its entries' resources,
+            # which its slim root holds as stubs: the profile passes see the whole tree.
+            profiled = resource.whole()
         reported: set[tuple[str, JsonPath | None]] = set()
         for profile_sd in required:
-            profile_findings = self.run_profile(view, resource, rel_base, profile_sd, resolve)
+            profile_findings = self.run_profile(view, profiled, rel_base, profile_sd, resolve)
             reported.update((f.code, f.json_path) for f in profile_findings)
             findings.extend(profile_findings)
         for profile_sd in advisory:
             # An inferred PCO profile is pcocheck's heuristic, not a claim: its violations
             # are warnings, and those a claimed profile already reported are not repeated.
-            for finding in self.run_profile(view, resource, rel_base, profile_sd, resolve):
+            for finding in self.run_profile(view, profiled, rel_base, profile_sd, resolve):
                 if (finding.code, finding.json_path) in reported:
                     continue
                 findings.append(_advisory(finding))

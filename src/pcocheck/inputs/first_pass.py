@@ -34,6 +34,6 @@ def views_to_index(produced: Iterable[Document | Finding]) -> Iterator[ResourceV
                 label = f"{rtype}/{rid}" if isinstance(rid, str) else rtype
                 yield ResourceView(value, Anchor(source, source.file, rtype, (), None, label))
                 continue
-        for view in split_resources(document):
+        for view in split_resources(document, index_only=True):
             if not isinstance(view, Finding):
                 yield view

@@ -24,6 +24,7 @@ from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
 from pcocheck.inputs.locate import find_outside_strings
 from pcocheck.inputs.source import SourceText
+from pcocheck.inputs.stream import slim_bundle
 from pcocheck.jsonutil import (
     IntegerTooLong,
     JsonLimitError,
@@ -325,6 +326,12 @@ def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[
     if text is None:
         return
     source = SourceText(item.display, text)
+    slim = slim_bundle(text)
+    if slim is not None:  # a large Bundle: its entries are parsed when they are checked
+        if slim.entries_span is not None:
+            source.know_array(*slim.entries_span, slim.entry_starts)
+        yield Document(source, slim)
+        return
     value, findings = parse_text(text, source, Anchor(source=source, file=item.display))
     yield from findings
     if value is not None or not findings:  # a JSON null parsed fine: FHIR-JSON-004 later

@@ -4,12 +4,13 @@ Bundle of any type, each entry's resource with its entry index and fullUrl.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.inputs.read import Document
+from pcocheck.inputs.stream import WHOLE_FOR_INDEX, SlimBundle
 from pcocheck.jsonutil import quote
 from pcocheck.view import Anchor, ResourceView
 
@@ -40,7 +41,17 @@ def _label(resource: dict[str, Any]) -> str:
     return f"{rtype}/{rid}" if isinstance(rid, str) else rtype
 
 
-def split_resources(document: Document) -> Iterator[ResourceView | Finding]:
+def split_resources(
+    document: Document,
+    wanted: Callable[[int | None], bool] | None = None,
+    index_only: bool = False,
+) -> Iterator[ResourceView | Finding]:
+    """The document's resource views (and findings about entries that cannot be one);
+    ``wanted``: only the document itself (None) and the top-level entries it accepts (a
+    parallel run's part of a large Bundle: the others are not even parsed).
+    ``index_only`` (a first pass): a large Bundle's entries come as the stubs it keeps
+    (type, id, claimed profiles, canonical url: what is indexed), without parsing them,
+    except the types whose whole resource a first pass reads (``WHOLE_FOR_INDEX``)."""
     source = document.source
     base = Anchor(source=source, file=source.file)
     problem = _type_problem(document.value, base, (), "the JSON document")
@@ -53,17 +64,28 @@ def split_resources(document: Document) -> Iterator[ResourceView | Finding]:
         resource=root,
         anchor=Anchor(source=source, file=source.file, root=root_type, resource=_label(root)),
     )
-    yield root_view
+    if wanted is None or wanted(None):
+        yield root_view
     if root_type != "Bundle":
         return
     entries = root.get("entry")
     if not isinstance(entries, list):
         return
+    slim = root if isinstance(root, SlimBundle) else None
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or "resource" not in entry:
             continue  # the Bundle's own structure check reports malformed entries
+        if wanted is not None and not wanted(index):
+            continue
         rel: JsonPath = ("entry", index, "resource")
+        # A large Bundle's entry holds a stub: its resource is parsed now
         resource = entry["resource"]
+        if slim is not None and not (
+            index_only
+            and isinstance(resource, dict)
+            and resource.get("resourceType") not in WHOLE_FOR_INDEX
+        ):
+            resource = slim.resource_at(index)
         bundle_anchor = Anchor(source=source, file=source.file, root="Bundle", entry=index)
         problem = _type_problem(resource, bundle_anchor, rel, f"Bundle entry {index} resource")
         if problem is not None:

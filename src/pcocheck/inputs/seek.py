@@ -22,6 +22,7 @@ import json
 import json.decoder
 import json.scanner
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pcocheck.finding import JsonPath
@@ -30,6 +31,10 @@ _WS = re.compile(r"[ \t\n\r]*")
 _decoder: Any = json.JSONDecoder()
 _scan_once: Any = json.scanner.make_scanner(_decoder)
 _scanstring: Any = vars(json.decoder)["scanstring"]  # untyped in typeshed
+
+
+# Containers remembered before the nested ones are forgotten (see Seeker._make_room).
+MAX_CONTAINERS = 4096
 
 
 class _GiveUp(Exception):
@@ -44,7 +49,7 @@ class _Container:
 
     def __init__(self, pos: int) -> None:
         self.members: dict[str, tuple[int, int]] = {}  # objects: read whole at once
-        self.items: list[int] = []  # arrays: read as far as asked
+        self.items: Sequence[int] = []  # arrays: read as far as asked
         self.pos = pos  # just after the opening bracket, or after the last value read
         self.pending = False  # the value at ``pos`` has not been skipped yet
         self.done = False
@@ -53,13 +58,24 @@ class _Container:
 class Seeker:
     """Offsets of JSON paths in ``text``, found on demand (see the module docstring)."""
 
-    __slots__ = ("_containers", "_failed", "_root", "text")
+    __slots__ = ("_containers", "_ends", "_failed", "_root", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._containers: dict[int, _Container] = {}
+        self._ends: dict[int, int] = {}  # where known arrays end: skipped without a scan
         self._root = _WS.match(text, 0).end()  # type: ignore[union-attr]
         self._failed = False
+
+    def know_array(self, start: int, end: int, items: Sequence[int]) -> None:
+        """The array at ``start`` ends just before ``end`` and its items start at
+        ``items``, as whoever read the text found (a large Bundle's entries, see
+        inputs/stream.py): seeking then neither scans it again nor builds its values."""
+        container = _Container(start + 1)
+        container.items = items
+        container.done = True
+        self._containers[start] = container
+        self._ends[start] = end
 
     def offset(self, path: JsonPath) -> int | None:
         """The offset ``nearest_offset(build_index(text), path)`` gives; None when this
@@ -96,8 +112,23 @@ class Seeker:
     def _member(self, start: int, key: str) -> tuple[int, int] | None:
         container = self._containers.get(start)
         if container is None:
+            self._make_room()
             container = self._containers[start] = self._read_object(start)
         return container.members.get(key)
+
+    def _make_room(self) -> None:
+        """Forget what was learnt of nested containers once there is a lot of it: a large
+        Bundle with findings in every entry would otherwise keep every entry's members
+        until the end of the run. The root and the known arrays stay (the costly ones to
+        learn again); anything forgotten is read again if asked for."""
+        containers = self._containers
+        if len(containers) < MAX_CONTAINERS:
+            return
+        kept = {
+            start: containers[start] for start in (self._root, *self._ends) if start in containers
+        }
+        containers.clear()
+        containers.update(kept)
 
     def _read_object(self, start: int) -> _Container:
         """Every member of the object at ``start`` (key and value offsets), its values
@@ -121,7 +152,10 @@ class Seeker:
                 raise _GiveUp
             value = ws(text, colon + 1).end()  # type: ignore[union-attr]
             members[name] = (pos, value)
-            pos = ws(text, _scan_once(text, value)[1]).end()  # type: ignore[union-attr]
+            end = self._ends.get(value)
+            if end is None:
+                end = _scan_once(text, value)[1]
+            pos = ws(text, end).end()  # type: ignore[union-attr]
             if text[pos] == "}":
                 return container
             if text[pos] != ",":
@@ -131,12 +165,14 @@ class Seeker:
     def _item(self, start: int, index: int) -> int | None:
         container = self._containers.get(start)
         if container is None:
+            self._make_room()
             container = self._containers[start] = _Container(start + 1)
         items = container.items
         if index < len(items):
             return items[index]
         if container.done:
             return None
+        assert isinstance(items, list)  # only known arrays (done) hold another sequence
         text = self.text
         ws = _WS.match
         pos = container.pos
@@ -156,4 +192,4 @@ class Seeker:
                 pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
             items.append(pos)
             container.pos, container.pending = pos, True
-        return items[index]
+        return pos  # items[index]: the loop stops once that is appended

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,7 +21,17 @@ class SourceText:
     at the record's own line. The position index is built on first use only.
     """
 
-    __slots__ = ("_index", "_lines", "_seeker", "_shared", "file", "first_line", "record", "text")
+    __slots__ = (
+        "_index",
+        "_known_arrays",
+        "_lines",
+        "_seeker",
+        "_shared",
+        "file",
+        "first_line",
+        "record",
+        "text",
+    )
 
     def __init__(self, file: str, text: str, first_line: int = 1, record: bool = False) -> None:
         self.file = file
@@ -32,6 +42,11 @@ class SourceText:
         self._seeker: Seeker | None = None
         self._lines: LineMap | None = None
         self._shared: int | None = None
+        self._known_arrays: list[tuple[int, int, Sequence[int]]] = []
+
+    def know_array(self, start: int, end: int, items: Sequence[int]) -> None:
+        """What the reader learnt of a large array (see :meth:`Seeker.know_array`)."""
+        self._known_arrays.append((start, end, items))
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         # A text shared with the process that forked this one travels back as its number
@@ -69,6 +84,8 @@ class SourceText:
             # only a skip over what precedes it (see inputs/seek.py).
             if self._seeker is None:
                 self._seeker = Seeker(self.text)
+                for start, end, items in self._known_arrays:
+                    self._seeker.know_array(start, end, items)
             found = self._seeker.offset(path)
             if found is not None:
                 return self.position_of_offset(found)

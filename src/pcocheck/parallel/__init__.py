@@ -176,11 +176,13 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
         run.result.files += 1 if shard.first else 0
         run.check_produced(shard.item, reading.documents)
         records = reading.records
-    # NDJSON facts already keep a record's line, not its text (see Anchor.detached).
+    # NDJSON facts already keep a record's line, not its text (see Anchor.detached); those
+    # of a part of the Bundle the parent holds keep the parent's text (shared_sources).
+    attached = shard.item.ndjson or (shard.entries is not None and _held_text_shared(run))
     states: list[Any] = []
     for checker in run.checkers:
         state = checker.export_state() if hasattr(checker, "export_state") else None
-        states.append(state if state is None or shard.item.ndjson else detach_state(state))
+        states.append(state if state is None or attached else detach_state(state))
     return ShardResult(
         shard.number,
         run.result.findings,
@@ -191,6 +193,13 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
         run._first_error,
         states,
     )
+
+
+def _held_text_shared(run: Run) -> bool:
+    """Whether the document ``run`` holds has its text shared with the parent."""
+    held = run.held
+    documents = [d for d in held[1] if isinstance(d, Document)] if held is not None else []
+    return bool(documents) and all(d.source.shared for d in documents)
 
 
 def reduce_results(
@@ -260,7 +269,7 @@ def index_shard(run: Run, shard: Shard) -> IndexResult:
         for document in produced:
             if isinstance(document, Finding):
                 continue
-            for view in split_resources(document):
+            for view in split_resources(document, index_only=True):
                 if isinstance(view, Finding):
                     continue
                 if view.anchor.entry is not None:

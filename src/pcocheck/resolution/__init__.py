@@ -26,6 +26,7 @@ from typing import Any
 
 from pcocheck.engine.references import parse_reference
 from pcocheck.finding import JsonPath
+from pcocheck.inputs.stream import SlimBundle
 from pcocheck.jsonutil import listed
 from pcocheck.resolution.bundle import BundleEntry, BundleScope, LocalMatch
 from pcocheck.resolution.identity import Identity, ResourceKey, intern, shared_claims
@@ -254,8 +255,8 @@ class DocumentState:
 
     def node(self, path: JsonPath) -> Any:
         node: Any = self.root
-        for step in path:
-            node = _child(node, step)
+        for position, step in enumerate(path):
+            node = _child(node, step) if position != 2 else _entry_child(self.root, path, node)
             if node is _MISSING:
                 return None
         return node
@@ -354,6 +355,22 @@ def _child(node: Any, step: str | int) -> Any:
     return _MISSING
 
 
+def _entry_child(root: Any, path: JsonPath, node: Any) -> Any:
+    """The third step of ``path`` from ``root``: a large Bundle's top-level entry holds a
+    stub for its resource, which is parsed here (see :mod:`pcocheck.inputs.stream`)."""
+    step = path[2]
+    if (
+        step == "resource"
+        and isinstance(root, SlimBundle)
+        and path[0] == "entry"
+        and isinstance(path[1], int)
+        and isinstance(node, dict)
+        and step in node
+    ):
+        return root.resource_at(path[1])
+    return _child(node, step)
+
+
 def _base_of(full_url: str | None) -> str | None:
     if not full_url:
         return None
@@ -445,7 +462,11 @@ class Resolver:
     def document(self, view: ResourceView) -> DocumentState:
         root_view = view.bundle if view.bundle is not None else view
         current = self._document
-        if current is None or current.root_view is not root_view:
+        # The same document again (a parallel worker checks several parts of one large
+        # Bundle, each split anew): its state, the Bundle's scope included, is kept.
+        if current is None or (
+            current.root_view is not root_view and current.root is not root_view.resource
+        ):
             current = self._document = DocumentState(root_view)
         return current
 
@@ -465,7 +486,7 @@ class Resolver:
         full_url: str | None = None
         trail: list[Any] = [node]
         for position, step in enumerate(path):
-            node = _child(node, step)
+            node = _child(node, step) if position != 2 else _entry_child(document.root, path, node)
             if node is _MISSING:
                 break
             trail.append(node)

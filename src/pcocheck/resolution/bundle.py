@@ -16,6 +16,7 @@ from typing import Any
 
 from pcocheck.engine.references import parse_reference, restful_base
 from pcocheck.finding import JsonPath
+from pcocheck.inputs.stream import SlimBundle
 from pcocheck.jsonutil import listed
 
 
@@ -25,7 +26,17 @@ class BundleEntry:
     full_url: str | None
     key: str | None  # "Type/id" of the resource
     version: str | None  # meta.versionId
-    resource: dict[str, Any]
+    held: dict[str, Any] | None  # the resource, or None: parsed from ``slim`` when asked
+    slim: SlimBundle | None = None
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        if self.held is not None:
+            return self.held
+        assert self.slim is not None
+        resource = self.slim.resource_at(self.index)
+        assert isinstance(resource, dict)  # only dict resources are indexed
+        return resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +73,9 @@ class BundleScope:
         self.duplicates: list[tuple[int, str]] = []
         self.history = bundle.get("type") == "history"
         seen: set[tuple[str, Any]] = set()
+        # A large Bundle's entries hold stubs (type, id, versionId): resources are parsed
+        # when a reference resolves to them (see pcocheck.inputs.stream).
+        slim = bundle if isinstance(bundle, SlimBundle) else None
         for index, raw in enumerate(listed(bundle.get("entry"))):
             if not isinstance(raw, dict):
                 continue
@@ -74,7 +88,10 @@ class BundleScope:
             version = version if isinstance(version, str) else None
             rtype, rid = resource.get("resourceType"), resource.get("id")
             key = f"{rtype}/{rid}" if isinstance(rtype, str) and isinstance(rid, str) else None
-            entry = BundleEntry(index, full_url, key, version, resource)
+            if slim is None:
+                entry = BundleEntry(index, full_url, key, version, resource)
+            else:
+                entry = BundleEntry(index, full_url, key, version, None, slim)
             self.entries.append(entry)
             if full_url is not None:
                 # bdl-7: a fullUrl may repeat only with different versionIds (or in history).

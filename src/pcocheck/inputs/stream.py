@@ -1,0 +1,243 @@
+"""A large Bundle without its parsed tree: entries are parsed one at a time, when needed.
+
+The parsed tree of a Bundle costs about five times its text. :func:`slim_bundle` walks
+the top-level object member by member and the ``entry`` array element by element with the
+standard library's C scanner (``JSONDecoder.raw_decode`` at an offset), parses each entry
+once to check it (duplicate keys, limits) and to keep what the Bundle-level checks need,
+and drops it. What stays is a :class:`SlimBundle`: the root's own members, and per entry
+its members with the resource replaced by a stub (``resourceType``, ``id``, ``url``,
+``meta.versionId`` and ``meta.profile``: what the fullUrl, bdl-* and search checks, the
+Bundle's reference scope and the first pass's index read), plus the offsets of each entry
+in the text. An entry's resource is parsed
+again from its offsets when it is checked or is the target of a reference, through a
+small bounded cache (entries refer mostly to their neighbours).
+
+Anything irregular (a duplicate key anywhere, a limit, text the scanner refuses, trailing
+text, not a Bundle) makes :func:`slim_bundle` give up (``None``): the caller parses the
+whole text as before, so findings are the same either way. A check that reads every
+entry's resource (a document's reachability from its Composition) gets each through its
+``BundleEntry`` in turn; a profile on the Bundle itself gets the whole tree (``whole``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from array import array
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from pcocheck.jsonutil import MAX_DEPTH, parse_int
+
+# Smaller documents are parsed whole: their tree is small, and one parse is cheaper than
+# a scan plus one parse per entry. Tests lower it to run every fixture through this path.
+STREAM_MIN_CHARS = 1024 * 1024
+CACHED_RESOURCES = 64  # entry resources kept parsed (the current one, recent targets)
+_WS = re.compile(r"[ \t\n\r]*")
+_STUB_KEYS = ("resourceType", "id", "url")
+
+
+class _Irregular(Exception):
+    """Text this reader leaves to the whole-document parser."""
+
+
+def _no_constant(token: str) -> Any:
+    raise _Irregular(token)
+
+
+class _EntryDecoder:
+    """Parses one JSON value at an offset exactly as :class:`pcocheck.inputs.read._Parser`
+    parses a whole text (decimals, integers, constants), noting repeated keys."""
+
+    __slots__ = ("decoder", "duplicates")
+
+    def __init__(self) -> None:
+        self.duplicates = False
+        self.decoder = json.JSONDecoder(
+            object_pairs_hook=self._pairs,
+            parse_float=Decimal,
+            parse_int=parse_int,
+            parse_constant=_no_constant,
+        )
+
+    def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            self.duplicates = True
+        return result
+
+    def value_at(self, text: str, start: int) -> tuple[Any, int]:
+        value, end = self.decoder.raw_decode(text, start)
+        return value, end
+
+
+# Parsing an entry again: the scan found no repeated key, no over-long integer and no
+# NaN in it, so the plain C parser gives the same value, faster than with the hooks.
+_REPARSE = json.JSONDecoder(parse_float=Decimal)
+
+
+class SlimBundle(dict[str, Any]):
+    """The root of a large Bundle with slim entries (see the module docstring); a plain
+    ``dict`` to every check. :meth:`resource_at` parses an entry's resource."""
+
+    __slots__ = ("_cache", "_starts", "entries_span", "text")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self._starts = array("q")  # where each top-level entry starts in the text
+        self.entries_span: tuple[int, int] | None = None  # the entry array: [ at, after ]
+        self._cache: dict[int, Any] = {}
+
+    def __reduce__(self) -> Any:
+        # Never pickled with its text: forked workers share it, Dask workers read the file
+        # themselves. Pickled anyway, it is the plain root with its stubs.
+        return (dict, (dict(self),))
+
+    @property
+    def entry_count(self) -> int:
+        return len(self._starts)
+
+    @property
+    def entry_starts(self) -> Sequence[int]:
+        """Where each top-level entry starts in the text."""
+        return self._starts
+
+    def resource_at(self, index: int) -> Any:
+        """The resource of top-level entry ``index``, parsed from the text (the same
+        value the whole-document parser gives). The last few are kept: an entry is
+        asked for by its own check and by the references to it, mostly from near by."""
+        cache = self._cache
+        resource = cache.get(index)
+        if resource is not None:
+            return resource
+        entry, _ = _REPARSE.raw_decode(self.text, self._starts[index])
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        cache[index] = resource
+        if len(cache) > CACHED_RESOURCES:
+            del cache[next(iter(cache))]  # the oldest
+        return resource
+
+    def whole(self) -> dict[str, Any]:
+        """The whole parsed tree (for the rare check that reads every entry's resource
+        from the root, e.g. a profile on the Bundle itself); parsed once, not kept."""
+        value, _ = _EntryDecoder().value_at(self.text, _WS.match(self.text).end())  # type: ignore[union-attr]
+        assert isinstance(value, dict)
+        return value
+
+
+def _stub(resource: Any, metas: dict[tuple[str, ...], dict[str, Any]]) -> Any:
+    """What the Bundle-level checks and the first pass (identities: type, id, claimed
+    profiles, canonical url) read of an entry's resource. What repeats from entry to
+    entry is kept once: type strings, and equal ``meta`` stubs (``metas``; checks never
+    modify what they read)."""
+    if not isinstance(resource, dict):
+        return resource
+    stub = {key: resource[key] for key in _STUB_KEYS if key in resource}
+    rtype = stub.get("resourceType")
+    if isinstance(rtype, str):
+        stub["resourceType"] = sys.intern(rtype)
+    meta = resource.get("meta")
+    if isinstance(meta, dict) and ("versionId" in meta or "profile" in meta):
+        slim_meta = {key: meta[key] for key in ("versionId", "profile") if key in meta}
+        profiles = slim_meta.get("profile")
+        if isinstance(profiles, list) and all(isinstance(p, str) for p in profiles):
+            slim_meta["profile"] = [sys.intern(p) for p in profiles]
+            if "versionId" not in slim_meta:  # the usual case: only profiles, shared
+                slim_meta = metas.setdefault(tuple(profiles), slim_meta)
+        stub["meta"] = slim_meta
+    return stub
+
+
+WHOLE_FOR_INDEX = frozenset({"Questionnaire"})
+"""Entry types whose whole resource a first pass reads (the PCO rules remember every
+Questionnaire of the run); the others are indexed from their stubs."""
+
+
+def slim_bundle(text: str) -> SlimBundle | None:
+    """The :class:`SlimBundle` of ``text``, or None when it must be parsed whole."""
+    if len(text) < STREAM_MIN_CHARS:
+        return None
+    try:
+        root = _scan(text)
+    except (_Irregular, ValueError, IndexError, RecursionError):
+        return None
+    if root.get("resourceType") != "Bundle":
+        return None
+    return root
+
+
+def _openers(text: str, start: int, end: int) -> int:
+    return text.count("{", start, end) + text.count("[", start, end)
+
+
+def _scan(text: str) -> SlimBundle:
+    ws = _WS.match
+    decoder = _EntryDecoder()
+    root = SlimBundle(text)
+    pos = ws(text, 0).end()  # type: ignore[union-attr]
+    if text[pos] != "{":
+        raise _Irregular
+    pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+    if text[pos] == "}":
+        raise _Irregular
+    while True:
+        if text[pos] != '"':
+            raise _Irregular
+        key, end = decoder.value_at(text, pos)
+        if key in root:
+            raise _Irregular  # duplicate key: the whole parser reports it
+        colon = ws(text, end).end()  # type: ignore[union-attr]
+        if text[colon] != ":":
+            raise _Irregular
+        start = ws(text, colon + 1).end()  # type: ignore[union-attr]
+        if key == "entry" and text[start] == "[":
+            root[key], end = _scan_entries(text, start, root, decoder)
+            root.entries_span = (start, end)
+        else:
+            root[key], end = decoder.value_at(text, start)
+            if _openers(text, start, end) + 1 > MAX_DEPTH:
+                raise _Irregular  # maybe too deep: the whole parser decides
+        if decoder.duplicates:
+            raise _Irregular
+        pos = ws(text, end).end()  # type: ignore[union-attr]
+        if text[pos] == "}":
+            break
+        if text[pos] != ",":
+            raise _Irregular
+        pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+    if ws(text, pos + 1).end() != len(text):  # type: ignore[union-attr]
+        raise _Irregular  # trailing text: the whole parser reports it
+    return root
+
+
+def _scan_entries(
+    text: str, start: int, root: SlimBundle, decoder: _EntryDecoder
+) -> tuple[list[Any], int]:
+    """The slim entries of the array at ``start``, and the offset after it."""
+    ws = _WS.match
+    entries: list[Any] = []
+    starts = root._starts
+    metas: dict[tuple[str, ...], dict[str, Any]] = {}  # equal meta stubs, kept once
+    pos = ws(text, start + 1).end()  # type: ignore[union-attr]
+    if text[pos] == "]":
+        return entries, pos + 1
+    while True:
+        entry, end = decoder.value_at(text, pos)
+        if decoder.duplicates or _openers(text, pos, end) + 2 > MAX_DEPTH:
+            raise _Irregular
+        if isinstance(entry, dict) and "resource" in entry:
+            # kept per entry: the keys interned, one copy each ("fullUrl", "resource")
+            entry = {
+                sys.intern(k): (_stub(v, metas) if k == "resource" else v) for k, v in entry.items()
+            }
+        entries.append(entry)
+        starts.append(pos)
+        pos = ws(text, end).end()  # type: ignore[union-attr]
+        if text[pos] == "]":
+            return entries, pos + 1
+        if text[pos] != ",":
+            raise _Irregular
+        pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
