@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
+from pcocheck.engine.memo import Memo, slot_key
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
@@ -44,10 +45,21 @@ _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "stri
 _URL_TYPES = frozenset({"url", "canonical"})
 _UNLIMITED = frozenset({"base64Binary", "xhtml"})
 
-# Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one.
+# Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one,
+# and whether they read more than the node (reads_context).
 Prepared = tuple[
-    tuple[Constraint, Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None], ...
+    tuple[Constraint, Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None, bool], ...
 ]
+
+# What lets an invariant see beyond its node: the resource, the container, resolve().
+_CONTEXT_MARKERS = ("%resource", "%rootResource", "resolve(")
+
+
+def reads_context(constraint: Constraint) -> bool:
+    """Whether ``constraint``'s outcome may depend on more than the node it is on (see
+    pcocheck.engine.memo). dom-6 is skipped for contained resources (by position)."""
+    expression = constraint.expression or ""
+    return constraint.key == "dom-6" or any(m in expression for m in _CONTEXT_MARKERS)
 
 
 def prepared(
@@ -55,7 +67,10 @@ def prepared(
 ) -> Prepared:
     """As engine.evaluate_constraint passes them: the element path only for a backbone."""
     path_arg = path if type_code in ("BackboneElement", "Element", "") else None
-    return tuple((c, engine.invariants.prepare(c, type_code, path_arg)) for c in constraints)
+    return tuple(
+        (c, engine.invariants.prepare(c, type_code, path_arg), reads_context(c))
+        for c in constraints
+    )
 
 
 CLEAN_LENGTH = 128  # longest string remembered as clean
@@ -166,6 +181,7 @@ class Slot:
         "companion_key",
         "element",
         "maximum",
+        "memo",
         "minimum",
         "name",
         "path",
@@ -228,6 +244,8 @@ class Slot:
             and self.minimum <= 1
             and (self.maximum is None or self.maximum >= 1)
         )
+        # Clean values seen here (pcocheck.engine.memo); a plain slot has its strings.
+        self.memo: Memo | None = None if self.plain else Memo()
 
 
 class CompiledScope:
@@ -313,6 +331,7 @@ class ProfileSlot:
         "element",
         "keys",
         "lookup",
+        "memo",
         "name",
         "plan",
         "slices",
@@ -350,6 +369,7 @@ class ProfileSlot:
             if target is not None:
                 visited = target
         self.specs = {k: ProfileSpec(engine, sd, visited, t) for k, _, t in self.keys}
+        self.memo = Memo()  # clean (key, value) pairs (pcocheck.engine.memo)
         self.type_slice_specs = {
             k: ProfileSpec(engine, sd, child.type_slices[k], t)
             for k, _, t in self.keys
@@ -424,32 +444,60 @@ class CompiledPass(Pass):
                 continue
             value = obj.get(key)
             companion = obj.get("_" + key)
-            if not plan.repeats and value is not None and type(value) is not list:
-                items = [(rel + (key,), value, companion)]
-            else:
-                items = self.collect_items(slot.element, plan, obj, key, rel)
-            count = len(items)
-            if plan.cardinality and (
-                count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
-            ):
-                self.check_cardinality(slot.element, count, rel + (key,), key)
-            if plan.allowed_types is not None and type_code not in plan.allowed_types:
-                allowed = ", ".join(sorted(plan.allowed_types))
-                self.report(
-                    "FHIR-STRUCT-009",
-                    rel + (key,),
-                    f"type {type_code} is not allowed here by {self.profile_name} "
-                    f"(allowed: {allowed})",
-                )
-                continue
-            spec = slot.specs[key]
-            type_spec = slot.type_slice_specs.get(key)
-            for item_rel, item_value, _companion in items:
-                self.visit_profile(spec, item_value, item_rel)
-                if type_spec is not None:
-                    self.visit_profile(type_spec, item_value, item_rel)
-            if slot.slices:
-                self.check_slices(sd, slot.child, items, rel, key)
+            memo = slot.memo
+            if value is not None and memo.worth_trying():
+                frozen = slot_key(value, companion)
+                if frozen is not None:
+                    memo_key = (key, frozen) if lookup is not None else frozen
+                    memo.tries += 1
+                    if memo_key in memo.clean:
+                        memo.hits += 1
+                        continue
+                    before = self.engine.impure
+                    self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
+                    if self.engine.impure == before and not self.quiet:
+                        memo.remember(memo_key)
+                    continue
+            self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
+
+    def profile_present(
+        self,
+        slot: ProfileSlot,
+        sd: StructureDef,
+        obj: dict[str, Any],
+        rel: JsonPath,
+        key: str,
+        type_code: str,
+        value: Any,
+        companion: Any,
+    ) -> None:
+        """The profile checks of a child that is present (under ``key``)."""
+        plan = slot.plan
+        if not plan.repeats and value is not None and type(value) is not list:
+            items = [(rel + (key,), value, companion)]
+        else:
+            items = self.collect_items(slot.element, plan, obj, key, rel)
+        count = len(items)
+        if plan.cardinality and (
+            count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
+        ):
+            self.check_cardinality(slot.element, count, rel + (key,), key)
+        if plan.allowed_types is not None and type_code not in plan.allowed_types:
+            allowed = ", ".join(sorted(plan.allowed_types))
+            self.report(
+                "FHIR-STRUCT-009",
+                rel + (key,),
+                f"type {type_code} is not allowed here by {self.profile_name} (allowed: {allowed})",
+            )
+            return
+        spec = slot.specs[key]
+        type_spec = slot.type_slice_specs.get(key)
+        for item_rel, item_value, _companion in items:
+            self.visit_profile(spec, item_value, item_rel)
+            if type_spec is not None:
+                self.visit_profile(type_spec, item_value, item_rel)
+        if slot.slices:
+            self.check_slices(sd, slot.child, items, rel, key)
 
     def visit_profile(self, spec: ProfileSpec, value: Any, rel: JsonPath) -> None:
         """:meth:`Pass.visit` in profile mode (the '_' companion is the base pass's)."""
@@ -531,12 +579,39 @@ class CompiledPass(Pass):
             self.check_slices(sd, slot.child, [], rel, slot.element.name)
 
     def check_slot(self, sd: StructureDef, slot: Slot, obj: dict[str, Any], rel: JsonPath) -> None:
-        key = slot.name
-        value = obj.get(key)
+        value = obj.get(slot.name)
         companion = obj.get(slot.companion_key)
+        memo = slot.memo
+        if memo is None:
+            if companion is None and type(value) is str and value in slot.spec.clean:
+                return  # a plain string that passed here before, with nothing else to check
+        elif value is not None and memo.worth_trying():
+            memo_key = slot_key(value, companion)
+            if memo_key is not None:
+                memo.tries += 1
+                if memo_key in memo.clean:
+                    memo.hits += 1
+                    return  # this value was checked clean here before (engine.memo)
+                engine = self.engine
+                before = engine.impure
+                self.check_present(sd, slot, obj, rel, value, companion)
+                if engine.impure == before and not self.quiet:
+                    memo.remember(memo_key)
+                return
+        self.check_present(sd, slot, obj, rel, value, companion)
+
+    def check_present(
+        self,
+        sd: StructureDef,
+        slot: Slot,
+        obj: dict[str, Any],
+        rel: JsonPath,
+        value: Any,
+        companion: Any,
+    ) -> None:
+        """The base checks of a child found in ``obj`` (``value`` and its companion)."""
+        key = slot.name
         spec = slot.spec
-        if companion is None and slot.plain and type(value) is str and value in spec.clean:
-            return  # a string that passed here before, with nothing else to check
         type_spec = slot.type_slice_spec
         if not slot.repeats and not isinstance(value, list) and companion is None:
             # The common case: one value, no primitive extension.
@@ -696,7 +771,9 @@ class CompiledPass(Pass):
         """engine.evaluate_constraint for each constraint, after its quick pre-check: a
         pass needs nothing else (evaluate_constraint would pass or skip it too)."""
         resource, root = self.resource, self.view.resource
-        for constraint, quick in constraints:
+        for constraint, quick, contextual in constraints:
+            if contextual:
+                self.engine.impure += 1  # its outcome is not the value's alone
             if quick is not None and quick(value, resource, root):
                 continue
             self.engine.evaluate_constraint(self, constraint, value, rel, type_code, path)

@@ -18,6 +18,7 @@ from pcocheck.engine.compiled import (
     Prepared,
     ProfileScope,
     profile_scope,
+    reads_context,
 )
 from pcocheck.engine.conformance import (
     check_canonical_url,
@@ -188,6 +189,10 @@ class ProfileEngine:
             tuple[list[tuple[str, str | None, str]], list[tuple[OrderKey, str, Finding]]],
         ] = {}
         self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
+        # Counts every check that reported, or looked beyond the value it checks (the
+        # resource, the reference context, the position): a slot's value that left it
+        # unchanged is remembered as clean (pcocheck.engine.memo).
+        self.impure = 0
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
@@ -233,6 +238,7 @@ class ProfileEngine:
     ) -> None:
         """A target outside this resource's Bundle: decide at the end of the run, when
         every resource has been read, whether it was found and claims the profile."""
+        self.impure += 1
         key = f"{parsed.type}/{parsed.id}" if parsed.type and parsed.id else reference
         item = (key, parsed.base, walk.view.anchor.file or "")
         if self._resolved_by_claim(item, profiles):
@@ -325,6 +331,7 @@ class ProfileEngine:
         """Report the first occurrence of a repetitive "could not check" finding and count
         the rest: on a bulk export the same information on every resource hides the
         findings that matter, yet a check that was not performed must stay visible."""
+        self.impure += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(walk.view, walk.rel_base + rel)
@@ -341,6 +348,7 @@ class ProfileEngine:
         self, view: ResourceView, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
     ) -> None:
         """:meth:`summarise` for findings made outside an element walk."""
+        self.impure += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(view, view.anchor.base_path + rel)
@@ -714,6 +722,8 @@ class ProfileEngine:
         type_code: str,
         path: str | None = None,
     ) -> None:
+        if reads_context(constraint):
+            self.impure += 1  # not the value's alone (engine.memo)
         if walk.quiet and constraint.severity != "error":
             return
         if constraint.key in SUPERSEDED_INVARIANTS:
@@ -812,7 +822,7 @@ class ProfileEngine:
             type_code in ("url", "canonical")
             and not self.extension_policy.allow_example_urls
             and is_example_url(value)
-            and walk.resolve(value) is None
+            and self._looks_up(walk.resolve(value)) is None
         ):
             walk.report(
                 "FHIR-STRUCT-048",
@@ -820,6 +830,11 @@ class ProfileEngine:
                 f"{value} is on an example domain and is not in the input; example urls "
                 "are not allowed (--no-allow-example-urls)",
             )
+
+    def _looks_up(self, found: Any) -> Any:
+        """``found``, counted as a look beyond the value (engine.memo)."""
+        self.impure += 1
+        return found
 
     def check_attachment(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         for code, field_name, message in attachment_problems(value):
@@ -923,6 +938,7 @@ class ProfileEngine:
         value: dict[str, Any],
         rel: JsonPath,
     ) -> None:
+        self.impure += 1  # resolved in the resource's context
         reference = value.get("reference")
         base = walk.mode == BASE
         if base:
@@ -1124,6 +1140,7 @@ class ProfileEngine:
     def check_canonical(self, walk: Pass, element: ElementDef, value: Any, rel: JsonPath) -> None:
         """A canonical that resolves to a loaded resource (shipped, --profiles/--package, or
         read from the input) of a type the element does not allow is an error."""
+        self.impure += 1  # looked up among the run's resources
         if not isinstance(value, str) or walk.quiet:
             return
         allowed = self._canonical_targets(element)
@@ -1249,6 +1266,7 @@ class ProfileEngine:
         ``where`` is the target's JSON path in the current document: the cache key (with
         the profile) and the place its own references resolve from. Depth-bounded: a
         chain of references deeper than MAX_TARGET_DEPTH is "not determined" (None)."""
+        self.impure += 1
         if self.claims(target, profile_url):
             # A target that claims the profile is validated against it where it stands;
             # repeating its errors at every reference would only bury the real finding.
@@ -1315,6 +1333,7 @@ class ProfileEngine:
     def visit_inline_resource(
         self, walk: Pass, element: ElementDef, value: Any, rel: JsonPath
     ) -> None:
+        self.impure += 1  # validated where it sits (Bundle entries, contained)
         if walk.mode != BASE or walk.quiet:
             return
         if not isinstance(value, dict):
@@ -1341,6 +1360,7 @@ class ProfileEngine:
         url = value.get("url")
         if not isinstance(url, str) or "/" not in url or walk.quiet:
             return
+        self.impure += 1  # its context: the element it sits on
         definition = self.structure(url)
         if "|" in url:
             # Extension.url is the definition's canonical, which the definition fixes
