@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pcocheck.engine.memo import LONGEST_KEY, WIDEST, slot_key
+from tests.conftest import FIXTURES
 from tests.engine.test_compiled_differential import _assert_same
 
 BIRTH_TIME = "http://hl7.org/fhir/StructureDefinition/patient-birthTime"
@@ -117,3 +118,24 @@ def test_keys_tell_apart_what_validation_tells_apart() -> None:
 )
 def test_large_values_are_not_remembered(value: Any) -> None:
     assert slot_key(value, None) is None
+
+
+def test_a_profiled_reference_is_resolved_again_in_each_bundle(tmp_path: Path) -> None:
+    # The focus of a GAS score must be a GAS goal: the same focus value, clean where the
+    # Goal it resolves to is one, must be reported where the Goal is not.
+    journey = json.loads((FIXTURES / "journeys" / "gas-goal-journey.json").read_text("utf-8"))
+    broken = copy.deepcopy(journey)
+    for entry in broken["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Goal":
+            del resource["meta"]  # claims nothing, and is no Goal at all:
+            del resource["lifecycleStatus"]  # a required element is missing
+    first = tmp_path / "a_journey.json"
+    first.write_text(json.dumps(journey), encoding="utf-8")
+    second = tmp_path / "b_broken.json"
+    second.write_text(json.dumps(broken), encoding="utf-8")
+    findings = _assert_same([str(first), str(second)])
+    focus = [
+        f for f in findings if ".focus" in str(f.get("expression")) and f["severity"] == "error"
+    ]
+    assert focus and all(str(f["file"]).endswith("b_broken.json") for f in focus)

@@ -89,12 +89,14 @@ class VisitSpec:
         "checker",
         "clean",
         "constraints",
+        "contextual",
         "element",
         "extension",
         "format_type",
         "has_values",
         "kind",
         "max_length",
+        "memo",
         "path",
         "plan",
         "sd",
@@ -102,6 +104,7 @@ class VisitSpec:
         "sub_resolved",
         "type_code",
         "type_constraints",
+        "type_contextual",
         "type_root",
         "whitespace",
         "xhtml",
@@ -145,8 +148,13 @@ class VisitSpec:
         self.extension = False
         self.type_root: StructureDef | None = None
         self.type_constraints: Prepared = ()
+        self.type_contextual: Prepared = ()
         self.sub: CompiledScope | None = None
         self.sub_resolved = False
+        # A Reference is remembered apart from what depends on where it sits: its
+        # resolution and the invariants reading the resource, replayed on a repeat.
+        self.memo = Memo() if type_code == "Reference" and self.kind == COMPLEX else None
+        self.contextual = tuple(c for c in self.constraints if c[2])
 
     def resolve_sub(self, engine: ProfileEngine) -> None:
         """Where a complex value's children are defined (compiled on first use, so that
@@ -169,6 +177,7 @@ class VisitSpec:
         self.type_constraints = prepared(
             engine, type_plan.constraints, self.type_code, type_sd.root.path
         )
+        self.type_contextual = tuple(c for c in self.type_constraints if c[2])
         self.sub = engine.compiled_scope(type_sd, type_sd.root)
         self.extension = self.type_code == "Extension"
 
@@ -245,7 +254,7 @@ class Slot:
             and (self.maximum is None or self.maximum >= 1)
         )
         # Clean values seen here (pcocheck.engine.memo); a plain slot has its strings.
-        self.memo: Memo | None = None if self.plain else Memo()
+        self.memo: Memo | None = None if self.plain or self.spec.memo is not None else Memo()
 
 
 class CompiledScope:
@@ -274,9 +283,11 @@ class ProfileSpec:
         "binding",
         "coded",
         "constraints",
+        "contextual",
         "element",
         "has_values",
         "kind",
+        "memo",
         "path",
         "plan",
         "reference",
@@ -310,6 +321,12 @@ class ProfileSpec:
             self.kind = COMPLEX
         self.sub: ProfileScope | None = None
         self.sub_resolved = False
+        # A Reference whose targets the profile narrows: remembered apart from its
+        # resolution and the invariants reading the resource (see VisitSpec.memo).
+        self.memo = (
+            Memo() if self.reference and self.kind == COMPLEX and plan.target_profiles else None
+        )
+        self.contextual = tuple(c for c in self.constraints if c[2])
 
     def resolve_sub(self, engine: ProfileEngine) -> None:
         """The profile scope a complex value descends into (None: its type profiles)."""
@@ -369,7 +386,10 @@ class ProfileSlot:
             if target is not None:
                 visited = target
         self.specs = {k: ProfileSpec(engine, sd, visited, t) for k, _, t in self.keys}
-        self.memo = Memo()  # clean (key, value) pairs (pcocheck.engine.memo)
+        # Clean (key, value) pairs (pcocheck.engine.memo); a Reference's spec has its own.
+        self.memo: Memo | None = (
+            None if any(spec.memo is not None for spec in self.specs.values()) else Memo()
+        )
         self.type_slice_specs = {
             k: ProfileSpec(engine, sd, child.type_slices[k], t)
             for k, _, t in self.keys
@@ -445,7 +465,7 @@ class CompiledPass(Pass):
             value = obj.get(key)
             companion = obj.get("_" + key)
             memo = slot.memo
-            if value is not None and memo.worth_trying():
+            if value is not None and memo is not None and memo.worth_trying():
                 frozen = slot_key(value, companion)
                 if frozen is not None:
                     memo_key = (key, frozen) if lookup is not None else frozen
@@ -515,21 +535,49 @@ class CompiledPass(Pass):
         if kind == INLINE_RESOURCE or not isinstance(value, dict):
             return  # inline resources are validated by the base pass
         type_code = spec.type_code
+        memo = spec.memo
+        if memo is not None and memo.worth_trying():
+            key = slot_key(value, None)
+            if key is not None:
+                memo.tries += 1
+                if key in memo.clean:
+                    memo.hits += 1
+                    # Remembered clean apart from what depends on where it sits.
+                    engine.check_reference(self, spec.element, spec.plan, value, rel)
+                    if spec.contextual:
+                        self.check_prepared(spec.contextual, value, rel, type_code, spec.path)
+                    return
+                start = engine.impure
+                replayed = self.visit_profile_complex(spec, value, rel)
+                if engine.impure - start == replayed and not self.quiet:
+                    memo.remember(key)
+                return
+        self.visit_profile_complex(spec, value, rel)
+
+    def visit_profile_complex(self, spec: ProfileSpec, value: dict[str, Any], rel: JsonPath) -> int:
+        """:meth:`visit_profile` of an object; returns the impurity (engine.memo) of its
+        reference check and the invariants reading the resource (see visit_reference)."""
+        engine = self.engine
+        type_code = spec.type_code
         if spec.has_values:
             self.check_values(spec.plan, value, rel)
         if spec.binding is not None and spec.coded:
             engine.check_binding(self, spec.binding, type_code, value, rel)
+        replayed = 0
         if spec.reference:
+            mark = engine.impure
             engine.check_reference(self, spec.element, spec.plan, value, rel)
+            replayed = engine.impure - mark
         if spec.constraints:
-            self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
+            replayed += self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
             spec.resolve_sub(engine)
         if spec.sub is not None:
             self.walk_profile(spec.sub, spec.sd, value, rel)
-            return
+            return replayed
         for profile_url in spec.type_profiles:
             engine.apply_type_profile(self, profile_url, value, rel)
+        return replayed
 
     def walk_compiled(
         self, scope: CompiledScope, obj: dict[str, Any], rel: JsonPath, is_resource: bool = False
@@ -583,7 +631,7 @@ class CompiledPass(Pass):
         companion = obj.get(slot.companion_key)
         memo = slot.memo
         if memo is None:
-            if companion is None and type(value) is str and value in slot.spec.clean:
+            if slot.plain and companion is None and type(value) is str and value in slot.spec.clean:
                 return  # a plain string that passed here before, with nothing else to check
         elif value is not None and memo.worth_trying():
             memo_key = slot_key(value, companion)
@@ -691,6 +739,20 @@ class CompiledPass(Pass):
             )
             return
         type_code = spec.type_code
+        memo = spec.memo
+        if memo is not None and memo.worth_trying():
+            key = slot_key(value, None)
+            if key is not None:
+                memo.tries += 1
+                if key in memo.clean:
+                    memo.hits += 1
+                    self.replay_reference(spec, value, rel)
+                    return
+                start = engine.impure
+                replayed = self.visit_reference(spec, value, rel)
+                if engine.impure - start == replayed and not self.quiet:
+                    memo.remember(key)
+                return
         if spec.has_values:
             self.check_values(spec.plan, value, rel)
         if spec.binding is not None and type_code in _CODED_TYPES:
@@ -719,6 +781,48 @@ class CompiledPass(Pass):
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             engine.check_extension(self, value, rel)
+
+    def visit_reference(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> int:
+        """:meth:`visit_spec` of a Reference (a non-empty object), in the same order;
+        returns the impurity (engine.memo) of what :meth:`replay_reference` repeats: its
+        resolution and the invariants reading the resource."""
+        engine = self.engine
+        type_code = spec.type_code
+        if spec.has_values:
+            self.check_values(spec.plan, value, rel)
+        mark = engine.impure
+        engine.check_reference(self, spec.element, spec.plan, value, rel)
+        replayed = engine.impure - mark
+        if spec.constraints:
+            replayed += self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
+        if not spec.sub_resolved:
+            spec.resolve_sub(engine)
+        sub = spec.sub
+        if sub is None:
+            if spec.type_root is None and not spec.element.content_reference:
+                self.report(
+                    "FHIR-STRUCT-015", rel, f"no definition for type {type_code}; not checked"
+                )
+            return replayed
+        if spec.type_constraints:
+            root = spec.type_root
+            assert root is not None
+            replayed += self.check_prepared(
+                spec.type_constraints, value, rel, type_code, root.root.path
+            )
+        self.walk_compiled(sub, value, rel)
+        return replayed
+
+    def replay_reference(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> None:
+        """A Reference remembered clean apart from its context: only what depends on
+        where it sits runs again, in :meth:`visit_reference`'s order."""
+        self.engine.check_reference(self, spec.element, spec.plan, value, rel)
+        if spec.contextual:
+            self.check_prepared(spec.contextual, value, rel, spec.type_code, spec.path)
+        if spec.type_contextual:
+            root = spec.type_root
+            assert root is not None
+            self.check_prepared(spec.type_contextual, value, rel, spec.type_code, root.root.path)
 
     def visit(
         self,
@@ -767,16 +871,25 @@ class CompiledPass(Pass):
 
     def check_prepared(
         self, constraints: Prepared, value: Any, rel: JsonPath, type_code: str, path: str
-    ) -> None:
+    ) -> int:
         """engine.evaluate_constraint for each constraint, after its quick pre-check: a
-        pass needs nothing else (evaluate_constraint would pass or skip it too)."""
+        pass needs nothing else (evaluate_constraint would pass or skip it too). Returns
+        the impurity (engine.memo) the constraints reading the resource caused."""
         resource, root = self.resource, self.view.resource
+        engine = self.engine
+        contextual_impurity = 0
         for constraint, quick, contextual in constraints:
             if contextual:
-                self.engine.impure += 1  # its outcome is not the value's alone
+                mark = engine.impure
+                engine.impure += 1  # its outcome is not the value's alone
+                if quick is None or not quick(value, resource, root):
+                    engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
+                contextual_impurity += engine.impure - mark
+                continue
             if quick is not None and quick(value, resource, root):
                 continue
-            self.engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
+            engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
+        return contextual_impurity
 
     def check_format(self, spec: VisitSpec, value: Any, rel: JsonPath) -> bool:
         """:meth:`Pass.check_primitive` with the checker and the string checks chosen

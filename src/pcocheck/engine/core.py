@@ -938,13 +938,13 @@ class ProfileEngine:
         value: dict[str, Any],
         rel: JsonPath,
     ) -> None:
-        self.impure += 1  # resolved in the resource's context
         reference = value.get("reference")
         base = walk.mode == BASE
         if base:
             self.check_reference_type(walk, element, value, rel)
         elif not plan.target_profiles:
             return  # the profile does not change the targets: the base pass checked them
+        self.impure += 1  # resolved in the resource's context
         if not isinstance(reference, str):
             return
         parsed = parse_reference(reference)

@@ -14,8 +14,8 @@ under the same slot is skipped whole (its subtree, slices and cardinality includ
 Only values checked by a reporting pass are remembered (a quiet conformance probe skips
 warnings, so its silence proves less); quiet probes may still use what was remembered
 (clean for a reporting pass is clean for a probe). Lifetime: the compiled slot, i.e. the
-engine (one run, fixed definitions); bounded per slot, and a slot whose values rarely
-repeat stops trying (:class:`Memo`).
+engine (one run, fixed definitions); at most KEPT values per slot (then it starts afresh),
+and a slot whose values rarely repeat stops trying (:class:`Memo`).
 """
 
 from __future__ import annotations
@@ -48,8 +48,12 @@ class Memo:
         return self.tries < TRIAL or self.hits >= MIN_HITS
 
     def remember(self, key: object) -> None:
-        if len(self.clean) < KEPT:
-            self.clean.add(key)
+        clean = self.clean
+        if len(clean) >= KEPT:
+            # Start afresh rather than stop learning: repeats are mostly near each
+            # other (one patient's references, one file's codes).
+            clean.clear()
+        clean.add(key)
 
 
 def slot_key(value: Any, companion: Any) -> str | None:
