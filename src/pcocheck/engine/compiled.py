@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
 _URL_TYPES = frozenset({"url", "canonical"})
 _UNLIMITED = frozenset({"base64Binary", "xhtml"})
+_REPLAYED = frozenset({"Reference", "Extension"})  # see VisitSpec.memo
 
 # Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one,
 # and whether they read more than the node (reads_context).
@@ -151,9 +152,10 @@ class VisitSpec:
         self.type_contextual: Prepared = ()
         self.sub: CompiledScope | None = None
         self.sub_resolved = False
-        # A Reference is remembered apart from what depends on where it sits: its
-        # resolution and the invariants reading the resource, replayed on a repeat.
-        self.memo = Memo() if type_code == "Reference" and self.kind == COMPLEX else None
+        # A Reference or an Extension is remembered apart from what depends on where it
+        # sits (its resolution, its context, the invariants reading the resource), which
+        # runs again on a repeat (CompiledPass.replay).
+        self.memo = Memo() if type_code in _REPLAYED and self.kind == COMPLEX else None
         self.contextual = tuple(c for c in self.constraints if c[2])
 
     def resolve_sub(self, engine: ProfileEngine) -> None:
@@ -746,10 +748,10 @@ class CompiledPass(Pass):
                 memo.tries += 1
                 if key in memo.clean:
                     memo.hits += 1
-                    self.replay_reference(spec, value, rel)
+                    self.replay(spec, value, rel)
                     return
                 start = engine.impure
-                replayed = self.visit_reference(spec, value, rel)
+                replayed = self.visit_replayed(spec, value, rel)
                 if engine.impure - start == replayed and not self.quiet:
                     memo.remember(key)
                 return
@@ -782,17 +784,19 @@ class CompiledPass(Pass):
         if spec.extension:
             engine.check_extension(self, value, rel)
 
-    def visit_reference(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> int:
-        """:meth:`visit_spec` of a Reference (a non-empty object), in the same order;
-        returns the impurity (engine.memo) of what :meth:`replay_reference` repeats: its
-        resolution and the invariants reading the resource."""
+    def visit_replayed(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> int:
+        """:meth:`visit_spec` of a Reference or an Extension (a non-empty object), in the
+        same order; returns the impurity (engine.memo) of what :meth:`replay` repeats: its
+        resolution or context, and the invariants reading the resource."""
         engine = self.engine
         type_code = spec.type_code
         if spec.has_values:
             self.check_values(spec.plan, value, rel)
-        mark = engine.impure
-        engine.check_reference(self, spec.element, spec.plan, value, rel)
-        replayed = engine.impure - mark
+        replayed = 0
+        if type_code == "Reference":
+            mark = engine.impure
+            engine.check_reference(self, spec.element, spec.plan, value, rel)
+            replayed = engine.impure - mark
         if spec.constraints:
             replayed += self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
@@ -811,18 +815,23 @@ class CompiledPass(Pass):
                 spec.type_constraints, value, rel, type_code, root.root.path
             )
         self.walk_compiled(sub, value, rel)
+        if spec.extension:
+            replayed += engine.check_extension(self, value, rel)
         return replayed
 
-    def replay_reference(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> None:
-        """A Reference remembered clean apart from its context: only what depends on
-        where it sits runs again, in :meth:`visit_reference`'s order."""
-        self.engine.check_reference(self, spec.element, spec.plan, value, rel)
+    def replay(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> None:
+        """A Reference or Extension remembered clean apart from its context: only what
+        depends on where it sits runs again, in :meth:`visit_replayed`'s order."""
+        if spec.type_code == "Reference":
+            self.engine.check_reference(self, spec.element, spec.plan, value, rel)
         if spec.contextual:
             self.check_prepared(spec.contextual, value, rel, spec.type_code, spec.path)
         if spec.type_contextual:
             root = spec.type_root
             assert root is not None
             self.check_prepared(spec.type_contextual, value, rel, spec.type_code, root.root.path)
+        if spec.extension:
+            self.engine.replay_extension(self, value, rel)
 
     def visit(
         self,

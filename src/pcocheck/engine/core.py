@@ -1356,11 +1356,13 @@ class ProfileEngine:
         self.validate_resource(walk.view, value, walk.rel_base + rel, nested)
         walk.findings.extend(nested)
 
-    def check_extension(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
+    def check_extension(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> int:
+        """Check an extension against its definition (by url). Returns the impurity
+        (engine.memo) of the checks of its context, which :meth:`replay_extension`
+        repeats for an extension remembered clean."""
         url = value.get("url")
         if not isinstance(url, str) or "/" not in url or walk.quiet:
-            return
-        self.impure += 1  # its context: the element it sits on
+            return 0
         definition = self.structure(url)
         if "|" in url:
             # Extension.url is the definition's canonical, which the definition fixes
@@ -1385,10 +1387,31 @@ class ProfileEngine:
             else:
                 code, message = self.extension_policy.unknown(url)
                 walk.report(code, rel, message)
-            return
+            return 0
+        contextual = self.extension_context(walk, definition, value, rel)
+        self.run_profile_on(walk, definition, value, rel)
+        return contextual
+
+    def extension_context(
+        self, walk: Pass, definition: StructureDef, value: dict[str, Any], rel: JsonPath
+    ) -> int:
+        """The checks of an extension that depend on where it sits (the element it is on);
+        returns their impurity (engine.memo)."""
+        start = self.impure
+        self.impure += 1  # its context: the element it sits on
         if self.check_extension_context(walk, definition, rel):
             self.check_context_invariants(walk, definition, value, rel)
-        self.run_profile_on(walk, definition, value, rel)
+        return self.impure - start
+
+    def replay_extension(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
+        """:meth:`check_extension` of an extension remembered clean: the checks of its
+        context only (the rest depends on the value alone, which was clean)."""
+        url = value.get("url")
+        if not isinstance(url, str) or "/" not in url or walk.quiet:
+            return
+        definition = self.structure(url)
+        if definition is not None:  # clean, so its url has no version
+            self.extension_context(walk, definition, value, rel)
 
     def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> bool:
         """The element an extension sits on must be one its definition's context allows
