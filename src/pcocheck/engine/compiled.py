@@ -468,17 +468,17 @@ class CompiledPass(Pass):
             companion = obj.get("_" + key)
             memo = slot.memo
             if value is not None and memo is not None and memo.worth_trying():
+                memo.tries += 1  # a value too large to remember counts as a miss
                 frozen = slot_key(value, companion)
                 if frozen is not None:
                     memo_key = (key, frozen) if lookup is not None else frozen
-                    memo.tries += 1
                     if memo_key in memo.clean:
                         memo.hits += 1
                         continue
                     before = self.engine.impure
                     self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
                     if self.engine.impure == before and not self.quiet:
-                        memo.remember(memo_key)
+                        memo.remember(memo_key, len(frozen))
                     continue
             self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
 
@@ -539,9 +539,9 @@ class CompiledPass(Pass):
         type_code = spec.type_code
         memo = spec.memo
         if memo is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
             key = slot_key(value, None)
             if key is not None:
-                memo.tries += 1
                 if key in memo.clean:
                     memo.hits += 1
                     # Remembered clean apart from what depends on where it sits.
@@ -552,7 +552,7 @@ class CompiledPass(Pass):
                 start = engine.impure
                 replayed = self.visit_profile_complex(spec, value, rel)
                 if engine.impure - start == replayed and not self.quiet:
-                    memo.remember(key)
+                    memo.remember(key, len(key))
                 return
         self.visit_profile_complex(spec, value, rel)
 
@@ -636,9 +636,9 @@ class CompiledPass(Pass):
             if slot.plain and companion is None and type(value) is str and value in slot.spec.clean:
                 return  # a plain string that passed here before, with nothing else to check
         elif value is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
             memo_key = slot_key(value, companion)
             if memo_key is not None:
-                memo.tries += 1
                 if memo_key in memo.clean:
                     memo.hits += 1
                     return  # this value was checked clean here before (engine.memo)
@@ -646,7 +646,7 @@ class CompiledPass(Pass):
                 before = engine.impure
                 self.check_present(sd, slot, obj, rel, value, companion)
                 if engine.impure == before and not self.quiet:
-                    memo.remember(memo_key)
+                    memo.remember(memo_key, len(memo_key))
                 return
         self.check_present(sd, slot, obj, rel, value, companion)
 
@@ -743,9 +743,9 @@ class CompiledPass(Pass):
         type_code = spec.type_code
         memo = spec.memo
         if memo is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
             key = slot_key(value, None)
             if key is not None:
-                memo.tries += 1
                 if key in memo.clean:
                     memo.hits += 1
                     self.replay(spec, value, rel)
@@ -753,7 +753,7 @@ class CompiledPass(Pass):
                 start = engine.impure
                 replayed = self.visit_replayed(spec, value, rel)
                 if engine.impure - start == replayed and not self.quiet:
-                    memo.remember(key)
+                    memo.remember(key, len(key))
                 return
         if spec.has_values:
             self.check_values(spec.plan, value, rel)

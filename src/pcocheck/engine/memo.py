@@ -14,7 +14,8 @@ under the same slot is skipped whole (its subtree, slices and cardinality includ
 Only values checked by a reporting pass are remembered (a quiet conformance probe skips
 warnings, so its silence proves less); quiet probes may still use what was remembered
 (clean for a reporting pass is clean for a probe). Lifetime: the compiled slot, i.e. the
-engine (one run, fixed definitions); at most KEPT values per slot (then it starts afresh),
+engine (one run, fixed definitions); at most KEPT values or KEPT_CHARS of keys per slot (then
+it starts afresh),
 and a slot whose values rarely repeat stops trying (:class:`Memo`).
 """
 
@@ -25,9 +26,10 @@ from typing import Any, Final
 # Keys are the values' repr(): C speed, and exact for JSON values (a str is quoted, True
 # is not 1, 1 is not 1.0, Decimal('1.0') is not Decimal('1.00'), [] is not {}, member
 # order is kept), so equal keys are values validation cannot tell apart.
-LONGEST_KEY: Final = 1024  # a longer repr is not remembered (memory)
+LONGEST_KEY: Final = 4096  # a longer repr is not remembered (memory)
 WIDEST: Final = 256  # an array with more items is not even rendered
-KEPT: Final = 512  # clean values remembered per slot
+KEPT: Final = 512  # clean values remembered per slot, at most
+KEPT_CHARS: Final = 65_536  # and at most this much key text per slot
 TRIAL: Final = 256  # lookups after which a slot with few repeats stops trying
 MIN_HITS: Final = TRIAL // 8
 
@@ -35,10 +37,11 @@ MIN_HITS: Final = TRIAL // 8
 class Memo:
     """The clean values of one slot (see the module docstring)."""
 
-    __slots__ = ("clean", "hits", "tries")
+    __slots__ = ("chars", "clean", "hits", "tries")
 
     def __init__(self) -> None:
         self.clean: set[object] = set()  # keys (with the JSON key for a choice)
+        self.chars = 0  # the length of the keys in ``clean``
         self.tries = 0
         self.hits = 0
 
@@ -47,13 +50,16 @@ class Memo:
         after TRIAL lookups)."""
         return self.tries < TRIAL or self.hits >= MIN_HITS
 
-    def remember(self, key: object) -> None:
+    def remember(self, key: object, chars: int) -> None:
+        """Add ``key`` (``chars`` long)."""
         clean = self.clean
-        if len(clean) >= KEPT:
+        if len(clean) >= KEPT or self.chars + chars > KEPT_CHARS:
             # Start afresh rather than stop learning: repeats are mostly near each
             # other (one patient's references, one file's codes).
             clean.clear()
+            self.chars = 0
         clean.add(key)
+        self.chars += chars
 
 
 def slot_key(value: Any, companion: Any) -> str | None:
