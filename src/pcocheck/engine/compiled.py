@@ -20,6 +20,9 @@ same reporting and engine checks; slice members (``Pass.visit``) go through spec
 ``tests/engine/test_compiled_differential.py`` runs both on every fixture,
 a generated corpus and seeded mutations of it.
 
+Slots and the specs of references and extensions remember the values that validated
+clean (:mod:`pcocheck.engine.memo`), so repeated content is checked once.
+
 Compiled tables live in the engine (one run: definitions do not change during a run);
 they are rebuilt per process, never shared (pcocheck.parallel).
 """
