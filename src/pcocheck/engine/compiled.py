@@ -349,6 +349,7 @@ class ProfileSlot:
 
     __slots__ = (
         "absent_checks",
+        "absent_slices",
         "child",
         "element",
         "keys",
@@ -375,11 +376,13 @@ class ProfileSlot:
         self.lookup: dict[str, tuple[int, str, str]] | None = None
         self.name, self.underscored, self.type_code = self.keys[0] if self.keys else ("", "", "")
         plan = self.plan
-        # Whether an absent element needs a look: its cardinality, must-support, slices.
+        # Whether an absent element needs a look: its cardinality, must-support, slices
+        # (with no item, only a slice that requires one has something to say).
+        self.absent_slices = any(s.min > 0 for s in child.slices)
         self.absent_checks = bool(
             (plan.cardinality and plan.minimum > 0)
             or (plan.must_support and engine.must_support)
-            or self.slices
+            or self.absent_slices
         )
         if len(self.keys) != 1:
             self.lookup = {}
@@ -464,7 +467,7 @@ class CompiledPass(Pass):
                         f"must-support element {slot.element.name} is absent "
                         f"(profile {self.profile_name})",
                     )
-                if slot.slices:
+                if slot.absent_slices:
                     self.check_slices(sd, slot.child, [], rel, slot.element.name)
                 continue
             value = obj.get(key)
