@@ -1140,7 +1140,6 @@ class ProfileEngine:
     def check_canonical(self, walk: Pass, element: ElementDef, value: Any, rel: JsonPath) -> None:
         """A canonical that resolves to a loaded resource (shipped, --profiles/--package, or
         read from the input) of a type the element does not allow is an error."""
-        self.impure += 1  # looked up among the run's resources
         if not isinstance(value, str) or walk.quiet:
             return
         allowed = self._canonical_targets(element)
@@ -1199,6 +1198,11 @@ class ProfileEngine:
         result = tuple(sorted(found))
         if len(self._canonical_types) < CANONICALS_KEPT:
             self._canonical_types[url] = result
+        else:
+            # Not remembered, so a later lookup may see more of the run's resources: the
+            # canonical's verdict is not its value's alone (engine.memo). A remembered
+            # answer is the run's answer for that url, memo or not.
+            self.impure += 1
         return result
 
     def _claims_any(self, target: dict[str, Any], profiles: list[str]) -> bool:
