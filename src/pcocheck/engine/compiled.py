@@ -431,6 +431,19 @@ class CompiledPass(Pass):
             return
         self.walk_compiled(self.engine.compiled_scope(sd, scope), obj, rel, is_resource)
 
+    def value_key(self, value: Any, companion: Any) -> str | None:
+        """:func:`slot_key`, rendered once per value object while one resource is checked
+        (its base and profile passes look at the same values; the engine clears the
+        table per resource, while every value it names is alive)."""
+        if companion is not None:
+            return slot_key(value, companion)
+        keys = self.engine.value_keys
+        ident = id(value)
+        if ident in keys:
+            return keys[ident]
+        key = keys[ident] = slot_key(value, None)
+        return key
+
     def walk_profile(
         self, children: ProfileScope, sd: StructureDef, obj: dict[str, Any], rel: JsonPath
     ) -> None:
@@ -475,7 +488,7 @@ class CompiledPass(Pass):
             memo = slot.memo
             if value is not None and memo is not None and memo.worth_trying():
                 memo.tries += 1  # a value too large to remember counts as a miss
-                frozen = slot_key(value, companion)
+                frozen = self.value_key(value, companion)
                 if frozen is not None:
                     memo_key = (key, frozen) if lookup is not None else frozen
                     if memo_key in memo.clean:
@@ -546,7 +559,7 @@ class CompiledPass(Pass):
         memo = spec.memo
         if memo is not None and memo.worth_trying():
             memo.tries += 1  # a value too large to remember counts as a miss
-            key = slot_key(value, None)
+            key = self.value_key(value, None)
             if key is not None:
                 if key in memo.clean:
                     memo.hits += 1
@@ -643,7 +656,7 @@ class CompiledPass(Pass):
                 return  # a plain string that passed here before, with nothing else to check
         elif value is not None and memo.worth_trying():
             memo.tries += 1  # a value too large to remember counts as a miss
-            memo_key = slot_key(value, companion)
+            memo_key = self.value_key(value, companion)
             if memo_key is not None:
                 if memo_key in memo.clean:
                     memo.hits += 1
@@ -750,7 +763,7 @@ class CompiledPass(Pass):
         memo = spec.memo
         if memo is not None and memo.worth_trying():
             memo.tries += 1  # a value too large to remember counts as a miss
-            key = slot_key(value, None)
+            key = self.value_key(value, None)
             if key is not None:
                 if key in memo.clean:
                     memo.hits += 1

@@ -193,9 +193,13 @@ class ProfileEngine:
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
         self.impure = 0
+        # Memo keys of the values of the resource being checked, by id() (see
+        # CompiledPass.value_key); cleared per resource (check), so every id is alive.
+        self.value_keys: dict[int, str | None] = {}
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
+        self.value_keys.clear()  # the last resource's values may be gone (their ids reused)
         self.resolver.add_checked(view)  # unless a runner indexes every resource
         self._note_code_system(view)
         document = self.resolver.document(view)
