@@ -20,6 +20,9 @@ same reporting and engine checks; slice members (``Pass.visit``) go through spec
 ``tests/engine/test_compiled_differential.py`` runs both on every fixture,
 a generated corpus and seeded mutations of it.
 
+Slots and the specs of references and extensions remember the values that validated
+clean (:mod:`pcocheck.engine.memo`), so repeated content is checked once.
+
 Compiled tables live in the engine (one run: definitions do not change during a run);
 they are rebuilt per process, never shared (pcocheck.parallel).
 """
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
+from pcocheck.engine.memo import Memo, slot_key
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
@@ -43,11 +47,23 @@ if TYPE_CHECKING:
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
 _URL_TYPES = frozenset({"url", "canonical"})
 _UNLIMITED = frozenset({"base64Binary", "xhtml"})
+_REPLAYED = frozenset({"Reference", "Extension"})  # see VisitSpec.memo
 
-# Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one.
+# Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one,
+# and whether they read more than the node (reads_context).
 Prepared = tuple[
-    tuple[Constraint, Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None], ...
+    tuple[Constraint, Callable[[Any, dict[str, Any], dict[str, Any]], bool] | None, bool], ...
 ]
+
+# What lets an invariant see beyond its node: the resource, the container, resolve().
+_CONTEXT_MARKERS = ("%resource", "%rootResource", "resolve(")
+
+
+def reads_context(constraint: Constraint) -> bool:
+    """Whether ``constraint``'s outcome may depend on more than the node it is on (see
+    pcocheck.engine.memo). dom-6 is skipped for contained resources (by position)."""
+    expression = constraint.expression or ""
+    return constraint.key == "dom-6" or any(m in expression for m in _CONTEXT_MARKERS)
 
 
 def prepared(
@@ -55,7 +71,10 @@ def prepared(
 ) -> Prepared:
     """As engine.evaluate_constraint passes them: the element path only for a backbone."""
     path_arg = path if type_code in ("BackboneElement", "Element", "") else None
-    return tuple((c, engine.invariants.prepare(c, type_code, path_arg)) for c in constraints)
+    return tuple(
+        (c, engine.invariants.prepare(c, type_code, path_arg), reads_context(c))
+        for c in constraints
+    )
 
 
 CLEAN_LENGTH = 128  # longest string remembered as clean
@@ -74,12 +93,14 @@ class VisitSpec:
         "checker",
         "clean",
         "constraints",
+        "contextual",
         "element",
         "extension",
         "format_type",
         "has_values",
         "kind",
         "max_length",
+        "memo",
         "path",
         "plan",
         "sd",
@@ -87,6 +108,7 @@ class VisitSpec:
         "sub_resolved",
         "type_code",
         "type_constraints",
+        "type_contextual",
         "type_root",
         "whitespace",
         "xhtml",
@@ -130,8 +152,14 @@ class VisitSpec:
         self.extension = False
         self.type_root: StructureDef | None = None
         self.type_constraints: Prepared = ()
+        self.type_contextual: Prepared = ()
         self.sub: CompiledScope | None = None
         self.sub_resolved = False
+        # A Reference or an Extension is remembered apart from what depends on where it
+        # sits (its resolution, its context, the invariants reading the resource), which
+        # runs again on a repeat (CompiledPass.replay).
+        self.memo = Memo() if type_code in _REPLAYED and self.kind == COMPLEX else None
+        self.contextual = tuple(c for c in self.constraints if c[2])
 
     def resolve_sub(self, engine: ProfileEngine) -> None:
         """Where a complex value's children are defined (compiled on first use, so that
@@ -154,6 +182,7 @@ class VisitSpec:
         self.type_constraints = prepared(
             engine, type_plan.constraints, self.type_code, type_sd.root.path
         )
+        self.type_contextual = tuple(c for c in self.type_constraints if c[2])
         self.sub = engine.compiled_scope(type_sd, type_sd.root)
         self.extension = self.type_code == "Extension"
 
@@ -166,6 +195,7 @@ class Slot:
         "companion_key",
         "element",
         "maximum",
+        "memo",
         "minimum",
         "name",
         "path",
@@ -228,6 +258,8 @@ class Slot:
             and self.minimum <= 1
             and (self.maximum is None or self.maximum >= 1)
         )
+        # Clean values seen here (pcocheck.engine.memo); a plain slot has its strings.
+        self.memo: Memo | None = None if self.plain or self.spec.memo is not None else Memo()
 
 
 class CompiledScope:
@@ -256,9 +288,11 @@ class ProfileSpec:
         "binding",
         "coded",
         "constraints",
+        "contextual",
         "element",
         "has_values",
         "kind",
+        "memo",
         "path",
         "plan",
         "reference",
@@ -292,6 +326,12 @@ class ProfileSpec:
             self.kind = COMPLEX
         self.sub: ProfileScope | None = None
         self.sub_resolved = False
+        # A Reference whose targets the profile narrows: remembered apart from its
+        # resolution and the invariants reading the resource (see VisitSpec.memo).
+        self.memo = (
+            Memo() if self.reference and self.kind == COMPLEX and plan.target_profiles else None
+        )
+        self.contextual = tuple(c for c in self.constraints if c[2])
 
     def resolve_sub(self, engine: ProfileEngine) -> None:
         """The profile scope a complex value descends into (None: its type profiles)."""
@@ -309,10 +349,12 @@ class ProfileSlot:
 
     __slots__ = (
         "absent_checks",
+        "absent_slices",
         "child",
         "element",
         "keys",
         "lookup",
+        "memo",
         "name",
         "plan",
         "slices",
@@ -334,11 +376,13 @@ class ProfileSlot:
         self.lookup: dict[str, tuple[int, str, str]] | None = None
         self.name, self.underscored, self.type_code = self.keys[0] if self.keys else ("", "", "")
         plan = self.plan
-        # Whether an absent element needs a look: its cardinality, must-support, slices.
+        # Whether an absent element needs a look: its cardinality, must-support, slices
+        # (with no item, only a slice that requires one has something to say).
+        self.absent_slices = any(s.min > 0 for s in child.slices)
         self.absent_checks = bool(
             (plan.cardinality and plan.minimum > 0)
             or (plan.must_support and engine.must_support)
-            or self.slices
+            or self.absent_slices
         )
         if len(self.keys) != 1:
             self.lookup = {}
@@ -350,6 +394,10 @@ class ProfileSlot:
             if target is not None:
                 visited = target
         self.specs = {k: ProfileSpec(engine, sd, visited, t) for k, _, t in self.keys}
+        # Clean (key, value) pairs (pcocheck.engine.memo); a Reference's spec has its own.
+        self.memo: Memo | None = (
+            None if any(spec.memo is not None for spec in self.specs.values()) else Memo()
+        )
         self.type_slice_specs = {
             k: ProfileSpec(engine, sd, child.type_slices[k], t)
             for k, _, t in self.keys
@@ -382,6 +430,19 @@ class CompiledPass(Pass):
             self.walk_profile(self.engine.profile_scope(sd, scope), sd, obj, rel)
             return
         self.walk_compiled(self.engine.compiled_scope(sd, scope), obj, rel, is_resource)
+
+    def value_key(self, value: Any, companion: Any) -> str | None:
+        """:func:`slot_key`, rendered once per value object while one resource is checked
+        (its base and profile passes look at the same values; the engine clears the
+        table per resource, while every value it names is alive)."""
+        if companion is not None:
+            return slot_key(value, companion)
+        keys = self.engine.value_keys
+        ident = id(value)
+        if ident in keys:
+            return keys[ident]
+        key = keys[ident] = slot_key(value, None)
+        return key
 
     def walk_profile(
         self, children: ProfileScope, sd: StructureDef, obj: dict[str, Any], rel: JsonPath
@@ -419,37 +480,65 @@ class CompiledPass(Pass):
                         f"must-support element {slot.element.name} is absent "
                         f"(profile {self.profile_name})",
                     )
-                if slot.slices:
+                if slot.absent_slices:
                     self.check_slices(sd, slot.child, [], rel, slot.element.name)
                 continue
             value = obj.get(key)
             companion = obj.get("_" + key)
-            if not plan.repeats and value is not None and type(value) is not list:
-                items = [(rel + (key,), value, companion)]
-            else:
-                items = self.collect_items(slot.element, plan, obj, key, rel)
-            count = len(items)
-            if plan.cardinality and (
-                count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
-            ):
-                self.check_cardinality(slot.element, count, rel + (key,), key)
-            if plan.allowed_types is not None and type_code not in plan.allowed_types:
-                allowed = ", ".join(sorted(plan.allowed_types))
-                self.report(
-                    "FHIR-STRUCT-009",
-                    rel + (key,),
-                    f"type {type_code} is not allowed here by {self.profile_name} "
-                    f"(allowed: {allowed})",
-                )
-                continue
-            spec = slot.specs[key]
-            type_spec = slot.type_slice_specs.get(key)
-            for item_rel, item_value, _companion in items:
-                self.visit_profile(spec, item_value, item_rel)
-                if type_spec is not None:
-                    self.visit_profile(type_spec, item_value, item_rel)
-            if slot.slices:
-                self.check_slices(sd, slot.child, items, rel, key)
+            memo = slot.memo
+            if value is not None and memo is not None and memo.worth_trying():
+                memo.tries += 1  # a value too large to remember counts as a miss
+                frozen = self.value_key(value, companion)
+                if frozen is not None:
+                    memo_key = (key, frozen) if lookup is not None else frozen
+                    if memo_key in memo.clean:
+                        memo.hits += 1
+                        continue
+                    before = self.engine.impure
+                    self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
+                    if self.engine.impure == before and not self.quiet:
+                        memo.remember(memo_key, len(frozen))
+                    continue
+            self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
+
+    def profile_present(
+        self,
+        slot: ProfileSlot,
+        sd: StructureDef,
+        obj: dict[str, Any],
+        rel: JsonPath,
+        key: str,
+        type_code: str,
+        value: Any,
+        companion: Any,
+    ) -> None:
+        """The profile checks of a child that is present (under ``key``)."""
+        plan = slot.plan
+        if not plan.repeats and value is not None and type(value) is not list:
+            items = [(rel + (key,), value, companion)]
+        else:
+            items = self.collect_items(slot.element, plan, obj, key, rel)
+        count = len(items)
+        if plan.cardinality and (
+            count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
+        ):
+            self.check_cardinality(slot.element, count, rel + (key,), key)
+        if plan.allowed_types is not None and type_code not in plan.allowed_types:
+            allowed = ", ".join(sorted(plan.allowed_types))
+            self.report(
+                "FHIR-STRUCT-009",
+                rel + (key,),
+                f"type {type_code} is not allowed here by {self.profile_name} (allowed: {allowed})",
+            )
+            return
+        spec = slot.specs[key]
+        type_spec = slot.type_slice_specs.get(key)
+        for item_rel, item_value, _companion in items:
+            self.visit_profile(spec, item_value, item_rel)
+            if type_spec is not None:
+                self.visit_profile(type_spec, item_value, item_rel)
+        if slot.slices:
+            self.check_slices(sd, slot.child, items, rel, key)
 
     def visit_profile(self, spec: ProfileSpec, value: Any, rel: JsonPath) -> None:
         """:meth:`Pass.visit` in profile mode (the '_' companion is the base pass's)."""
@@ -467,21 +556,49 @@ class CompiledPass(Pass):
         if kind == INLINE_RESOURCE or not isinstance(value, dict):
             return  # inline resources are validated by the base pass
         type_code = spec.type_code
+        memo = spec.memo
+        if memo is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
+            key = self.value_key(value, None)
+            if key is not None:
+                if key in memo.clean:
+                    memo.hits += 1
+                    # Remembered clean apart from what depends on where it sits.
+                    engine.check_reference(self, spec.element, spec.plan, value, rel)
+                    if spec.contextual:
+                        self.check_prepared(spec.contextual, value, rel, type_code, spec.path)
+                    return
+                start = engine.impure
+                replayed = self.visit_profile_complex(spec, value, rel)
+                if engine.impure - start == replayed and not self.quiet:
+                    memo.remember(key, len(key))
+                return
+        self.visit_profile_complex(spec, value, rel)
+
+    def visit_profile_complex(self, spec: ProfileSpec, value: dict[str, Any], rel: JsonPath) -> int:
+        """:meth:`visit_profile` of an object; returns the impurity (engine.memo) of its
+        reference check and the invariants reading the resource (see visit_reference)."""
+        engine = self.engine
+        type_code = spec.type_code
         if spec.has_values:
             self.check_values(spec.plan, value, rel)
         if spec.binding is not None and spec.coded:
             engine.check_binding(self, spec.binding, type_code, value, rel)
+        replayed = 0
         if spec.reference:
+            mark = engine.impure
             engine.check_reference(self, spec.element, spec.plan, value, rel)
+            replayed = engine.impure - mark
         if spec.constraints:
-            self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
+            replayed += self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
             spec.resolve_sub(engine)
         if spec.sub is not None:
             self.walk_profile(spec.sub, spec.sd, value, rel)
-            return
+            return replayed
         for profile_url in spec.type_profiles:
             engine.apply_type_profile(self, profile_url, value, rel)
+        return replayed
 
     def walk_compiled(
         self, scope: CompiledScope, obj: dict[str, Any], rel: JsonPath, is_resource: bool = False
@@ -531,12 +648,39 @@ class CompiledPass(Pass):
             self.check_slices(sd, slot.child, [], rel, slot.element.name)
 
     def check_slot(self, sd: StructureDef, slot: Slot, obj: dict[str, Any], rel: JsonPath) -> None:
-        key = slot.name
-        value = obj.get(key)
+        value = obj.get(slot.name)
         companion = obj.get(slot.companion_key)
+        memo = slot.memo
+        if memo is None:
+            if slot.plain and companion is None and type(value) is str and value in slot.spec.clean:
+                return  # a plain string that passed here before, with nothing else to check
+        elif value is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
+            memo_key = self.value_key(value, companion)
+            if memo_key is not None:
+                if memo_key in memo.clean:
+                    memo.hits += 1
+                    return  # this value was checked clean here before (engine.memo)
+                engine = self.engine
+                before = engine.impure
+                self.check_present(sd, slot, obj, rel, value, companion)
+                if engine.impure == before and not self.quiet:
+                    memo.remember(memo_key, len(memo_key))
+                return
+        self.check_present(sd, slot, obj, rel, value, companion)
+
+    def check_present(
+        self,
+        sd: StructureDef,
+        slot: Slot,
+        obj: dict[str, Any],
+        rel: JsonPath,
+        value: Any,
+        companion: Any,
+    ) -> None:
+        """The base checks of a child found in ``obj`` (``value`` and its companion)."""
+        key = slot.name
         spec = slot.spec
-        if companion is None and slot.plain and type(value) is str and value in spec.clean:
-            return  # a string that passed here before, with nothing else to check
         type_spec = slot.type_slice_spec
         if not slot.repeats and not isinstance(value, list) and companion is None:
             # The common case: one value, no primitive extension.
@@ -616,6 +760,20 @@ class CompiledPass(Pass):
             )
             return
         type_code = spec.type_code
+        memo = spec.memo
+        if memo is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
+            key = self.value_key(value, None)
+            if key is not None:
+                if key in memo.clean:
+                    memo.hits += 1
+                    self.replay(spec, value, rel)
+                    return
+                start = engine.impure
+                replayed = self.visit_replayed(spec, value, rel)
+                if engine.impure - start == replayed and not self.quiet:
+                    memo.remember(key, len(key))
+                return
         if spec.has_values:
             self.check_values(spec.plan, value, rel)
         if spec.binding is not None and type_code in _CODED_TYPES:
@@ -644,6 +802,55 @@ class CompiledPass(Pass):
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             engine.check_extension(self, value, rel)
+
+    def visit_replayed(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> int:
+        """:meth:`visit_spec` of a Reference or an Extension (a non-empty object), in the
+        same order; returns the impurity (engine.memo) of what :meth:`replay` repeats: its
+        resolution or context, and the invariants reading the resource."""
+        engine = self.engine
+        type_code = spec.type_code
+        if spec.has_values:
+            self.check_values(spec.plan, value, rel)
+        replayed = 0
+        if type_code == "Reference":
+            mark = engine.impure
+            engine.check_reference(self, spec.element, spec.plan, value, rel)
+            replayed = engine.impure - mark
+        if spec.constraints:
+            replayed += self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
+        if not spec.sub_resolved:
+            spec.resolve_sub(engine)
+        sub = spec.sub
+        if sub is None:
+            if spec.type_root is None and not spec.element.content_reference:
+                self.report(
+                    "FHIR-STRUCT-015", rel, f"no definition for type {type_code}; not checked"
+                )
+            return replayed
+        if spec.type_constraints:
+            root = spec.type_root
+            assert root is not None
+            replayed += self.check_prepared(
+                spec.type_constraints, value, rel, type_code, root.root.path
+            )
+        self.walk_compiled(sub, value, rel)
+        if spec.extension:
+            replayed += engine.check_extension(self, value, rel)
+        return replayed
+
+    def replay(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> None:
+        """A Reference or Extension remembered clean apart from its context: only what
+        depends on where it sits runs again, in :meth:`visit_replayed`'s order."""
+        if spec.type_code == "Reference":
+            self.engine.check_reference(self, spec.element, spec.plan, value, rel)
+        if spec.contextual:
+            self.check_prepared(spec.contextual, value, rel, spec.type_code, spec.path)
+        if spec.type_contextual:
+            root = spec.type_root
+            assert root is not None
+            self.check_prepared(spec.type_contextual, value, rel, spec.type_code, root.root.path)
+        if spec.extension:
+            self.engine.replay_extension(self, value, rel)
 
     def visit(
         self,
@@ -692,14 +899,25 @@ class CompiledPass(Pass):
 
     def check_prepared(
         self, constraints: Prepared, value: Any, rel: JsonPath, type_code: str, path: str
-    ) -> None:
+    ) -> int:
         """engine.evaluate_constraint for each constraint, after its quick pre-check: a
-        pass needs nothing else (evaluate_constraint would pass or skip it too)."""
+        pass needs nothing else (evaluate_constraint would pass or skip it too). Returns
+        the impurity (engine.memo) the constraints reading the resource caused."""
         resource, root = self.resource, self.view.resource
-        for constraint, quick in constraints:
+        engine = self.engine
+        contextual_impurity = 0
+        for constraint, quick, contextual in constraints:
+            if contextual:
+                mark = engine.impure
+                engine.impure += 1  # its outcome is not the value's alone
+                if quick is None or not quick(value, resource, root):
+                    engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
+                contextual_impurity += engine.impure - mark
+                continue
             if quick is not None and quick(value, resource, root):
                 continue
-            self.engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
+            engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
+        return contextual_impurity
 
     def check_format(self, spec: VisitSpec, value: Any, rel: JsonPath) -> bool:
         """:meth:`Pass.check_primitive` with the checker and the string checks chosen

@@ -18,6 +18,7 @@ from pcocheck.engine.compiled import (
     Prepared,
     ProfileScope,
     profile_scope,
+    reads_context,
 )
 from pcocheck.engine.conformance import (
     check_canonical_url,
@@ -189,9 +190,17 @@ class ProfileEngine:
             tuple[list[tuple[str, str | None, str]], list[tuple[OrderKey, str, Finding]]],
         ] = {}
         self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
+        # Counts every check that reported, or looked beyond the value it checks (the
+        # resource, the reference context, the position): a slot's value that left it
+        # unchanged is remembered as clean (pcocheck.engine.memo).
+        self.impure = 0
+        # Memo keys of the values of the resource being checked, by id() (see
+        # CompiledPass.value_key); cleared per resource (check), so every id is alive.
+        self.value_keys: dict[int, str | None] = {}
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
+        self.value_keys.clear()  # the last resource's values may be gone (their ids reused)
         self.resolver.add_checked(view)  # unless a runner indexes every resource
         self._note_code_system(view)
         document = self.resolver.document(view)
@@ -234,6 +243,7 @@ class ProfileEngine:
     ) -> None:
         """A target outside this resource's Bundle: decide at the end of the run, when
         every resource has been read, whether it was found and claims the profile."""
+        self.impure += 1
         key = f"{parsed.type}/{parsed.id}" if parsed.type and parsed.id else reference
         item = (key, parsed.base, walk.view.anchor.file or "")
         if self._resolved_by_claim(item, profiles):
@@ -326,6 +336,7 @@ class ProfileEngine:
         """Report the first occurrence of a repetitive "could not check" finding and count
         the rest: on a bulk export the same information on every resource hides the
         findings that matter, yet a check that was not performed must stay visible."""
+        self.impure += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(walk.view, walk.rel_base + rel)
@@ -342,6 +353,7 @@ class ProfileEngine:
         self, view: ResourceView, code: str, rel: JsonPath, message: str, group: tuple[str, ...]
     ) -> None:
         """:meth:`summarise` for findings made outside an element walk."""
+        self.impure += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(view, view.anchor.base_path + rel)
@@ -720,6 +732,8 @@ class ProfileEngine:
         type_code: str,
         path: str | None = None,
     ) -> None:
+        if reads_context(constraint):
+            self.impure += 1  # not the value's alone (engine.memo)
         if walk.quiet and constraint.severity != "error":
             return
         if constraint.key in SUPERSEDED_INVARIANTS:
@@ -818,7 +832,7 @@ class ProfileEngine:
             type_code in ("url", "canonical")
             and not self.extension_policy.allow_example_urls
             and is_example_url(value)
-            and walk.resolve(value) is None
+            and self._looks_up(walk.resolve(value)) is None
         ):
             walk.report(
                 "FHIR-STRUCT-048",
@@ -826,6 +840,11 @@ class ProfileEngine:
                 f"{value} is on an example domain and is not in the input; example urls "
                 "are not allowed (--no-allow-example-urls)",
             )
+
+    def _looks_up(self, found: Any) -> Any:
+        """``found``, counted as a look beyond the value (engine.memo)."""
+        self.impure += 1
+        return found
 
     def check_attachment(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
         for code, field_name, message in attachment_problems(value):
@@ -935,6 +954,7 @@ class ProfileEngine:
             self.check_reference_type(walk, element, value, rel)
         elif not plan.target_profiles:
             return  # the profile does not change the targets: the base pass checked them
+        self.impure += 1  # resolved in the resource's context
         if not isinstance(reference, str):
             return
         parsed = parse_reference(reference)
@@ -1188,6 +1208,11 @@ class ProfileEngine:
         result = tuple(sorted(found))
         if len(self._canonical_types) < CANONICALS_KEPT:
             self._canonical_types[url] = result
+        else:
+            # Not remembered, so a later lookup may see more of the run's resources: the
+            # canonical's verdict is not its value's alone (engine.memo). A remembered
+            # answer is the run's answer for that url, memo or not.
+            self.impure += 1
         return result
 
     def _claims_any(self, target: dict[str, Any], profiles: list[str]) -> bool:
@@ -1255,6 +1280,7 @@ class ProfileEngine:
         ``where`` is the target's JSON path in the current document: the cache key (with
         the profile) and the place its own references resolve from. Depth-bounded: a
         chain of references deeper than MAX_TARGET_DEPTH is "not determined" (None)."""
+        self.impure += 1
         if self.claims(target, profile_url):
             # A target that claims the profile is validated against it where it stands;
             # repeating its errors at every reference would only bury the real finding.
@@ -1321,6 +1347,7 @@ class ProfileEngine:
     def visit_inline_resource(
         self, walk: Pass, element: ElementDef, value: Any, rel: JsonPath
     ) -> None:
+        self.impure += 1  # validated where it sits (Bundle entries, contained)
         if walk.mode != BASE or walk.quiet:
             return
         if not isinstance(value, dict):
@@ -1343,10 +1370,13 @@ class ProfileEngine:
         self.validate_resource(walk.view, value, walk.rel_base + rel, nested)
         walk.findings.extend(nested)
 
-    def check_extension(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
+    def check_extension(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> int:
+        """Check an extension against its definition (by url). Returns the impurity
+        (engine.memo) of the checks of its context, which :meth:`replay_extension`
+        repeats for an extension remembered clean."""
         url = value.get("url")
         if not isinstance(url, str) or "/" not in url or walk.quiet:
-            return
+            return 0
         definition = self.structure(url)
         if "|" in url:
             # Extension.url is the definition's canonical, which the definition fixes
@@ -1371,10 +1401,31 @@ class ProfileEngine:
             else:
                 code, message = self.extension_policy.unknown(url)
                 walk.report(code, rel, message)
-            return
+            return 0
+        contextual = self.extension_context(walk, definition, value, rel)
+        self.run_profile_on(walk, definition, value, rel)
+        return contextual
+
+    def extension_context(
+        self, walk: Pass, definition: StructureDef, value: dict[str, Any], rel: JsonPath
+    ) -> int:
+        """The checks of an extension that depend on where it sits (the element it is on);
+        returns their impurity (engine.memo)."""
+        start = self.impure
+        self.impure += 1  # its context: the element it sits on
         if self.check_extension_context(walk, definition, rel):
             self.check_context_invariants(walk, definition, value, rel)
-        self.run_profile_on(walk, definition, value, rel)
+        return self.impure - start
+
+    def replay_extension(self, walk: Pass, value: dict[str, Any], rel: JsonPath) -> None:
+        """:meth:`check_extension` of an extension remembered clean: the checks of its
+        context only (the rest depends on the value alone, which was clean)."""
+        url = value.get("url")
+        if not isinstance(url, str) or "/" not in url or walk.quiet:
+            return
+        definition = self.structure(url)
+        if definition is not None:  # clean, so its url has no version
+            self.extension_context(walk, definition, value, rel)
 
     def check_extension_context(self, walk: Pass, definition: StructureDef, rel: JsonPath) -> bool:
         """The element an extension sits on must be one its definition's context allows

@@ -55,19 +55,21 @@ _ASCII_ESCAPE = re.compile(r"\\u00[0-7]")
 
 
 def _too_few_ids(view: ResourceView, resource: dict[str, Any]) -> bool:
-    """Whether the JSON text the resource was read from holds too few ``"id"`` keys for
-    two elements to share an id. The text holds the resource (and maybe more: a Bundle
-    file, the resource around a contained one), so it has at least as many; a key spelt
-    with an ASCII escape (``"i\\u0064"``) is not counted, so such text is not trusted."""
+    """Whether the JSON text the resource was read from (or its repr) holds too few
+    ``"id"`` keys for two elements to share an id. The text holds the resource (and maybe
+    more: a Bundle file, the resource around a contained one), so it has at least as many;
+    a key spelt with an ASCII escape (``"i\\u0064"``) is not counted, so such text is not
+    trusted."""
+    own = 1 if "id" in resource else 0  # Resource.id: a key in the text, not an element id
     source = view.anchor.source
     if source is None or view.anchor.entry is not None or view.anchor.base_path:
         # A Bundle entry's text is the whole Bundle: scanning it for every entry would
-        # make a large Bundle quadratic, so entries take the (linear) walk.
-        return False
+        # make a large Bundle quadratic. The resource's repr() (C speed) holds "'id': "
+        # for every member named id (and maybe more: a string may contain it).
+        return repr(resource).count("'id': ") < 2 + own
     text = source.text
     if "\\u00" in text and _ASCII_ESCAPE.search(text):
         return False
-    own = 1 if "id" in resource else 0  # Resource.id: a key in the text, not an element id
     return text.count('"id"') < 2 + own
 
 

@@ -199,12 +199,14 @@ class Slicer:
         value: Any,
     ) -> bool | None:
         path = discriminator.path.strip()
+        kind = discriminator.type
+        if kind == "profile" or "resolve()" in path:
+            self.engine.impure += 1  # resolved in the resource's context (engine.memo)
         try:
             targets = navigate(value, path, walk.resolve)
         except UnsupportedPath as error:
             self.why = f"discriminator path {path!r} uses unsupported FHIRPath ({error})"
             return None
-        kind = discriminator.type
         if kind == "exists":
             definition = self.definition_at(sd, slice_element, path)
             if definition is None:
