@@ -6,9 +6,17 @@ Patient managed by the organization, a GAS goal with five levels, a GAS baseline
 follow-ups, a PROM goal, and two PROM score observations. Names, dates, scores and NPIs
 vary with ``--seed`` (same seed, same bytes).
 
+``--vary`` makes content repeat far less (the engine remembers values that validated
+clean, so repeats are cheap; see BENCHMARKS.md "Repeated content"): every resource gets
+its own meta (versionId, lastUpdated), narrative and text; organisations, practitioners
+and patients get distinct names, addresses and telecoms; dates carry times and time
+zones; goal domains, PROM measures, GAS levels and identifier systems are drawn from
+larger pools. It uses its own random stream, so the default output is unchanged.
+
     python bench/make_corpus.py --resources 10000 --out bench/out/corpus-10k.ndjson
     python bench/make_corpus.py --resources 10000 --bundle --out bench/out/bundle-10k.json
     python bench/make_corpus.py --linked-observations 8000 --out bench/out/linked-8k.json
+    python bench/make_corpus.py --resources 10000 --vary --out bench/out/vary-10k.ndjson
 
 ``--linked-observations N`` writes one collection Bundle with a Patient and N PROM score
 Observations whose entries reference each other: each observation lists the next two as
@@ -22,6 +30,7 @@ import argparse
 import json
 import random
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -239,13 +248,238 @@ def journey(n: int, rng: random.Random) -> list[dict[str, Any]]:
     ]
 
 
-def resources(count: int, seed: int) -> Iterator[dict[str, Any]]:
+# --vary: pools to draw from (every code valid for the PCO profiles).
+GOAL_DOMAINS = [
+    ("housing", "Housing"),
+    ("access-to-services", "Access To Services"),
+    ("caregiver-needs", "Caregiver Needs"),
+    ("end-of-life", "End Of Life"),
+    ("independence", "Independence"),
+    ("legal", "Legal"),
+    ("managing-conditions", "Managing Conditions"),
+    ("medication-management", "Medication Management"),
+    ("improving-health-and-wellness", "Improving Health And Wellness"),
+    ("physical-function", "Physical Function"),
+    ("social-functioning", "Social Functioning"),
+    ("emotional-and-mental-health", "Emotional And Mental Health"),
+]
+PROM_MEASURES = ["70274-6", "44261-6", "77854-8", "77848-0", "89921-1", "77862-1", "81531-6"]
+WORDS = [
+    "walk",
+    "garden",
+    "cook",
+    "read",
+    "paint",
+    "swim",
+    "visit",
+    "call",
+    "sing",
+    "dance",
+    "knit",
+    "fish",
+    "hike",
+    "cycle",
+    "pray",
+    "volunteer",
+    "shop",
+    "drive",
+    "write",
+    "rest",
+    "stretch",
+    "breathe",
+    "sleep",
+    "work",
+    "study",
+    "play",
+    "travel",
+]
+PLACES = [
+    "park",
+    "library",
+    "church",
+    "market",
+    "pool",
+    "beach",
+    "lake",
+    "museum",
+    "clinic",
+    "school",
+    "office",
+    "theatre",
+    "gym",
+    "river",
+    "cafe",
+]
+CITIES = [
+    ("Springfield", "MA"),
+    ("Portland", "OR"),
+    ("Austin", "TX"),
+    ("Dayton", "OH"),
+    ("Fresno", "CA"),
+    ("Tampa", "FL"),
+    ("Boise", "ID"),
+    ("Mobile", "AL"),
+    ("Omaha", "NE"),
+    ("Reno", "NV"),
+    ("Albany", "NY"),
+    ("Tucson", "AZ"),
+]
+STREETS = [
+    "Main",
+    "Oak",
+    "Pine",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Lake",
+    "Hill",
+    "Park",
+    "River",
+    "Church",
+    "Market",
+]
+MORE_GIVEN = GIVEN + [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Diego",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kira",
+    "Luis",
+]
+MORE_FAMILY = FAMILY + [
+    "Brown",
+    "Lopez",
+    "Patel",
+    "Kim",
+    "Rossi",
+    "Dubois",
+    "Ivanova",
+    "Silva",
+    "Cohen",
+    "Ali",
+]
+
+
+def instant(rng: random.Random, on: date) -> str:
+    """A dateTime on ``on`` with seconds (sometimes milliseconds) and a time zone."""
+    zone = rng.choice(["Z", "-05:00", "-06:00", "-08:00", "+01:00"])
+    frac = f".{rng.randrange(1000):03d}" if rng.random() < 0.5 else ""
+    clock = f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}"
+    return f"{on.isoformat()}T{clock}{frac}{zone}"
+
+
+def phrase(rng: random.Random) -> str:
+    return f"{rng.choice(WORDS)} to the {rng.choice(PLACES)} {rng.randrange(1, 8)} times a week"
+
+
+def varied(n: int, journey_resources: list[dict[str, Any]], rng: random.Random) -> None:
+    """Make one journey's content far less repetitive, in place (--vary)."""
+    org, prac, patient, goal, *gas_scores, prom_goal, prom_base, prom_follow = journey_resources
+    for resource in journey_resources:
+        resource["meta"]["versionId"] = str(rng.randrange(1, 40))
+        resource["meta"]["lastUpdated"] = instant(
+            rng, date(2025, 11, 1) + timedelta(rng.randrange(25))
+        )
+    city, state = rng.choice(CITIES)
+    family = rng.choice(MORE_FAMILY)
+    org["name"] = f"{family} {rng.choice(PLACES).title()} Health {n}-{rng.randrange(10**6)}"
+    org["text"] = narrative(f"{org['name']}, {city}")
+    org["telecom"] = [
+        {
+            "system": "phone",
+            "value": f"{rng.randrange(200, 999)}-555-{rng.randrange(10**4):04d}",
+            "use": "work",
+        },
+        {"system": "email", "value": f"desk{rng.randrange(10**6)}@clinic{n}.example.org"},
+    ]
+    org["address"] = [
+        {
+            "line": [f"{rng.randrange(1, 9999)} {rng.choice(STREETS)} St"],
+            "city": city,
+            "state": state,
+            "postalCode": f"{rng.randrange(10**5):05d}",
+        }
+    ]
+    prac_family, prac_given = rng.choice(MORE_FAMILY), rng.choice(MORE_GIVEN)
+    initial = chr(ord("A") + rng.randrange(26))
+    prac["name"] = [{"family": prac_family, "given": [prac_given, initial]}]
+    prac["text"] = narrative(
+        f"{prac_given} {initial}. {prac_family}, NPI {prac['identifier'][0]['value']}"
+    )
+    prac["telecom"] = [
+        {"system": "phone", "value": f"{rng.randrange(200, 999)}-555-{rng.randrange(10**4):04d}"}
+    ]
+    given, family = rng.choice(MORE_GIVEN), rng.choice(MORE_FAMILY)
+    patient["name"] = [{"family": family, "given": [given, rng.choice(MORE_GIVEN)]}]
+    patient["text"] = narrative(f"{given} {family}, born {patient['birthDate']}")
+    patient["identifier"][0]["system"] = f"http://example.org/site{rng.randrange(40)}/mrn"
+    patient["address"] = [
+        {
+            "line": [f"{rng.randrange(1, 9999)} {rng.choice(STREETS)} Ave"],
+            "city": city,
+            "state": state,
+            "postalCode": f"{rng.randrange(10**5):05d}",
+        }
+    ]
+    # Scores stay in the PCO follow-up window (days 14-182 after the goal's start).
+    first = date(2025, 1, 1) + timedelta(rng.randrange(150))
+    start, due = first.isoformat(), (first + timedelta(rng.randrange(120, 182))).isoformat()
+    score_days = [
+        first,
+        first + timedelta(rng.randrange(14, 80)),
+        first + timedelta(rng.randrange(80, 182)),
+    ]
+    for g in (goal, prom_goal):
+        aim = phrase(rng).capitalize()
+        code, display = rng.choice(GOAL_DOMAINS)
+        g["category"][0]["coding"][0].update(code=code, display=display)
+        g["description"] = {"text": aim}
+        g["text"] = narrative(f"{aim} (goal of {given} {family})")
+        g["startDate"] = start
+        g["target"][0]["dueDate"] = due
+    for level in goal["extension"]:
+        level["extension"][1]["valueString"] = (
+            f"{level['extension'][0]['valueCoding']['display']}: {phrase(rng)}"
+        )
+    for score, on in zip(gas_scores, score_days, strict=True):
+        code, display = rng.choice(LEVELS)
+        score["valueCodeableConcept"] = {
+            "coding": [{"system": LOINC, "code": code}],
+            "text": display,
+        }
+        score["effectiveDateTime"] = instant(rng, on)
+        score["text"] = narrative(f"GAS {score['id']}: {display} on {score['effectiveDateTime']}")
+    measure = rng.choice(PROM_MEASURES)
+    prom_goal["target"][0]["measure"]["coding"][0]["code"] = measure
+    target = prom_goal["target"][0]["detailQuantity"]["value"] = rng.randrange(3, 15)
+    # The baseline does not meet the target "< target" yet (else PCO-PROM-010).
+    lowest = {prom_base["id"]: target, prom_follow["id"]: 0}
+    for score, on in ((prom_base, score_days[0]), (prom_follow, score_days[2])):
+        score["code"]["coding"][0]["code"] = measure
+        score["effectiveDateTime"] = instant(rng, on)
+        score["valueQuantity"]["value"] = rng.randrange(lowest[score["id"]], 22)
+        score["text"] = narrative(
+            f"Score {score['valueQuantity']['value']} ({measure}) on {score['effectiveDateTime']}"
+        )
+
+
+def resources(count: int, seed: int, vary: bool = False) -> Iterator[dict[str, Any]]:
     """The first ``count`` resources of the journeys for ``seed``."""
     rng = random.Random(seed)
+    vary_rng = random.Random(f"vary-{seed}")  # its own stream: the default stays as it was
     produced = 0
     n = 0
     while produced < count:
-        for resource in journey(n, rng):
+        journey_resources = journey(n, rng)
+        if vary:
+            varied(n, journey_resources, vary_rng)
+        for resource in journey_resources:
             if produced == count:
                 return
             yield resource
@@ -300,6 +534,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--bundle", action="store_true", help="one collection Bundle")
+    parser.add_argument(
+        "--vary", action="store_true", help="content that repeats far less (see above)"
+    )
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.linked_observations is not None:
@@ -311,13 +548,13 @@ def main() -> None:
     if args.bundle:
         entries = [
             {"fullUrl": f"http://example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
-            for r in resources(count, args.seed)
+            for r in resources(count, args.seed, args.vary)
         ]
         bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
         args.out.write_text(json.dumps(bundle), encoding="utf-8")
     else:
         with args.out.open("w", encoding="utf-8") as out:
-            for resource in resources(count, args.seed):
+            for resource in resources(count, args.seed, args.vary):
                 out.write(json.dumps(resource, separators=(",", ":")) + "\n")
     print(f"wrote {count} resources to {args.out}")
 
