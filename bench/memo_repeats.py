@@ -13,8 +13,9 @@ fixtures/journeys/gas-goal-journey.json, then ``time.process_time()`` of one
   the memo; it also lacks any later speed-up, so it is not a pure memo comparison).
 
 Rounds alternate the variants and corpora (the machine is shared); medians are printed,
-with the hit rate of the memo (hits / lookups over every slot) for ``on`` and the load
-average at the start and end.
+with the hit rate of the memo (hits / lookups over every slot) and the slots that stopped
+trying (few repeats after the trial, see ``Memo``) for ``on``, and the load average at the
+start and end.
 
     python bench/make_corpus.py --resources 10000 --out /tmp/c-10k.ndjson
     python bench/make_corpus.py --resources 10000 --vary --out /tmp/v-10k.ndjson
@@ -60,6 +61,8 @@ def one(corpus: str, variant: str) -> None:
     start = time.process_time()
     result = validate_config(RunConfig(paths=(corpus,)))
     cpu = time.process_time() - start
+    earlier = before + [(0, 0)] * (len(memos) - len(before))
+    used = [m for m, (t, _) in zip(memos, earlier, strict=True) if m.tries > t]  # type: ignore[attr-defined]
     tries = sum(m.tries for m in memos) - sum(t for t, _ in before)  # type: ignore[attr-defined]
     hits = sum(m.hits for m in memos) - sum(h for _, h in before)  # type: ignore[attr-defined]
     print(
@@ -70,6 +73,9 @@ def one(corpus: str, variant: str) -> None:
                 "findings": len(result.findings),
                 "tries": tries,
                 "hits": hits,
+                # slots that looked values up in the timed run, and those that stopped
+                "slots": len(used),
+                "stopped": sum(1 for m in used if not m.worth_trying()),  # type: ignore[attr-defined]
                 "module": pcocheck.__file__,
             }
         )
@@ -106,19 +112,23 @@ def main() -> None:
                 runs.setdefault((corpus, variant), []).append(measured)
                 print(
                     f"round {round_number + 1} {Path(corpus).name} {variant}: "
-                    f"{measured['cpu']:.2f} s CPU ({measured['module']})",
+                    f"{measured['cpu']:.3f} s CPU ({measured['module']})",
                     flush=True,
                 )
     print(f"load average at end: {os.getloadavg()}")
-    print("| corpus | variant | resources | findings | CPU s (median) | resources/s | hit rate |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print(
+        "| corpus | variant | resources | findings | CPU s (median) | resources/s "
+        "| hit rate | slots stopped |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for (corpus, variant), measured in runs.items():
         cpu = statistics.median(m["cpu"] for m in measured)
         first = measured[0]
         rate = f"{first['hits'] / first['tries']:.0%}" if first["tries"] else "-"
+        stopped = f"{first['stopped']} of {first['slots']}" if first["tries"] else "-"
         print(
             f"| {Path(corpus).name} | {variant} | {first['resources']} | {first['findings']} "
-            f"| {cpu:.2f} | {first['resources'] / cpu:,.0f} | {rate} |"
+            f"| {cpu:.3f} | {first['resources'] / cpu:,.0f} | {rate} | {stopped} |"
         )
 
 
