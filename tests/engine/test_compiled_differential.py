@@ -86,6 +86,19 @@ def test_a_generated_corpus_gives_the_same_findings(tmp_path: Path) -> None:
     _assert_same([str(path)])
 
 
+def test_a_varied_generated_corpus_gives_the_same_findings(tmp_path: Path) -> None:
+    # bench/make_corpus.py --vary: content that rarely repeats (the memo's trial phase,
+    # slots that stop trying), dateTimes with zones and milliseconds, pooled codes.
+    corpus = _corpus_module()
+    path = tmp_path / "varied.ndjson"
+    path.write_text(
+        "".join(json.dumps(r) + "\n" for r in corpus.resources(600, 7, vary=True)),
+        encoding="utf-8",
+    )
+    findings = _assert_same([str(path)])
+    assert not [f for f in findings if f["severity"] in ("error", "fatal")]
+
+
 _ODD_VALUES: list[Any] = [
     None,
     "",
