@@ -10,6 +10,7 @@ one resolver (:mod:`pcocheck.resolution`, :mod:`pcocheck.rules.references`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -80,20 +81,35 @@ class PcoRules:
         if not rtype or rtype == "Bundle":  # a Bundle's entries come as views of their own
             return iter(())
         out: list[Finding] = []
-        context = self.resolver.context(view)
-        document = context.document
-        key = document.key_of(view.anchor.base_path)
-        scope = Scope(context, key, bool(view.id or view.full_url))
+        resolver = self.resolver
+        anchor = view.anchor
+        base_path = anchor.base_path
+        referable = bool(view.id or view.full_url)
+        if view.bundle is None and not base_path:
+            # A whole document (an NDJSON record, a one-resource file): its key needs no
+            # walk, and no reference in it resolves in a Bundle (the context is built only
+            # for ``#id`` references and contained resources).
+            source = anchor.source
+            line = source.first_line if source is not None and source.record else None
+            key: ResourceKey = (sys.intern(anchor.file or ""), line, None, None)
+            scope = Scope(lambda: resolver.context(view), key, referable, bundled=False)
+        else:
+            context = resolver.context(view)
+            key = context.document.key_of(base_path)
+            scope = Scope(lambda: context, key, referable)
         subject = Subject(view, view.resource, (), scope)
         check_stale(subject, out, codes=self._may_be_stale(view))
         self._dispatch(subject, out)
-        for index, inner in enumerate(listed(view.resource.get("contained"))):
-            if not isinstance(inner, dict) or not isinstance(inner.get("id"), str):
-                continue
-            inner_key = document.key_of((*view.anchor.base_path, "contained", index))
-            contained = Subject(view, inner, ("contained", index), scope.contained(inner_key))
-            check_stale(contained, out, codes=False)
-            self._dispatch(contained, out)
+        contained_list = view.resource.get("contained")
+        if contained_list:
+            for index, inner in enumerate(listed(contained_list)):
+                if not isinstance(inner, dict) or not isinstance(inner.get("id"), str):
+                    continue
+                document = scope.context.document
+                inner_key = document.key_of((*base_path, "contained", index))
+                contained = Subject(view, inner, ("contained", index), scope.contained(inner_key))
+                check_stale(contained, out, codes=False)
+                self._dispatch(contained, out)
         return iter(out)
 
     def _may_be_stale(self, view: ResourceView) -> bool:

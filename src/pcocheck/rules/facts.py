@@ -135,6 +135,7 @@ class Subject:
     """One resource under check: a resource read from the input, or one contained in it."""
 
     __slots__ = (
+        "_bases",
         "_loinc",
         "_spot",
         "label",
@@ -164,6 +165,7 @@ class Subject:
         self.label = own if not prefix else f"contained {own} in {view.label}"
         self._spot: Anchor | RecordSpot | None = None
         self._loinc: list[str] | None = None
+        self._bases: frozenset[str] | None = None
 
     @property
     def loinc(self) -> list[str]:
@@ -178,7 +180,9 @@ class Subject:
         return value if isinstance(value, str) else ""
 
     def claims(self, profile: str) -> bool:
-        return any(canonical_base(p) == profile for p in self.profiles)
+        if self._bases is None:
+            self._bases = frozenset(map(canonical_base, self.profiles))
+        return profile in self._bases
 
     def finding(self, code: str, message: str, rel: JsonPath = ()) -> Finding:
         return self.view.finding(code, message, self.prefix + rel, profile=self.profile)
