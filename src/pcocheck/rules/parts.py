@@ -35,7 +35,7 @@ from pcocheck.rules.targets import finish_goals
 if TYPE_CHECKING:
     from pcocheck.rules import PcoRules
 
-FACTS_PER_PART = 100_000  # goals and scores rebuilt at once, about
+FACTS_PER_PART = 25_000  # goals and scores rebuilt at once, about (some 10 MB)
 CHUNK = 1000  # scores per call of the checks that need no join by goal
 
 Settle = Callable[[Link], Target]
