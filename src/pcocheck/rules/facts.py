@@ -28,8 +28,10 @@ RecordSpot = tuple[str | None, int, str, JsonPath, int | None, str | None]
 
 # Shared copies of what many facts repeat (JSON paths, codes, small score values, level
 # sets, dates). Bounded: past the bound, values are kept as they are (still correct, less
-# shared). Lifetime: one run (see :func:`forget_shared`).
-_SHARED_LIMIT = 100_000
+# shared). Lifetime: one run (see :func:`forget_shared`). Small: the facts of NDJSON
+# records are kept compressed (pcocheck.rules.store), so sharing matters for the facts of
+# whole files and while facts are rebuilt, and a large table would itself grow the run.
+_SHARED_LIMIT = 10_000
 _PATHS: dict[JsonPath, JsonPath] = {}
 _VALUES: dict[object, object] = {}
 _WHENS: dict[When, When] = {}  # equal texts give equal Whens: dates repeat in an export
