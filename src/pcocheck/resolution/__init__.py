@@ -377,16 +377,22 @@ class RunIndex:
         hashed = key_hash(data)
         line, packed = self._pack(identity)
         full_url = identity.full_url
-        free = -1
-        for slot, row in self._rows(data, hashed):
-            if row < 0:
-                free = slot
-            elif (
-                self._places[row] == packed
-                and self._lines[row] == line
-                and self._full_urls.get(row) == full_url
+        slots, hashes = self._slots, self._hashes
+        mask = len(slots) - 1
+        free = hashed & mask
+        while True:  # the probe of _rows, inline: this runs once per resource of the run
+            known = slots[free] - 1
+            if known < 0:
+                break
+            if (
+                hashes[known] == hashed
+                and self._places[known] == packed
+                and self._lines[known] == line
+                and self._key(known) == data
+                and self._full_urls.get(known) == full_url
             ):
                 return  # known already (the first pass and the checking pass both add)
+            free = (free + 1) & mask
         row = len(self._hashes)
         self._hashes.append(hashed)
         self._lines.append(line)
@@ -398,6 +404,10 @@ class RunIndex:
         self._slots[free] = row + 1
         if 2 * len(self._hashes) > len(self._slots):
             self._grow()
+
+    def _key(self, row: int) -> bytes:
+        ends = self._key_ends
+        return bytes(self._keys[ends[row - 1] if row else 0 : ends[row]])
 
     def _grow(self) -> None:
         """Twice the slots, every row placed again in row order (so the rows of a key stay
