@@ -80,3 +80,11 @@ def test_current_pco_content_needs_no_walk() -> None:
     }
     assert not may_be_stale(json.dumps(resource))
     assert not may_be_stale(json.dumps(resource, ensure_ascii=False))
+
+
+def test_every_walk_marker_holds_one_of_the_cheaper_probes() -> None:
+    # may_be_stale first looks for the probes: a marker without one would be missed.
+    from pcocheck.rules.stale import _MARKER_PROBES, WALK_MARKERS
+
+    for marker in WALK_MARKERS:
+        assert any(probe in marker for probe in _MARKER_PROBES), marker

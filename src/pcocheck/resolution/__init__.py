@@ -21,6 +21,9 @@ where they are. No cache is keyed by an object's ``id()``.
 from __future__ import annotations
 
 import os
+import zlib
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,32 +265,67 @@ class DocumentState:
         return node
 
 
-# One resource in the run-wide index, packed into one int (file number, NDJSON line, entry,
-# claimed-profile set number) — or (that int, fullUrl) for a Bundle entry with a fullUrl —
-# so that a 100,000-record export costs one small int per resource, not an object.
-Packed = int | tuple[int, str]
-_LINE_BITS, _ENTRY_BITS, _CLAIMS_BITS = 32, 24, 16
+# One resource in the run-wide index is one row of parallel arrays: its key's 64-bit hash,
+# its place packed into two ints (the NDJSON line; the file number, entry and claimed-profile
+# set number), the end of its key's UTF-8 text in one byte string (the exact check on a hash
+# hit), and its fullUrl for a Bundle entry that has one. An open-addressing table of row
+# numbers finds the rows of a key. A 1,000,000-record export costs about 60 bytes per
+# resource this way (a dict of key strings and ints cost about 140).
+_LINE_BITS, _FILE_BITS, _ENTRY_BITS, _CLAIMS_BITS = 32, 24, 24, 16
+_FIRST_SLOTS = 1 << 10
+
+
+def key_hash(data: bytes) -> int:
+    """A 64-bit hash of a key's UTF-8 text, the same in every process (the index travels to
+    Dask workers, which do not share this process's string hash seed)."""
+    return zlib.crc32(data) | zlib.adler32(data) << 32
 
 
 class RunIndex:
-    """Every resource of the run with an id, by ``Type/id`` (one packed identity, or a list
-    when several resources share it), plus the canonical URLs of conformance resources read
-    from the input. Lifetime: the run."""
+    """Every resource of the run with an id, by ``Type/id`` (all the places where resources
+    with that key were read, in the order they were added), plus the canonical URLs of
+    conformance resources read from the input. Lifetime: the run."""
 
-    __slots__ = ("_claims", "_claims_no", "_file_no", "_files", "by_key", "canonicals")
+    __slots__ = (
+        "_claims",
+        "_claims_no",
+        "_file_no",
+        "_files",
+        "_full_urls",
+        "_hashes",
+        "_key_ends",
+        "_keys",
+        "_lines",
+        "_places",
+        "_slots",
+        "canonicals",
+    )
 
     def __init__(self) -> None:
-        self.by_key: dict[str, Packed | list[Packed]] = {}
         self.canonicals: dict[str, str] = {}  # canonical url -> resourceType, from the input
         self._files: list[str] = []
         self._file_no: dict[str, int] = {}
         self._claims: list[tuple[str, ...]] = []
         self._claims_no: dict[tuple[str, ...], int] = {}
+        self._hashes = array("Q")
+        self._lines = array("I")
+        self._places = array("Q")
+        self._key_ends = array("Q")
+        self._keys = bytearray()
+        self._full_urls: dict[int, str] = {}  # row -> fullUrl (Bundle entries only)
+        self._slots = array("I", bytes(4 * _FIRST_SLOTS))  # row + 1, or 0 for a free slot
 
-    def _pack(self, identity: Identity) -> Packed:
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def _pack(self, identity: Identity) -> tuple[int, int]:
+        """(line, file number | entry | claims number) of ``identity``."""
         file_no = self._file_no.get(identity.file)
         if file_no is None:
-            file_no = self._file_no[identity.file] = len(self._files)
+            file_no = len(self._files)
+            if file_no >= 1 << _FILE_BITS:
+                raise ValueError(f"more than {1 << _FILE_BITS} input files in one run")
+            self._file_no[identity.file] = file_no
             self._files.append(identity.file)
         claims_no = self._claims_no.get(identity.claims)
         if claims_no is None:
@@ -299,46 +337,94 @@ class RunIndex:
                 claims_no = (1 << _CLAIMS_BITS) - 1
         line = (identity.line or 0) & ((1 << _LINE_BITS) - 1)
         entry = 0 if identity.entry is None else min(identity.entry + 1, (1 << _ENTRY_BITS) - 1)
-        packed = (((file_no << _LINE_BITS | line) << _ENTRY_BITS | entry) << _CLAIMS_BITS) | (
-            claims_no
-        )
-        return packed if identity.full_url is None else (packed, identity.full_url)
+        return line, (file_no << _ENTRY_BITS | entry) << _CLAIMS_BITS | claims_no
 
-    def _unpack(self, key: str, item: Packed) -> Identity:
-        packed, full_url = (item, None) if isinstance(item, int) else item
+    def _unpack(self, key: str, row: int) -> Identity:
+        packed = self._places[row]
         claims_no = packed & ((1 << _CLAIMS_BITS) - 1)
         packed >>= _CLAIMS_BITS
         entry = packed & ((1 << _ENTRY_BITS) - 1)
-        packed >>= _ENTRY_BITS
-        line = packed & ((1 << _LINE_BITS) - 1)
-        file_no = packed >> _LINE_BITS
+        file_no = packed >> _ENTRY_BITS
+        line = self._lines[row]
         claims = self._claims[claims_no] if claims_no < len(self._claims) else ()
         return Identity(
             key=key,
             file=self._files[file_no],
             line=line or None,
             entry=entry - 1 if entry else None,
-            full_url=full_url,
+            full_url=self._full_urls.get(row),
             claims=claims,
         )
 
+    def _rows(self, data: bytes, hashed: int) -> Iterator[tuple[int, int]]:
+        """(slot, row) of every row whose key is ``data``, in the order they were added,
+        and finally (the free slot where the probe ended, -1)."""
+        slots, hashes, ends, keys = self._slots, self._hashes, self._key_ends, self._keys
+        mask = len(slots) - 1
+        slot = hashed & mask
+        while True:
+            row = slots[slot] - 1
+            if row < 0:
+                yield slot, -1
+                return
+            if hashes[row] == hashed:
+                start = ends[row - 1] if row else 0
+                if keys[start : ends[row]] == data:
+                    yield slot, row
+            slot = (slot + 1) & mask
+
     def add(self, identity: Identity) -> None:
-        item = self._pack(identity)
-        known = self.by_key.get(identity.key)
-        if known is None:
-            self.by_key[identity.key] = item
-        elif not isinstance(known, list):
-            if known != item:
-                self.by_key[identity.key] = [known, item]
-        elif item not in known:
-            known.append(item)
+        data = identity.key.encode("utf-8", "surrogatepass")
+        hashed = key_hash(data)
+        line, packed = self._pack(identity)
+        full_url = identity.full_url
+        slots, hashes = self._slots, self._hashes
+        mask = len(slots) - 1
+        free = hashed & mask
+        while True:  # the probe of _rows, inline: this runs once per resource of the run
+            known = slots[free] - 1
+            if known < 0:
+                break
+            if (
+                hashes[known] == hashed
+                and self._places[known] == packed
+                and self._lines[known] == line
+                and self._key(known) == data
+                and self._full_urls.get(known) == full_url
+            ):
+                return  # known already (the first pass and the checking pass both add)
+            free = (free + 1) & mask
+        row = len(self._hashes)
+        self._hashes.append(hashed)
+        self._lines.append(line)
+        self._places.append(packed)
+        self._keys += data
+        self._key_ends.append(len(self._keys))
+        if full_url is not None:
+            self._full_urls[row] = full_url
+        self._slots[free] = row + 1
+        if 2 * len(self._hashes) > len(self._slots):
+            self._grow()
+
+    def _key(self, row: int) -> bytes:
+        ends = self._key_ends
+        return bytes(self._keys[ends[row - 1] if row else 0 : ends[row]])
+
+    def _grow(self) -> None:
+        """Twice the slots, every row placed again in row order (so the rows of a key stay
+        in the order they were added)."""
+        slots = array("I", bytes(8 * len(self._slots)))
+        mask = len(slots) - 1
+        for row, hashed in enumerate(self._hashes):
+            slot = hashed & mask
+            while slots[slot]:
+                slot = (slot + 1) & mask
+            slots[slot] = row + 1
+        self._slots = slots
 
     def candidates(self, key: str) -> list[Identity]:
-        known = self.by_key.get(key)
-        if known is None:
-            return []
-        items = known if isinstance(known, list) else [known]
-        return [self._unpack(key, item) for item in items]
+        data = key.encode("utf-8", "surrogatepass")
+        return [self._unpack(key, row) for _, row in self._rows(data, key_hash(data)) if row >= 0]
 
 
 _MISSING = object()

@@ -10,6 +10,7 @@ one resolver (:mod:`pcocheck.resolution`, :mod:`pcocheck.rules.references`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,18 +18,9 @@ from typing import Any
 from pcocheck.finding import Finding
 from pcocheck.jsonutil import listed
 from pcocheck.resolution import Resolver, ResourceKey
+from pcocheck.rules import parts as _parts
 from pcocheck.rules.access import as_str, canonical_base
-from pcocheck.rules.facts import (
-    GasScore,
-    GoalFact,
-    ItemValue,
-    Link,
-    Panel,
-    PromScore,
-    ResponseTotal,
-    Subject,
-    forget_shared,
-)
+from pcocheck.rules.facts import Link, Subject, forget_shared
 from pcocheck.rules.forms import Form, prepare
 from pcocheck.rules.gas import finish_gas, gas_score
 from pcocheck.rules.goals import goal_fact
@@ -37,6 +29,7 @@ from pcocheck.rules.questionnaire import check_response
 from pcocheck.rules.references import Scope, Target, settle
 from pcocheck.rules.responses import response_total
 from pcocheck.rules.stale import check_stale, may_be_stale
+from pcocheck.rules.store import FactLog, fact_logs
 from pcocheck.rules.targets import finish_goals
 from pcocheck.view import ResourceView
 
@@ -58,14 +51,19 @@ class PcoRules:
         self._local: dict[str, dict[str, Any]] = {}
         self._forms: dict[str, Form | None] = {}
         self._text_checked: tuple[object, bool] = (None, True)
-        # Facts for the cross-resource checks, keyed by where each resource was read
-        # (file, NDJSON line, entry, contained id); lifetime: the run.
-        self.goals: dict[ResourceKey, GoalFact] = {}
-        self.gas_scores: list[GasScore] = []
-        self.prom_scores: list[PromScore] = []
-        self.panels: list[Panel] = []
-        self.items: dict[ResourceKey, ItemValue] = {}
-        self.responses: dict[ResourceKey, ResponseTotal] = {}
+        # Facts for the cross-resource checks (goals, items and responses keyed by where
+        # each resource was read: file, NDJSON line, entry, contained id), compact
+        # (see pcocheck.rules.store); lifetime: the run.
+        self._new_logs()
+
+    def _new_logs(self) -> None:
+        logs = fact_logs()
+        self.goals = logs["goals"]
+        self.gas_scores = logs["gas_scores"]
+        self.prom_scores = logs["prom_scores"]
+        self.panels = logs["panels"]
+        self.items = logs["items"]
+        self.responses = logs["responses"]
 
     # -- per resource --------------------------------------------------------------------
     def prescan(self, view: ResourceView) -> None:
@@ -80,20 +78,35 @@ class PcoRules:
         if not rtype or rtype == "Bundle":  # a Bundle's entries come as views of their own
             return iter(())
         out: list[Finding] = []
-        context = self.resolver.context(view)
-        document = context.document
-        key = document.key_of(view.anchor.base_path)
-        scope = Scope(context, key, bool(view.id or view.full_url))
+        resolver = self.resolver
+        anchor = view.anchor
+        base_path = anchor.base_path
+        referable = bool(view.id or view.full_url)
+        if view.bundle is None and not base_path:
+            # A whole document (an NDJSON record, a one-resource file): its key needs no
+            # walk, and no reference in it resolves in a Bundle (the context is built only
+            # for ``#id`` references and contained resources).
+            source = anchor.source
+            line = source.first_line if source is not None and source.record else None
+            key: ResourceKey = (sys.intern(anchor.file or ""), line, None, None)
+            scope = Scope(lambda: resolver.context(view), key, referable, bundled=False)
+        else:
+            context = resolver.context(view)
+            key = context.document.key_of(base_path)
+            scope = Scope(lambda: context, key, referable)
         subject = Subject(view, view.resource, (), scope)
         check_stale(subject, out, codes=self._may_be_stale(view))
         self._dispatch(subject, out)
-        for index, inner in enumerate(listed(view.resource.get("contained"))):
-            if not isinstance(inner, dict) or not isinstance(inner.get("id"), str):
-                continue
-            inner_key = document.key_of((*view.anchor.base_path, "contained", index))
-            contained = Subject(view, inner, ("contained", index), scope.contained(inner_key))
-            check_stale(contained, out, codes=False)
-            self._dispatch(contained, out)
+        contained_list = view.resource.get("contained")
+        if contained_list:
+            for index, inner in enumerate(listed(contained_list)):
+                if not isinstance(inner, dict) or not isinstance(inner.get("id"), str):
+                    continue
+                document = scope.context.document
+                inner_key = document.key_of((*base_path, "contained", index))
+                contained = Subject(view, inner, ("contained", index), scope.contained(inner_key))
+                check_stale(contained, out, codes=False)
+                self._dispatch(contained, out)
         return iter(out)
 
     def _may_be_stale(self, view: ResourceView) -> bool:
@@ -193,8 +206,7 @@ class PcoRules:
         state = RulesState(
             self.goals, self.gas_scores, self.prom_scores, self.panels, self.items, self.responses
         )
-        self.goals, self.gas_scores, self.prom_scores = {}, [], []
-        self.panels, self.items, self.responses = [], {}, {}
+        self._new_logs()
         return state
 
     def merge_state(self, state: RulesState) -> None:
@@ -213,10 +225,17 @@ class PcoRules:
         def settled(link: Link) -> Target:
             return settle(link.target, link.place.anchor, resolver)
 
-        out = finish_gas(self.goals, self.gas_scores, settled)
-        finish_derived(self.prom_scores, self.responses, settled, out)
-        finish_panels(self.panels, self.items, settled, out)
-        finish_goals(self.goals, self.prom_scores, settled, out)
+        facts = len(self.goals) + len(self.gas_scores) + len(self.prom_scores)
+        parts = -(-facts // _parts.FACTS_PER_PART)
+        if parts > 1:
+            out = _parts.finish_in_parts(self, settled, parts)
+        else:
+            goals = self.goals.mapping()
+            prom_scores = list(self.prom_scores)
+            out = finish_gas(goals, list(self.gas_scores), settled)
+            finish_derived(prom_scores, self.responses.mapping(), settled, out)
+            finish_panels(list(self.panels), self.items.mapping(), settled, out)
+            finish_goals(goals, prom_scores, settled, out)
         forget_shared()  # the facts stay valid; only the sharing tables go
         return iter(out)
 
@@ -225,12 +244,12 @@ class PcoRules:
 class RulesState:
     """The facts :meth:`PcoRules.finish` reads (see :meth:`PcoRules.export_state`)."""
 
-    goals: dict[ResourceKey, GoalFact]
-    gas_scores: list[GasScore]
-    prom_scores: list[PromScore]
-    panels: list[Panel]
-    items: dict[ResourceKey, ItemValue]
-    responses: dict[ResourceKey, ResponseTotal]
+    goals: FactLog  # (key, GoalFact)
+    gas_scores: FactLog  # GasScore
+    prom_scores: FactLog  # PromScore
+    panels: FactLog  # Panel
+    items: FactLog  # (key, ItemValue)
+    responses: FactLog  # (key, ResponseTotal)
 
 
 __all__ = ["PcoRules", "QuestionnaireLookup", "RulesState"]

@@ -56,10 +56,17 @@ def code_of(coding: dict[str, Any]) -> str | None:
 
 def loinc_codes(concept: Any) -> list[str]:
     """The LOINC codes of a CodeableConcept, in order."""
+    if not isinstance(concept, dict):
+        return []
+    found = concept.get("coding")
+    if not isinstance(found, list):
+        return []
     return [
         code
-        for _, c in codings(concept)
-        if c.get("system") == "http://loinc.org" and isinstance(code := c.get("code"), str)
+        for c in found
+        if isinstance(c, dict)
+        and c.get("system") == "http://loinc.org"
+        and isinstance(code := c.get("code"), str)
     ]
 
 

@@ -28,8 +28,10 @@ RecordSpot = tuple[str | None, int, str, JsonPath, int | None, str | None]
 
 # Shared copies of what many facts repeat (JSON paths, codes, small score values, level
 # sets, dates). Bounded: past the bound, values are kept as they are (still correct, less
-# shared). Lifetime: one run (see :func:`forget_shared`).
-_SHARED_LIMIT = 100_000
+# shared). Lifetime: one run (see :func:`forget_shared`). Small: the facts of NDJSON
+# records are kept compressed (pcocheck.rules.store), so sharing matters for the facts of
+# whole files and while facts are rebuilt, and a large table would itself grow the run.
+_SHARED_LIMIT = 10_000
 _PATHS: dict[JsonPath, JsonPath] = {}
 _VALUES: dict[object, object] = {}
 _WHENS: dict[When, When] = {}  # equal texts give equal Whens: dates repeat in an export
@@ -135,6 +137,7 @@ class Subject:
     """One resource under check: a resource read from the input, or one contained in it."""
 
     __slots__ = (
+        "_bases",
         "_loinc",
         "_spot",
         "label",
@@ -164,6 +167,7 @@ class Subject:
         self.label = own if not prefix else f"contained {own} in {view.label}"
         self._spot: Anchor | RecordSpot | None = None
         self._loinc: list[str] | None = None
+        self._bases: frozenset[str] | None = None
 
     @property
     def loinc(self) -> list[str]:
@@ -178,7 +182,9 @@ class Subject:
         return value if isinstance(value, str) else ""
 
     def claims(self, profile: str) -> bool:
-        return any(canonical_base(p) == profile for p in self.profiles)
+        if self._bases is None:
+            self._bases = frozenset(map(canonical_base, self.profiles))
+        return profile in self._bases
 
     def finding(self, code: str, message: str, rel: JsonPath = ()) -> Finding:
         return self.view.finding(code, message, self.prefix + rel, profile=self.profile)

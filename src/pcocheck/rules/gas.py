@@ -218,12 +218,21 @@ Settle = Callable[[Link], Target]
 
 
 def finish_gas(
-    goals: Mapping[ResourceKey, GoalFact], scores: list[GasScore], settle: Settle
+    goals: Mapping[ResourceKey, GoalFact],
+    scores: list[GasScore],
+    settle: Settle,
+    order: Order | None = None,
 ) -> list[Finding]:
+    """The cross-resource GAS checks. ``order``: the scores' numbers in the run and the
+    list that gets each finding's place in the run's order (for a run checked part by
+    part, see :meth:`pcocheck.rules.PcoRules.finish`)."""
     out: list[Finding] = []
     per_goal: dict[ResourceKey, tuple[GoalFact, list[GasScore]]] = {}
-    for score in scores:
+    first_number: dict[ResourceKey, int] = {}
+    for position, score in enumerate(scores):
         found = _focus_goal(score, goals, settle, out)
+        if order is not None:
+            order.mark(out, (0, order.numbers[position]))
         if found is None:
             continue
         goal_key, goal, how = found
@@ -236,11 +245,31 @@ def finish_gas(
                     f"{goal.label} ({how}), whose scale defines: {defined}",
                 )
             )
+        if order is not None:
+            order.mark(out, (0, order.numbers[position]))
+            first_number.setdefault(goal_key, order.numbers[position])
         per_goal.setdefault(goal_key, (goal, []))[1].append(score)
-    for goal, group in per_goal.values():
+    for goal_key, (goal, group) in per_goal.items():
         _check_timeline(goal, group, out)
         _check_achievement(goal, group, out)
+        if order is not None:
+            order.mark(out, (1, first_number[goal_key]))
     return out
+
+
+class Order:
+    """Where findings go in the run's order when facts are checked part by part: the
+    numbers of the facts passed (in the run), and one tag per finding made."""
+
+    __slots__ = ("numbers", "tags")
+
+    def __init__(self, numbers: list[int]) -> None:
+        self.numbers = numbers
+        self.tags: list[tuple[int, int]] = []
+
+    def mark(self, out: list[Finding], tag: tuple[int, int]) -> None:
+        """Tag the findings added to ``out`` since the last mark."""
+        self.tags.extend([tag] * (len(out) - len(self.tags)))
 
 
 def _focus_goal(

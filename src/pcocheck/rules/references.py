@@ -12,6 +12,7 @@ resources that share ``Type/id`` stay two resources.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pcocheck.engine.references import parse_reference
@@ -79,23 +80,64 @@ def settle(target: Target | str, referrer: Anchor, resolver: Resolver) -> Target
     return NOT_FOUND
 
 
+URN_MISSING = Target("urn-missing", how="not locally contained within the Bundle")
+
+
+def unbundled_target(reference: str) -> Target | str:
+    """:func:`target_of` the resolution of a (stripped, not ``#``) reference written in a
+    resource that is no Bundle entry: nothing resolves locally there, and whatever the
+    run-wide index says now is settled again at the end of the run, so the answer
+    depends on the reference alone (no lookup)."""
+    parsed = parse_reference(reference)
+    if parsed.kind == "urn":
+        return URN_MISSING
+    if parsed.key is None:
+        return NOT_FOUND
+    if parsed.base is None:
+        return sys.intern(parsed.key)
+    return Target("pending", pending=(sys.intern(parsed.key), parsed.base))
+
+
 class Scope:
     """Where references inside one resource (or one contained resource) resolve from,
-    and the key facts about the resource itself are kept under."""
+    and the key facts about the resource itself are kept under.
 
-    __slots__ = ("context", "key", "referable")
+    The reference context is built only when a reference needs it (``make_context``);
+    ``bundled``: whether the resource may sit in a Bundle entry (else no reference in it
+    resolves locally, except ``#id``)."""
 
-    def __init__(self, context: ReferenceContext, key: ResourceKey, referable: bool) -> None:
-        self.context = context
+    __slots__ = ("_context", "_make_context", "bundled", "key", "referable")
+
+    def __init__(
+        self,
+        make_context: Callable[[], ReferenceContext],
+        key: ResourceKey,
+        referable: bool,
+        bundled: bool = True,
+    ) -> None:
+        self._make_context = make_context
+        self._context: ReferenceContext | None = None
         self.key = key
         self.referable = referable  # has an id or a fullUrl: something can point at it
+        self.bundled = bundled
+
+    @property
+    def context(self) -> ReferenceContext:
+        if self._context is None:
+            self._context = self._make_context()
+        return self._context
 
     def contained(self, key: ResourceKey) -> Scope:
         # A contained resource resolves references at its container's level.
-        return Scope(self.context, key, True)
+        scope = Scope(self._make_context, key, True, self.bundled)
+        scope._context = self._context
+        return scope
 
     def target(self, reference: str) -> Target | str:
-        return target_of(self.context.resolve(reference.strip()))
+        reference = reference.strip()
+        if not self.bundled and not reference.startswith("#"):
+            return unbundled_target(reference)
+        return target_of(self.context.resolve(reference))
 
 
 def explicit_type(reference: str) -> str | None:

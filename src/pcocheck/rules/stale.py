@@ -167,6 +167,20 @@ def _walk_markers() -> tuple[tuple[str, ...], frozenset[str]]:
 
 
 WALK_MARKERS, _OLD_PCO_SYSTEM_IDS = _walk_markers()
+# Fewer, shorter strings such that every marker holds one of them: a text without any
+# holds no marker either (tests/rules/test_stale_markers.py checks the cover), so current
+# content is cleared in fewer scans.
+_MARKER_PROBES = (
+    "mtnlotus",
+    "ncqa.org",
+    "gas-codes",
+    "expected",
+    '"684',
+    '"4523',
+    '-goal"',
+    "assessent",
+    '"well-',
+)
 _ASCII_ESCAPE = re.compile(r"\\u00[0-7]")
 
 
@@ -177,7 +191,7 @@ def may_be_stale(text: str) -> bool:
     a backslash or a non-ASCII character)."""
     if "\\/" in text or ("\\u00" in text and _ASCII_ESCAPE.search(text)):
         return True
-    if any(map(text.__contains__, WALK_MARKERS)):
+    if any(map(text.__contains__, _MARKER_PROBES)) and any(map(text.__contains__, WALK_MARKERS)):
         return True
     start = text.find(PCO_CS)
     while start >= 0:  # each system string under the PCO base: its id up to the quote
@@ -201,17 +215,33 @@ def check_stale(subject: Subject, out: list[Finding], *, codes: bool = True) -> 
         _observation(subject, out)
 
 
+def _old_profile_id(profile: str) -> str | None:
+    """The pre-STU1 profile id ``profile`` claims, or None for any other profile."""
+    base = canonical_base(profile)
+    if base.startswith(OLD_BASE + "StructureDefinition/"):
+        return base.rsplit("/", 1)[-1]
+    if base.startswith(PCO_SD) and base[len(PCO_SD) :] in RENAMED_PROFILES:
+        return base[len(PCO_SD) :]
+    return None
+
+
+# Profiles already judged (a bulk export claims the same few): URL -> old id or None.
+# Lifetime: the process; bounded.
+_OLD_PROFILE_IDS: dict[str, str | None] = {}
+_OLD_PROFILE_IDS_KEPT = 10_000
+
+
 def _profiles(subject: Subject, out: list[Finding]) -> None:
     profiles = listed(as_dict(subject.resource.get("meta")).get("profile"))
     for index, profile in enumerate(profiles):
         if not isinstance(profile, str):
             continue
-        base = canonical_base(profile)
-        if base.startswith(OLD_BASE + "StructureDefinition/"):
-            old_id = base.rsplit("/", 1)[-1]
-        elif base.startswith(PCO_SD) and base[len(PCO_SD) :] in RENAMED_PROFILES:
-            old_id = base[len(PCO_SD) :]
-        else:
+        old_id = _OLD_PROFILE_IDS.get(profile, "")
+        if old_id == "":
+            old_id = _old_profile_id(profile)
+            if len(_OLD_PROFILE_IDS) < _OLD_PROFILE_IDS_KEPT:
+                _OLD_PROFILE_IDS[profile] = old_id
+        if old_id is None:
             continue
         new_id = RENAMED_PROFILES.get(old_id, old_id)
         if new_id is None:

@@ -14,6 +14,7 @@ from pcocheck.rules.access import as_dict, as_number, fmt, loinc_codes
 from pcocheck.rules.codes import ACHIEVED, NOT_ACHIEVED, PROM_TARGET_MEASURES
 from pcocheck.rules.dates import When
 from pcocheck.rules.facts import GoalFact, Link, PromScore, PromTarget, Subject
+from pcocheck.rules.gas import Order
 from pcocheck.rules.instruments import BY_TOTAL, Instrument
 from pcocheck.rules.references import Target
 
@@ -121,10 +122,15 @@ def finish_goals(
     scores: list[PromScore],
     settle: Callable[[Link], Target],
     out: list[Finding],
+    order: Order | None = None,
 ) -> None:
-    """PROM goals against the scores focusing on them."""
+    """PROM goals against the scores focusing on them (``order``: see
+    :func:`pcocheck.rules.gas.finish_gas`; ``out`` starts empty when it is given)."""
     series: dict[tuple[ResourceKey, int], _Series] = {}
-    for score in scores:
+    first_number: dict[tuple[ResourceKey, int], int] = {}
+    for position, score in enumerate(scores):
+        if order is not None:
+            order.mark(out, (2, order.numbers[position - 1] if position else -1))
         goal_key, goal, link = _focus(score, goals, settle)
         if goal_key is None or goal is None or link is None or not goal.prom_targets:
             continue
@@ -145,8 +151,14 @@ def finish_goals(
         index, target = matching[0]
         entry = series.setdefault((goal_key, index), _Series(goal, target, []))
         entry.scores.append((score.when, score.value, score))
-    for entry in series.values():
+        if order is not None:
+            first_number.setdefault((goal_key, index), order.numbers[position])
+    if order is not None and scores:
+        order.mark(out, (2, order.numbers[-1]))
+    for series_key, entry in series.items():
         _judge_series(entry, out)
+        if order is not None:
+            order.mark(out, (3, first_number[series_key]))
 
 
 def _focus(
