@@ -48,6 +48,11 @@ class Selection:
         self._ignore = tuple(p.upper() for p in ignore)
         self._cache: dict[str, bool] = {}
 
+    @property
+    def narrows(self) -> bool:
+        """Whether some codes are dropped (else every finding is kept)."""
+        return bool(self._select or self._ignore)
+
     def __call__(self, code: str) -> bool:
         decision = self._cache.get(code)
         if decision is None:

@@ -11,6 +11,7 @@ import gc
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
@@ -23,7 +24,7 @@ from pcocheck.inputs.resources import split_resources
 from pcocheck.inputs.source import SourceText
 from pcocheck.resolution import Resolver
 from pcocheck.result import RunResult
-from pcocheck.view import Anchor, ResourceView
+from pcocheck.view import Anchor, ResourceView, locating_only
 
 if TYPE_CHECKING:
     from pcocheck.definitions.registry import DefinitionRegistry
@@ -198,15 +199,18 @@ class Run:
         progress = self.progress
         if progress is not None:
             progress.start(len(inputs))
+        # Findings of dropped codes are not located (see pcocheck.view.locating_only).
+        located = locating_only(self.keep) if self.keep.narrows else nullcontext()
         try:
-            if not self._map_in_parallel(inputs):  # it prescans itself when it maps
-                if not self.indexed:
-                    self.prescan(inputs)
-                for item in inputs:
-                    self.check_input(item, stdin)
-                    if progress is not None:
-                        progress.advance(files=1)
-            self.finish()
+            with located:
+                if not self._map_in_parallel(inputs):  # it prescans itself when it maps
+                    if not self.indexed:
+                        self.prescan(inputs)
+                    for item in inputs:
+                        self.check_input(item, stdin)
+                        if progress is not None:
+                            progress.advance(files=1)
+                self.finish()
         finally:
             if progress is not None:
                 progress.stop()

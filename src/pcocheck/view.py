@@ -5,7 +5,9 @@ are built and located.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,22 @@ Emit = Callable[[Finding], None]
 MAX_MESSAGE = 2000
 MAX_EXPRESSION = 1000
 MAX_LABEL = 200
+
+# The finding codes a run keeps (``--select``/``--ignore``), when it drops some: a dropped
+# finding is never shown, so its line and column are not looked up (a lookup may seek
+# through the record's text). None: every finding is located. A context variable, so that
+# runs in other threads of the same process (the Python API) keep their own choice.
+_located: ContextVar[Callable[[str], bool] | None] = ContextVar("located", default=None)
+
+
+@contextmanager
+def locating_only(kept: Callable[[str], bool]) -> Iterator[None]:
+    """Within this block, findings whose code ``kept`` rejects get no line or column."""
+    token = _located.set(kept)
+    try:
+        yield
+    finally:
+        _located.reset(token)
 
 
 def render_expression(root: str, path: JsonPath) -> str:
@@ -75,7 +93,9 @@ class Anchor:
         spec = lookup(code)
         path = self.base_path + rel_path
         if line is None and self.source is not None:
-            line, column = self.source.position(path)
+            kept = _located.get()
+            if kept is None or kept(code):
+                line, column = self.source.position(path)
         expression = render_expression(self.root, path) if self.root else None
         return Finding(
             code=code,
