@@ -66,10 +66,30 @@ def test_parts_give_the_findings_of_one_pass(
         assert any(f["code"].startswith(("PCO-GAS-0", "PCO-PROM-01")) for f in whole)
         facts = len(rules.goals) + len(rules.gas_scores) + len(rules.prom_scores)
         monkeypatch.setattr(fact_parts, "FACTS_PER_PART", per_part)
+        monkeypatch.setattr(fact_parts, "ONE_PASS_FACTS", 0)
         assert facts > per_part  # so the run is checked in parts
+        calls: list[int] = []
+        in_parts_of = fact_parts.finish_in_parts
+
+        def spied(rules: PcoRules, settled: Any, parts: int, calls: list[int] = calls) -> Any:
+            calls.append(parts)
+            return in_parts_of(rules, settled, parts)  # noqa: B023 - called in this loop
+
+        monkeypatch.setattr(fact_parts, "finish_in_parts", spied)
         in_parts, _ = _findings(inputs)
         monkeypatch.undo()
+        assert calls and calls[0] > 1
         assert in_parts == whole
+
+
+def test_a_run_with_few_facts_is_checked_in_one_pass(
+    export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(fact_parts, "FACTS_PER_PART", 1)  # would be many parts
+    monkeypatch.setattr(fact_parts, "finish_in_parts", lambda *args: calls.append(1) or [])
+    _findings([export])
+    assert calls == []  # below ONE_PASS_FACTS: decoded once, nothing re-encoded
 
 
 def test_facts_of_records_are_compressed_and_come_back_equal(export: Path) -> None:

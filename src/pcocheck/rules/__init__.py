@@ -226,7 +226,7 @@ class PcoRules:
             return settle(link.target, link.place.anchor, resolver)
 
         facts = len(self.goals) + len(self.gas_scores) + len(self.prom_scores)
-        parts = -(-facts // _parts.FACTS_PER_PART)
+        parts = -(-facts // _parts.FACTS_PER_PART) if facts > _parts.ONE_PASS_FACTS else 1
         if parts > 1:
             out = _parts.finish_in_parts(self, settled, parts)
         else:
