@@ -11,6 +11,17 @@ FIXTURES = ROOT / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+def fixture_files() -> list[str]:
+    """Every input file under fixtures/ (not the expected-findings files), sorted."""
+    return sorted(
+        str(p)
+        for p in FIXTURES.rglob("*")
+        if p.is_file()
+        and p.suffix in (".json", ".ndjson", ".gz")
+        and not p.name.endswith("expected.json")
+    )
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens",

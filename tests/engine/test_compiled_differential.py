@@ -22,7 +22,7 @@ from pcocheck.engine.compiled import CompiledPass
 from pcocheck.engine.core import ProfileEngine
 from pcocheck.engine.walker import Pass
 from pcocheck.runner import Run, build_checkers
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT, fixture_files
 
 
 def _corpus_module() -> Any:
@@ -55,24 +55,14 @@ def _assert_same(paths: list[str], **options: Any) -> list[dict[str, Any]]:
     return new
 
 
-def _fixture_files() -> list[str]:
-    return sorted(
-        str(p)
-        for p in FIXTURES.rglob("*")
-        if p.is_file()
-        and p.suffix in (".json", ".ndjson", ".gz")
-        and not p.name.endswith("expected.json")
-    )
-
-
 def test_every_fixture_gives_the_same_findings() -> None:
-    files = _fixture_files()
+    files = fixture_files()
     assert len(files) > 100
     assert _assert_same(files)
 
 
 def test_every_fixture_with_the_strict_options_gives_the_same_findings() -> None:
-    files = [f for f in _fixture_files() if "/engine/" in f or "/parity/" in f]
+    files = [f for f in fixture_files() if "/engine/" in f or "/parity/" in f]
     assert files
     _assert_same(files, must_support=True, allow_example_urls=False, security_checks=True)
 

@@ -19,19 +19,9 @@ from pcocheck.inputs.read import Document, read_documents
 from pcocheck.inputs.resources import split_resources
 from pcocheck.inputs.stream import SlimBundle, slim_bundle
 from pcocheck.runner import validate_config
-from tests.conftest import FIXTURES
+from tests.conftest import fixture_files
 from tests.parallel.test_jobs import assert_same
 from tests.parallel.test_one_bundle import one_bundle
-
-
-def _fixture_files() -> list[str]:
-    return sorted(
-        str(p)
-        for p in FIXTURES.rglob("*")
-        if p.is_file()
-        and p.suffix in (".json", ".ndjson", ".gz")
-        and not p.name.endswith("expected.json")
-    )
 
 
 def _findings(paths: list[str], **options: Any) -> list[dict[str, Any]]:
@@ -48,7 +38,7 @@ def stream_all(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_every_fixture_gives_the_same_findings_when_bundles_are_read_slim(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    files = _fixture_files()
+    files = fixture_files()
     whole = _findings(files)
     monkeypatch.setattr(stream, "STREAM_MIN_CHARS", 0)
     slim = _findings(files)
@@ -58,7 +48,7 @@ def test_every_fixture_gives_the_same_findings_when_bundles_are_read_slim(
 
 
 def test_the_strict_options_give_the_same_findings_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    files = [f for f in _fixture_files() if "/references/" in f or "/parity/" in f]
+    files = [f for f in fixture_files() if "/references/" in f or "/parity/" in f]
     options = {"must_support": True, "allow_example_urls": False, "security_checks": True}
     whole = _findings(files, **options)
     monkeypatch.setattr(stream, "STREAM_MIN_CHARS", 0)
@@ -68,7 +58,7 @@ def test_the_strict_options_give_the_same_findings_too(monkeypatch: pytest.Monke
 def _slim_fixtures() -> list[Path]:
     """Fixture documents that are read slim (Bundles other than documents)."""
     found = []
-    for name in _fixture_files():
+    for name in fixture_files():
         path = Path(name)
         if path.suffix != ".json":
             continue
