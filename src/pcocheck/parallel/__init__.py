@@ -41,6 +41,7 @@ from pcocheck.parallel.team import Team
 from pcocheck.result import RunResult
 
 if TYPE_CHECKING:
+    from pcocheck.resolution import IdentityRow
     from pcocheck.runner import Run
 
 Result = TypeVar("Result")
@@ -235,7 +236,7 @@ class IndexResult:
     which the shard names), canonical URLs, and the checkers' own prescan state."""
 
     number: int
-    identities: list[tuple[str, int | None, int | None, str | None, tuple[str, ...]]]
+    identities: list[IdentityRow]
     canonicals: list[tuple[str, str]]
     states: list[Any]
     complete: bool  # read to the end without an error
@@ -252,10 +253,10 @@ def _prescan_mergeable(run: Run) -> bool:
 
 def index_shard(run: Run, shard: Shard) -> IndexResult:
     """The first pass over one shard (see :meth:`pcocheck.runner.Run.prescan`)."""
-    from pcocheck.inputs.resources import split_resources
-    from pcocheck.resolution import canonical_of, identity_of
+    from pcocheck.inputs.first_pass import views_to_index
+    from pcocheck.resolution import canonical_of, identity_row
 
-    identities: list[tuple[str, int | None, int | None, str | None, tuple[str, ...]]] = []
+    identities: list[IdentityRow] = []
     canonicals: list[tuple[str, str]] = []
     indexers = [c for c in run.checkers if hasattr(c, "prescan")]
     produced = (
@@ -265,31 +266,19 @@ def index_shard(run: Run, shard: Shard) -> IndexResult:
     )
     complete = True
     entries = 0
+    hooks = [getattr(checker, "prescan") for checker in indexers]  # noqa: B009
     try:
-        for document in produced:
-            if isinstance(document, Finding):
-                continue
-            for view in split_resources(document, index_only=True):
-                if isinstance(view, Finding):
-                    continue
-                if view.anchor.entry is not None:
-                    entries = max(entries, view.anchor.entry + 1)
-                canonical = canonical_of(view)
-                if canonical is not None:
-                    canonicals.append(canonical)
-                identity = identity_of(view)
-                if identity is not None:
-                    identities.append(
-                        (
-                            identity.key,
-                            identity.line,
-                            identity.entry,
-                            identity.full_url,
-                            identity.claims,
-                        )
-                    )
-                for checker in indexers:
-                    getattr(checker, "prescan")(view)  # noqa: B009 - optional method
+        for view in views_to_index(produced):
+            if view.anchor.entry is not None:
+                entries = max(entries, view.anchor.entry + 1)
+            canonical = canonical_of(view)
+            if canonical is not None:
+                canonicals.append(canonical)
+            identity = identity_row(view)
+            if identity is not None:
+                identities.append(identity)
+            for hook in hooks:
+                hook(view)
     except Exception:  # the main pass reads the shard again and reports the error
         complete = False
     states = [
@@ -303,7 +292,7 @@ def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]
     """Fill ``run``'s Resolver index (and the checkers' prescan state) from the shards'
     first passes, in shard order: the index one process would have built. Returns the
     top-level Bundle entries found per shard number."""
-    from pcocheck.resolution.identity import Identity, intern, shared_claims
+    from pcocheck.resolution.identity import intern
 
     complete: dict[str, bool] = {}
     entry_counts: dict[int, int] = {}
@@ -314,9 +303,9 @@ def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]
             canonicals = resolver.index.canonicals
             for url, rtype in result.canonicals:
                 canonicals.setdefault(url, rtype)
-            add = resolver.index.add
+            add = resolver.index.add_row
             for key, line, entry, full_url, claims in result.identities:
-                add(Identity(key, file, line, entry, full_url or None, shared_claims(claims)))
+                add(key, file, line, entry, full_url, claims)
         for checker, state in zip(run.checkers, result.states, strict=True):
             if state is not None:
                 checker.merge_prescan(state)  # type: ignore[attr-defined]

@@ -39,11 +39,13 @@ __all__ = [
     "BundleScope",
     "DocumentState",
     "Identity",
+    "IdentityRow",
     "ReferenceContext",
     "RemoteStub",
     "Resolution",
     "Resolver",
     "ResourceKey",
+    "identity_row",
 ]
 
 
@@ -318,26 +320,28 @@ class RunIndex:
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def _pack(self, identity: Identity) -> tuple[int, int]:
-        """(line, file number | entry | claims number) of ``identity``."""
-        file_no = self._file_no.get(identity.file)
+    def _pack(
+        self, file: str, line: int | None, entry: int | None, claims: tuple[str, ...]
+    ) -> tuple[int, int]:
+        """(line, file number | entry | claims number) of an identity."""
+        file_no = self._file_no.get(file)
         if file_no is None:
             file_no = len(self._files)
             if file_no >= 1 << _FILE_BITS:
                 raise ValueError(f"more than {1 << _FILE_BITS} input files in one run")
-            self._file_no[identity.file] = file_no
-            self._files.append(identity.file)
-        claims_no = self._claims_no.get(identity.claims)
+            self._file_no[file] = file_no
+            self._files.append(file)
+        claims_no = self._claims_no.get(claims)
         if claims_no is None:
             claims_no = len(self._claims)
             if claims_no < (1 << _CLAIMS_BITS) - 1:
-                self._claims_no[identity.claims] = claims_no
-                self._claims.append(identity.claims)
+                self._claims_no[claims] = claims_no
+                self._claims.append(claims)
             else:  # pathological: more distinct claim lists than a packed number holds
                 claims_no = (1 << _CLAIMS_BITS) - 1
-        line = (identity.line or 0) & ((1 << _LINE_BITS) - 1)
-        entry = 0 if identity.entry is None else min(identity.entry + 1, (1 << _ENTRY_BITS) - 1)
-        return line, (file_no << _ENTRY_BITS | entry) << _CLAIMS_BITS | claims_no
+        packed_line = (line or 0) & ((1 << _LINE_BITS) - 1)
+        packed_entry = 0 if entry is None else min(entry + 1, (1 << _ENTRY_BITS) - 1)
+        return packed_line, (file_no << _ENTRY_BITS | packed_entry) << _CLAIMS_BITS | claims_no
 
     def _unpack(self, key: str, row: int) -> Identity:
         packed = self._places[row]
@@ -374,10 +378,28 @@ class RunIndex:
             slot = (slot + 1) & mask
 
     def add(self, identity: Identity) -> None:
-        data = identity.key.encode("utf-8", "surrogatepass")
+        self.add_row(
+            identity.key,
+            identity.file,
+            identity.line,
+            identity.entry,
+            identity.full_url,
+            identity.claims,
+        )
+
+    def add_row(
+        self,
+        key: str,
+        file: str,
+        line: int | None,
+        entry: int | None,
+        full_url: str | None,
+        claims: tuple[str, ...],
+    ) -> None:
+        """:meth:`add` an identity given as its fields (no object per resource)."""
+        data = key.encode("utf-8", "surrogatepass")
         hashed = key_hash(data)
-        line, packed = self._pack(identity)
-        full_url = identity.full_url
+        packed_line, packed = self._pack(file, line, entry, claims)
         slots, hashes = self._slots, self._hashes
         mask = len(slots) - 1
         free = hashed & mask
@@ -388,7 +410,7 @@ class RunIndex:
             if (
                 hashes[known] == hashed
                 and self._places[known] == packed
-                and self._lines[known] == line
+                and self._lines[known] == packed_line
                 and self._key(known) == data
                 and self._full_urls.get(known) == full_url
             ):
@@ -396,7 +418,7 @@ class RunIndex:
             free = (free + 1) & mask
         row = len(self._hashes)
         self._hashes.append(hashed)
-        self._lines.append(line)
+        self._lines.append(packed_line)
         self._places.append(packed)
         self._keys += data
         self._key_ends.append(len(self._keys))
@@ -473,27 +495,44 @@ def canonical_of(view: ResourceView) -> tuple[str, str] | None:
     return None
 
 
-def identity_of(view: ResourceView) -> Identity | None:
-    """What the run-wide index keeps of a resource with a type and an id."""
-    rid = view.id
-    rtype = view.resource_type
-    if not rid or not rtype:
+# What the first pass sends back per resource: (key, line, entry, fullUrl, claims); the
+# file is the shard's.
+IdentityRow = tuple[str, int | None, int | None, str | None, tuple[str, ...]]
+
+
+def identity_row(view: ResourceView) -> IdentityRow | None:
+    """:func:`identity_of` without the file, as plain data (no object per resource: the
+    first pass of a bulk export makes one per record)."""
+    resource = view.resource
+    rid = resource.get("id")
+    rtype = resource.get("resourceType")
+    if not isinstance(rid, str) or not rid or not isinstance(rtype, str) or not rtype:
         return None
-    source = view.anchor.source
+    anchor = view.anchor
+    source = anchor.source
     line = source.first_line if source is not None and source.record else None
-    full_url = view.full_url
     key = f"{rtype}/{rid}"
-    label = view.anchor.resource
+    label = anchor.resource
     if label is not None and label == key:
         key = label  # the label its anchor and PCO facts keep: one string
-    return Identity(
-        key=key,  # not interned: the index dict keeps one copy per key
-        file=intern(view.anchor.file or ""),
-        line=line,
-        entry=view.anchor.entry,
-        full_url=full_url or None,
-        claims=shared_claims(tuple(view.claimed_profiles)),
+    meta = resource.get("meta")
+    profiles = meta.get("profile") if isinstance(meta, dict) else None
+    claims = (
+        shared_claims(tuple(p for p in profiles if isinstance(p, str)))
+        if isinstance(profiles, list)
+        else ()
     )
+    # key not interned: the index keeps one copy per key
+    return key, line, anchor.entry, view.full_url or None, claims
+
+
+def identity_of(view: ResourceView) -> Identity | None:
+    """What the run-wide index keeps of a resource with a type and an id."""
+    row = identity_row(view)
+    if row is None:
+        return None
+    key, line, entry, full_url, claims = row
+    return Identity(key, intern(view.anchor.file or ""), line, entry, full_url, claims)
 
 
 class Resolver:
