@@ -501,8 +501,8 @@ IdentityRow = tuple[str, int | None, int | None, str | None, tuple[str, ...]]
 
 
 def identity_row(view: ResourceView) -> IdentityRow | None:
-    """:func:`identity_of` without the file, as plain data (no object per resource: the
-    first pass of a bulk export makes one per record)."""
+    """What the run-wide index keeps of a resource with a type and an id, but its file:
+    plain data, no object per resource (a bulk export's first pass makes one per record)."""
     resource = view.resource
     rid = resource.get("id")
     rtype = resource.get("resourceType")
@@ -526,15 +526,6 @@ def identity_row(view: ResourceView) -> IdentityRow | None:
     return key, line, anchor.entry, view.full_url or None, claims
 
 
-def identity_of(view: ResourceView) -> Identity | None:
-    """What the run-wide index keeps of a resource with a type and an id."""
-    row = identity_row(view)
-    if row is None:
-        return None
-    key, line, entry, full_url, claims = row
-    return Identity(key, intern(view.anchor.file or ""), line, entry, full_url, claims)
-
-
 class Resolver:
     """The run's resolver: the run-wide index plus the state of the current document."""
 
@@ -556,9 +547,10 @@ class Resolver:
         canonical = canonical_of(view)
         if canonical is not None:
             self.index.canonicals.setdefault(*canonical)
-        identity = identity_of(view)
-        if identity is not None:
-            self.index.add(identity)
+        row = identity_row(view)
+        if row is not None:
+            key, line, entry, full_url, claims = row
+            self.index.add_row(key, intern(view.anchor.file or ""), line, entry, full_url, claims)
 
     def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
         """The resources of the run a non-local ``Type/id`` reference can mean, nearest
