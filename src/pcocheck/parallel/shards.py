@@ -25,6 +25,11 @@ CHUNKS_PER_JOB = 4  # a few chunks per worker even out uneven records
 # to finish waits for at most one chunk; small chunks keep that wait short (each chunk
 # costs a few milliseconds of its own: opening, seeking, handing its state over).
 NDJSON_CHUNKS_PER_JOB = 16
+# The run's last chunks are cut finer: whoever takes the very last one makes the others
+# wait for it at most that long (guided scheduling). The last TAIL_CHUNKS_PER_JOB chunks'
+# worth of bytes per job is cut into pieces TAIL_DIVISOR times smaller.
+TAIL_CHUNKS_PER_JOB = 2
+TAIL_DIVISOR = 4
 _BLOCK = 1 << 20
 MIN_BUNDLE_ENTRIES = 200  # a Bundle is cut into parts of at least this many entries
 # Below this much input a run stays in one process: starting workers would cost more than
@@ -93,11 +98,24 @@ def plan_shards(inputs: list[InputFile], jobs: int) -> list[Shard]:
     wanted = total // max(1, jobs * NDJSON_CHUNKS_PER_JOB)
     target = min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, wanted))
     shards: list[Shard] = []
-    for item, size in zip(inputs, sizes, strict=True):
-        if size is None or size <= target or item.path is None:
+    last_cut = max(
+        (
+            i
+            for i, (item, size) in enumerate(zip(inputs, sizes, strict=True))
+            if _cut(item, size, target)
+        ),
+        default=-1,
+    )
+    for position_in_run, (item, size) in enumerate(zip(inputs, sizes, strict=True)):
+        if not _cut(item, size, target):
             shards.append(Shard(len(shards), item))
             continue
-        ranges = ndjson_ranges(str(item.path), target)
+        assert size is not None and item.path is not None
+        # Only the run's last cut file ends the run: its tail is cut finer.
+        fine_from = (
+            size - jobs * TAIL_CHUNKS_PER_JOB * target if position_in_run == last_cut else size
+        )
+        ranges = ndjson_ranges(str(item.path), target, fine_from)
         for position, (start, end, first_line) in enumerate(ranges):
             shards.append(
                 Shard(
@@ -114,6 +132,11 @@ def plan_shards(inputs: list[InputFile], jobs: int) -> list[Shard]:
     return shards
 
 
+def _cut(item: InputFile, size: int | None, target: int) -> bool:
+    """Whether ``item`` is cut into chunks (a plain NDJSON file larger than a chunk)."""
+    return size is not None and size > target and item.path is not None
+
+
 def _plain_ndjson_size(item: InputFile) -> int | None:
     """The size of an uncompressed NDJSON file on disk (chunks can be read by seeking)."""
     if not item.ndjson or item.gzipped or item.data is not None or item.path is None:
@@ -124,16 +147,22 @@ def _plain_ndjson_size(item: InputFile) -> int | None:
         return None
 
 
-def ndjson_ranges(path: str, target: int) -> list[tuple[int, int | None, int]]:
+def ndjson_ranges(
+    path: str, target: int, fine_from: int | None = None
+) -> list[tuple[int, int | None, int]]:
     """(start byte, end byte or None for the end of the file, first line number) of chunks
-    of about ``target`` bytes, each ending just after a line feed."""
+    of about ``target`` bytes, each ending just after a line feed; chunks that start at or
+    after byte ``fine_from`` are ``TAIL_DIVISOR`` times smaller (not below
+    ``MIN_CHUNK_BYTES``)."""
     ranges: list[tuple[int, int | None, int]] = []
     start, first_line, newlines, offset = 0, 1, 0, 0
+    fine = max(MIN_CHUNK_BYTES, target // TAIL_DIVISOR)
     with open(path, "rb") as handle:
         while block := handle.read(_BLOCK):
             position = 0
             while True:
-                want = start + target - offset
+                size = fine if fine_from is not None and start >= fine_from else target
+                want = start + size - offset
                 if want >= len(block):
                     break
                 cut = block.find(b"\n", max(want, position))
