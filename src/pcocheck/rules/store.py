@@ -281,6 +281,29 @@ class FactLog:
     def __len__(self) -> int:
         return self.count
 
+    @property
+    def plain(self) -> bool:
+        """Whether every entry is kept compressed (none as it is: no whole file's anchor,
+        so the log can be rebuilt in another process and sent back cheaply)."""
+        return all(isinstance(segment, Spool) for segment in self.segments)
+
+    def split(self, count: int) -> list[FactLog]:
+        """The entries cut into at most ``count`` logs of consecutive compressed batches
+        (and segments kept as they are), in order: each shares this log's batches (nothing
+        is copied or decoded); their entries, one log after the other, are this log's.
+        The count of each is not known without decoding (0)."""
+        units: list[Segment] = []
+        for segment in self.segments:
+            if isinstance(segment, Spool):
+                units.extend(Spool([batch]) for batch in segment.batches)
+                if segment.pending:
+                    units.append(Spool(pending=list(segment.pending)))
+            else:
+                units.append(segment)
+        count = max(1, min(count, len(units)))
+        cut = [units[len(units) * i // count : len(units) * (i + 1) // count] for i in range(count)]
+        return [FactLog(self.kind, self.keyed, _joined(piece)) for piece in cut]
+
     def entries(self) -> Iterator[Any]:
         """Every entry, rebuilt one at a time."""
         decode = _ENCODERS[self.kind][1]
@@ -325,6 +348,19 @@ class FactLog:
 
     def update(self, other: FactLog) -> None:
         self.extend(other)
+
+
+def _joined(units: list[Segment]) -> list[Segment]:
+    """Consecutive one-batch spools joined into one (a log reads the same either way)."""
+    joined: list[Segment] = []
+    for unit in units:
+        last = joined[-1] if joined else None
+        if isinstance(unit, Spool) and isinstance(last, Spool) and not last.pending:
+            last.batches.extend(unit.batches)
+            last.pending = unit.pending
+        else:
+            joined.append(unit)
+    return joined
 
 
 def _key(value: Any) -> ResourceKey:
