@@ -1,0 +1,129 @@
+"""The cross-resource phase spread over forked processes (a parallel run's fan-out, see
+rules/parts.py and parallel/fanout.py) gives the same findings, in the same order, as in
+one process: on every rule fixture and on the parts cases, in one pass and part by part
+(the partition by ranges of compressed batches included)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from pcocheck.config import RunConfig
+from pcocheck.parallel.fanout import ForkedMapper
+from pcocheck.rules import PcoRules
+from pcocheck.rules import parts as fact_parts
+from pcocheck.rules import store
+from pcocheck.runner import run
+from tests.rules.conftest import questionnaire_lookup
+from tests.rules.test_fact_parts import CASES, export
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+__all__ = ["export"]  # the NDJSON export of every fixture (a module fixture)
+
+
+class SpyMapper(ForkedMapper):
+    """A forked mapper that records the tasks of each call and which processes ran them."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.tasks: list[list[Any]] = []
+        self.pids: set[int] = set()
+
+    def __call__(self, work: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+        self.tasks.append(list(items))
+
+        def traced(item: T) -> tuple[int, R]:
+            return os.getpid(), work(item)
+
+        done = super().__call__(traced, items)
+        self.pids.update(pid for pid, _ in done)
+        return [result for _, result in done]
+
+
+def _findings(paths: list[Path], mapper: ForkedMapper | None) -> list[dict[str, Any]]:
+    rules = PcoRules(questionnaires=questionnaire_lookup())
+    rules.fan_out = mapper  # a one-job run leaves it as it is
+    result = run(RunConfig(paths=tuple(str(p) for p in paths)), [rules])
+    return [f.to_dict() for f in result.findings]
+
+
+@pytest.fixture
+def fan_out_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fact_parts, "FAN_OUT_FACTS", 0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_every_rule_fixture_gives_the_same_findings_fanned_out(
+    case: Path, fan_out_always: None
+) -> None:
+    alone = _findings([case], None)
+    spy = SpyMapper()
+    assert _findings([case], spy) == alone
+    assert spy.calls == 1 and spy.tasks[0] == [("gas",), ("prom",)]  # forked, two tasks
+
+
+@pytest.mark.parametrize("per_part", [1, 3, 40])
+def test_parts_and_their_partition_fanned_out_give_the_one_pass_findings(
+    export: Path, per_part: int, fan_out_always: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for inputs in ([export], CASES):
+        whole = _findings(inputs, None)
+        assert any(f["code"].startswith(("PCO-GAS-0", "PCO-PROM-01")) for f in whole)
+        monkeypatch.setattr(fact_parts, "FACTS_PER_PART", per_part)
+        monkeypatch.setattr(fact_parts, "ONE_PASS_FACTS", 0)
+        monkeypatch.setattr(fact_parts, "SLICES_PER_JOB", 3)
+        monkeypatch.setattr(store, "BATCH", 4)  # many compressed batches: many slices
+        spy = SpyMapper()
+        assert _findings(inputs, spy) == whole
+        monkeypatch.undo()
+        monkeypatch.setattr(fact_parts, "FAN_OUT_FACTS", 0)
+        # The checks of the parts were forked; for the NDJSON export (all of its facts
+        # compressed) the partition too, by several ranges of batches per kind of fact.
+        checks = spy.tasks[-1]
+        assert ("part", 1) in checks
+        if inputs == [export]:
+            assert spy.calls == 2
+            partition = spy.tasks[0]
+            assert {(kind, number) for kind, number, _ in partition} >= {
+                ("goal", 1),
+                ("gas", 1),
+                ("prom", 1),
+            }
+            assert ("derived", 0) in checks
+
+
+class Backwards:
+    """Runs the tasks here, last first (results in task order): a task that relied on
+    what an earlier one left behind would find something else."""
+
+    jobs = 2
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, work: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+        self.calls += 1
+        return list(reversed([work(item) for item in reversed(items)]))
+
+
+@pytest.mark.parametrize("per_part", [0, 2])
+def test_what_a_task_finds_does_not_depend_on_the_tasks_before_it(
+    export: Path, per_part: int, fan_out_always: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if per_part:
+        monkeypatch.setattr(fact_parts, "FACTS_PER_PART", per_part)
+        monkeypatch.setattr(fact_parts, "ONE_PASS_FACTS", 0)
+        monkeypatch.setattr(store, "BATCH", 4)
+    whole = _findings([export], None)
+    backwards = Backwards()
+    rules = PcoRules(questionnaires=questionnaire_lookup())
+    rules.fan_out = backwards
+    result = run(RunConfig(paths=(str(export),)), [rules])
+    assert [f.to_dict() for f in result.findings] == whole
+    assert backwards.calls == (2 if per_part else 1)
