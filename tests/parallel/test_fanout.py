@@ -108,7 +108,7 @@ def _failing(fail: str) -> Callable[[int], int]:
 
 
 def test_a_task_failing_in_a_helper_is_an_error_here() -> None:
-    with pytest.raises(HelperFailed, match="item .*ValueError: broken task"):
+    with pytest.raises(HelperFailed, match=r"item \d+: ValueError: broken task"):
         ForkedMapper(2)(_failing("raise"), list(range(6)))
 
 

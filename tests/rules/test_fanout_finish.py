@@ -14,9 +14,8 @@ import pytest
 
 from pcocheck.config import RunConfig
 from pcocheck.parallel.fanout import ForkedMapper
-from pcocheck.rules import PcoRules
+from pcocheck.rules import PcoRules, store
 from pcocheck.rules import parts as fact_parts
-from pcocheck.rules import store
 from pcocheck.runner import run
 from tests.rules.conftest import questionnaire_lookup
 from tests.rules.test_fact_parts import CASES, export
