@@ -60,15 +60,22 @@ def settle(target: Target | str, referrer: Anchor, resolver: Resolver) -> Target
     """The final answer for ``target``, written in the resource at ``referrer``. Run-wide
     lookups happen here, at the end of the run, so the answer does not depend on the order
     of the inputs."""
+    if not isinstance(target, str) and target.pending is None:
+        return target
+    source = referrer.source
+    line = source.first_line if source is not None and source.record else None
+    return settle_at(target, referrer.file or "", line, resolver)
+
+
+def settle_at(target: Target | str, file: str, line: int | None, resolver: Resolver) -> Target:
+    """:func:`settle` for a referrer known by its file and NDJSON line (None: not a
+    record), without its anchor."""
     if isinstance(target, str):
         key, base = target, None
     elif target.pending is None:
         return target
     else:
         key, base = target.pending
-    source = referrer.source
-    file = referrer.file or ""
-    line = source.first_line if source is not None and source.record else None
     candidates = tuple(
         c for c in resolver.candidates(key, base, file) if (c.file, c.line) != (file, line)
     )

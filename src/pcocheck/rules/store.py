@@ -48,8 +48,15 @@ def _place(place: Place) -> tuple[Any, ...]:
 
 
 def _unplace(value: tuple[Any, ...]) -> Place:
-    spot, path, profile = value
-    return Place(spot, path, profile)
+    # Rebuilt without Place.__init__ (the hottest call of the cross-resource phase): the
+    # spot is a RecordSpot already, and a batch's paths come back shared (marshal keeps
+    # one copy of an object written several times, and paths were shared when encoded).
+    place = _new_place(Place)
+    place._spot, place.path, place.profile = value
+    return place
+
+
+_new_place = object.__new__
 
 
 def _number(value: Decimal | None) -> str | None:
