@@ -27,18 +27,20 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pcocheck.finding import Finding
-from pcocheck.resolution import ResourceKey
+from pcocheck.resolution import Resolver, ResourceKey
 from pcocheck.rules.facts import Link, PromScore
 from pcocheck.rules.gas import Order, finish_gas
 from pcocheck.rules.prom import finish_derived, finish_panels
-from pcocheck.rules.references import Target
+from pcocheck.rules.references import Target, settle_at
 from pcocheck.rules.store import (
     FactLog,
     decode_gas,
     decode_prom,
     encode_gas,
     encode_prom,
+    plain_key,
     register,
+    untarget,
 )
 from pcocheck.rules.targets import finish_goals
 
@@ -157,10 +159,16 @@ _SLICE_SHIFT = 40
 
 
 class _Partition:
-    """Splits slices of the run's goals and scores into parts (one task per slice)."""
+    """Splits slices of the run's goals and scores into parts (one task per slice). A
+    compressed fact is read as its plain values (see :mod:`pcocheck.rules.store`): its
+    focus links are settled from them, and it goes to its part as it came, without being
+    rebuilt and encoded again."""
 
-    def __init__(self, settled: Settle, goal_keys: set[ResourceKey], parts: int) -> None:
+    def __init__(
+        self, settled: Settle, resolver: Resolver, goal_keys: set[ResourceKey], parts: int
+    ) -> None:
         self.settled = settled
+        self.resolver = resolver
         self.goal_keys = goal_keys
         self.parts = parts
 
@@ -169,20 +177,42 @@ class _Partition:
         parts = self.parts
         if kind == "goal":
             goal_parts = [FactLog("goal", keyed=True) for _ in range(parts)]
-            for key, goal in log.entries():
-                goal_parts[part_of(key, parts)].add((key, goal))
+            for plain, entry in log.raw():
+                if plain:
+                    key = plain_key(entry[0])
+                    goal_parts[part_of(key, parts)].add_plain((key, entry[1]))
+                else:
+                    goal_parts[part_of(entry[0], parts)].add(entry)
             return _sealed(goal_parts)
-        settled, goal_keys = self.settled, self.goal_keys
+        settled, settle_plain, goal_keys = self.settled, self._settle_plain, self.goal_keys
         found = [FactLog(f"{kind}-part") for _ in range(parts)]
         first = number << _SLICE_SHIFT
-        for position, score in enumerate(log.entries()):
-            targets = [settled(link) for link in score.focus]
+        for position, (plain, score) in enumerate(log.raw()):
+            if plain:  # the focus links: score[_FOCUS], as (target, place, text)
+                targets = [settle_plain(target, place) for target, place, _ in score[_FOCUS]]
+            else:
+                targets = [settled(link) for link in score.focus]
             part = _goal_of(targets, goal_keys, parts)
             if part is None and kind == "prom":
                 continue  # a score focusing on no goal: nothing to check by goal
-            plain = tuple(_settled_plain(t) for t in targets)
-            found[part if part is not None else 0].add((first + position, plain, score))
+            entry = (first + position, tuple(_settled_plain(t) for t in targets), score)
+            if plain:
+                found[part if part is not None else 0].add_plain(entry)
+            else:
+                found[part if part is not None else 0].add(entry)
         return _sealed(found)
+
+    def _settle_plain(self, target: Any, place: tuple[Any, ...]) -> Target:
+        """:meth:`PcoRules.finish`'s settle of a link kept as plain values."""
+        found = untarget(target)
+        if not isinstance(found, str) and found.pending is None:
+            return found
+        spot = place[0]  # a RecordSpot: file, line, ...
+        return settle_at(found, spot[0] or "", spot[1], self.resolver)
+
+
+# Where a compressed GAS or PROM score keeps its focus links (see store.encode_gas/_prom).
+_FOCUS = 6
 
 
 def _sealed(logs: list[FactLog]) -> list[FactLog]:
@@ -208,7 +238,7 @@ def finish_in_parts(
         for kind, log in logs.items()
         for number, piece in enumerate(log.split(slices) if spread else [log])
     ]
-    partition = _Partition(settled, set(rules.goals.keys()), parts)
+    partition = _Partition(settled, rules.resolver, set(rules.goals.keys()), parts)
     split = mapper(partition, tasks) if spread else IN_PROCESS(partition, tasks)
     by_kind: dict[str, list[FactLog]] = {
         kind: [

@@ -81,7 +81,7 @@ def _target(target: Target | str) -> Any:
     return (target.status, target.key, target.pending, target.how)
 
 
-def _untarget(value: Any) -> Target | str:
+def untarget(value: Any) -> Target | str:
     if isinstance(value, str):
         return value
     status, key, pending, how = value
@@ -93,7 +93,7 @@ def _links(links: tuple[Link, ...]) -> tuple[Any, ...]:
 
 
 def _unlinks(values: tuple[Any, ...]) -> tuple[Link, ...]:
-    return tuple(Link(_untarget(t), _unplace(p), text) for t, p, text in values)
+    return tuple(Link(untarget(t), _unplace(p), text) for t, p, text in values)
 
 
 def encode_goal(goal: GoalFact) -> tuple[Any, ...]:
@@ -271,6 +271,16 @@ class FactLog:
             last.add(plain)
         self.count += 1
 
+    def add_plain(self, value: Any) -> None:
+        """Add an entry already in its plain form (as :meth:`raw` gives one of a log of
+        this kind): nothing is rebuilt or encoded."""
+        last = self.segments[-1] if self.segments else None
+        if not isinstance(last, Spool):
+            last = Spool()
+            self.segments.append(last)
+        last.add(value)
+        self.count += 1
+
     def extend(self, other: FactLog) -> None:
         """Add ``other``'s entries after these (``other`` is handed over, not copied)."""
         for segment in other.segments:
@@ -318,19 +328,31 @@ class FactLog:
             if isinstance(segment, Spool):
                 if self.keyed:
                     for key, plain in segment:
-                        yield _key(key), decode(plain)
+                        yield plain_key(key), decode(plain)
                 else:
                     for plain in segment:
                         yield decode(plain)
             else:
                 yield from segment
 
+    def raw(self) -> Iterator[tuple[bool, Any]]:
+        """Every entry as it is kept, nothing rebuilt: ``(True, plain value)`` for a
+        compressed one (``(key, plain value)`` in a keyed log), ``(False, entry)`` for one
+        kept as it is."""
+        for segment in self.segments:
+            if isinstance(segment, Spool):
+                for plain in segment:
+                    yield True, plain
+            else:
+                for entry in segment:
+                    yield False, entry
+
     def keys(self) -> Iterator[ResourceKey]:
         """The keys of a keyed log, without rebuilding the facts."""
         for segment in self.segments:
             if isinstance(segment, Spool):
                 for key, _ in segment:
-                    yield _key(key)
+                    yield plain_key(key)
             else:
                 for key, _ in segment:
                     yield key
@@ -370,7 +392,7 @@ def _joined(units: list[Segment]) -> list[Segment]:
     return joined
 
 
-def _key(value: Any) -> ResourceKey:
+def plain_key(value: Any) -> ResourceKey:
     file, line, entry, contained = value
     return (file, line, entry, contained)
 
