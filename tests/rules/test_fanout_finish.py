@@ -126,3 +126,23 @@ def test_what_a_task_finds_does_not_depend_on_the_tasks_before_it(
     result = run(RunConfig(paths=(str(export),)), [rules])
     assert [f.to_dict() for f in result.findings] == whole
     assert backwards.calls == (2 if per_part else 1)
+
+
+@pytest.mark.parametrize("kept", [1, 2])
+def test_remembered_lookups_answer_as_the_resolver(
+    export: Path, kept: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phase's reference lookups, remembered (and forgotten past the bound), give the
+    findings of lookups asked each time."""
+    remembered = _findings([export], None)
+    asked: list[tuple[str, str | None, str]] = []
+
+    def every_time(self: fact_parts.Lookups, key: str, base: str | None, near: str) -> Any:
+        asked.append((key, base, near))
+        return self.resolver.candidates(key, base, near)
+
+    monkeypatch.setattr(fact_parts, "LOOKUPS_KEPT", kept)
+    assert _findings([export], None) == remembered
+    monkeypatch.setattr(fact_parts.Lookups, "candidates", every_time)
+    assert _findings([export], None) == remembered
+    assert len(asked) > len(set(asked))  # the same lookups recur: worth remembering

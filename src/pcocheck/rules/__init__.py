@@ -225,13 +225,13 @@ class PcoRules:
         """The cross-resource findings of the run. Its tasks run through :attr:`fan_out`
         when a parallel run set one (in processes forked from this one, see
         :mod:`pcocheck.rules.parts`), else here; the findings are the same either way."""
-        resolver = self.resolver
+        lookups = _parts.Lookups(self.resolver)
 
         def settled(link: Link) -> Target:
             target = link.target
             if not isinstance(target, str) and target.pending is None:
                 return target  # settled where it was written
-            return settle_at(target, *link.place.referrer, resolver)
+            return settle_at(target, *link.place.referrer, lookups)
 
         out = _parts.finish_facts(self, settled, self.fan_out)
         forget_shared()  # the facts stay valid; only the sharing tables go

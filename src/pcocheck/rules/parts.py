@@ -27,7 +27,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pcocheck.finding import Finding
-from pcocheck.resolution import Resolver, ResourceKey
+from pcocheck.resolution import Identity, Resolver, ResourceKey
 from pcocheck.rules.facts import Link, PromScore
 from pcocheck.rules.gas import Order, finish_gas
 from pcocheck.rules.prom import finish_derived, finish_panels
@@ -57,6 +57,7 @@ ONE_PASS_FACTS = 150_000
 FAN_OUT_FACTS = 20_000
 SLICES_PER_JOB = 4  # ranges of batches per process and log in a parallel partition
 CHUNK = 1000  # scores per call of the checks that need no join by goal
+LOOKUPS_KEPT = 10_000  # run-wide reference lookups remembered at once (see Lookups)
 
 Settle = Callable[[Link], Target]
 Tagged = tuple[tuple[int, int], Finding]
@@ -83,6 +84,25 @@ class InProcess:
 
 
 IN_PROCESS = InProcess()
+
+
+class Lookups:
+    """The run's resolver with its answers remembered (a score's focus is often the goal
+    of the scores just before it): at most ``LOOKUPS_KEPT`` at once, forgotten all
+    together past that; lifetime: one cross-resource phase (each process its own)."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._known: dict[tuple[str, str | None, str], tuple[Identity, ...]] = {}
+
+    def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
+        asked = (key, base, near_file)
+        found = self._known.get(asked)
+        if found is None:
+            if len(self._known) >= LOOKUPS_KEPT:
+                self._known.clear()
+            found = self._known[asked] = self.resolver.candidates(key, base, near_file)
+        return found
 
 
 def finish_facts(rules: PcoRules, settled: Settle, fan_out: Mapper | None = None) -> list[Finding]:
@@ -165,10 +185,10 @@ class _Partition:
     rebuilt and encoded again."""
 
     def __init__(
-        self, settled: Settle, resolver: Resolver, goal_keys: set[ResourceKey], parts: int
+        self, settled: Settle, lookups: Lookups, goal_keys: set[ResourceKey], parts: int
     ) -> None:
         self.settled = settled
-        self.resolver = resolver
+        self.lookups = lookups
         self.goal_keys = goal_keys
         self.parts = parts
 
@@ -208,7 +228,7 @@ class _Partition:
         if not isinstance(found, str) and found.pending is None:
             return found
         spot = place[0]  # a RecordSpot: file, line, ...
-        return settle_at(found, spot[0] or "", spot[1], self.resolver)
+        return settle_at(found, spot[0] or "", spot[1], self.lookups)
 
 
 # Where a compressed GAS or PROM score keeps its focus links (see store.encode_gas/_prom).
@@ -238,7 +258,7 @@ def finish_in_parts(
         for kind, log in logs.items()
         for number, piece in enumerate(log.split(slices) if spread else [log])
     ]
-    partition = _Partition(settled, rules.resolver, set(rules.goals.keys()), parts)
+    partition = _Partition(settled, Lookups(rules.resolver), set(rules.goals.keys()), parts)
     split = mapper(partition, tasks) if spread else IN_PROCESS(partition, tasks)
     by_kind: dict[str, list[FactLog]] = {
         kind: [

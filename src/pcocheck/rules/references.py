@@ -14,9 +14,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from pcocheck.engine.references import parse_reference
-from pcocheck.resolution import ReferenceContext, Resolution, Resolver, ResourceKey
+from pcocheck.resolution import Identity, ReferenceContext, Resolution, Resolver, ResourceKey
 from pcocheck.resolution import describe_candidates as _describe
 from pcocheck.view import Anchor
 
@@ -67,7 +68,14 @@ def settle(target: Target | str, referrer: Anchor, resolver: Resolver) -> Target
     return settle_at(target, referrer.file or "", line, resolver)
 
 
-def settle_at(target: Target | str, file: str, line: int | None, resolver: Resolver) -> Target:
+class Lookup(Protocol):
+    """What :func:`settle_at` asks: a :class:`~pcocheck.resolution.Resolver`, or one that
+    remembers its answers (see :mod:`pcocheck.rules.parts`)."""
+
+    def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]: ...
+
+
+def settle_at(target: Target | str, file: str, line: int | None, resolver: Lookup) -> Target:
     """:func:`settle` for a referrer known by its file and NDJSON line (None: not a
     record), without its anchor."""
     if isinstance(target, str):
