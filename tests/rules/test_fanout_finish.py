@@ -14,8 +14,10 @@ import pytest
 
 from pcocheck.config import RunConfig
 from pcocheck.parallel.fanout import ForkedMapper
+from pcocheck.resolution import Identity, Resolver
 from pcocheck.rules import PcoRules, store
 from pcocheck.rules import parts as fact_parts
+from pcocheck.rules.references import settle_at
 from pcocheck.runner import run
 from tests.rules.conftest import questionnaire_lookup
 from tests.rules.test_fact_parts import CASES, export
@@ -135,14 +137,38 @@ def test_remembered_lookups_answer_as_the_resolver(
     """The phase's reference lookups, remembered (and forgotten past the bound), give the
     findings of lookups asked each time."""
     remembered = _findings([export], None)
-    asked: list[tuple[str, str | None, str]] = []
+    asked: list[tuple[Any, str, int | None]] = []
 
-    def every_time(self: fact_parts.Lookups, key: str, base: str | None, near: str) -> Any:
-        asked.append((key, base, near))
-        return self.resolver.candidates(key, base, near)
+    def every_time(self: fact_parts.Lookups, target: Any, file: str, line: int | None) -> Any:
+        asked.append((target, file, line))
+        return settle_at(target, file, line, self.resolver)
 
     monkeypatch.setattr(fact_parts, "LOOKUPS_KEPT", kept)
     assert _findings([export], None) == remembered
-    monkeypatch.setattr(fact_parts.Lookups, "candidates", every_time)
+    monkeypatch.setattr(fact_parts.Lookups, "settle", every_time)
     assert _findings([export], None) == remembered
-    assert len(asked) > len(set(asked))  # the same lookups recur: worth remembering
+    assert len(asked) > len({(target, file) for target, file, _ in asked})  # they recur
+
+
+def test_a_remembered_lookup_still_leaves_the_referrer_out_of_its_candidates() -> None:
+    """A resource never resolves a reference to itself: the remembered answer for a file
+    is not given to a referrer that is one of the candidates."""
+    resolver = Resolver()
+    for key, line in [("Goal/g", 1), ("Goal/g", 5), ("Goal/h", 3), ("Goal/h", 9)]:
+        resolver.index.add(Identity(key, "a.ndjson", line, None))
+    resolver.index.add(Identity("Goal/k", "a.ndjson", 4, None))
+    asked = [
+        (target, file, line)
+        for target in ("Goal/g", "Goal/h", "Goal/k", "Goal/missing")
+        for file in ("a.ndjson", "b.ndjson")
+        for line in (7, 1, 5, 3, 4, 9, None)
+    ]
+    for order in (asked, asked[::-1]):
+        for kept in (1, 3, 100):
+            lookups = fact_parts.Lookups(resolver)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(fact_parts, "LOOKUPS_KEPT", kept)
+                answers = [lookups.settle(*question) for question in order]
+            assert answers == [settle_at(*question, resolver) for question in order]
+    statuses = {lookups.settle("Goal/k", "a.ndjson", line).status for line in (4, 7)}
+    assert statuses == {"not-found", "run"}  # from itself / from another record

@@ -26,7 +26,7 @@ from pcocheck.rules.gas import gas_score
 from pcocheck.rules.goals import goal_fact
 from pcocheck.rules.prom import prom_observation
 from pcocheck.rules.questionnaire import check_response
-from pcocheck.rules.references import Scope, Target, settle_at
+from pcocheck.rules.references import Scope, Target
 from pcocheck.rules.responses import response_total
 from pcocheck.rules.stale import check_stale, may_be_stale
 from pcocheck.rules.store import FactLog, fact_logs
@@ -231,7 +231,7 @@ class PcoRules:
             target = link.target
             if not isinstance(target, str) and target.pending is None:
                 return target  # settled where it was written
-            return settle_at(target, *link.place.referrer, lookups)
+            return lookups.settle(target, *link.place.referrer)
 
         out = _parts.finish_facts(self, settled, self.fan_out)
         forget_shared()  # the facts stay valid; only the sharing tables go

@@ -93,16 +93,39 @@ class Lookups:
 
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self._known: dict[tuple[str, str | None, str], tuple[Identity, ...]] = {}
+        # (Type/id, server base, referring file) -> [candidates, the settled target for a
+        # referrer that is none of them (once known)]
+        self._known: dict[tuple[str, str | None, str], list[Any]] = {}
 
-    def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
+    def _lookup(self, key: str, base: str | None, near_file: str) -> list[Any]:
         asked = (key, base, near_file)
-        found = self._known.get(asked)
-        if found is None:
+        known = self._known.get(asked)
+        if known is None:
             if len(self._known) >= LOOKUPS_KEPT:
                 self._known.clear()
-            found = self._known[asked] = self.resolver.candidates(key, base, near_file)
+            known = self._known[asked] = [self.resolver.candidates(key, base, near_file), None]
+        return known
+
+    def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
+        found: tuple[Identity, ...] = self._lookup(key, base, near_file)[0]
         return found
+
+    def settle(self, target: Target | str, file: str, line: int | None) -> Target:
+        """:func:`~pcocheck.rules.references.settle_at`, the same answer remembered for
+        every referrer in ``file`` that is not itself a candidate."""
+        if isinstance(target, str):
+            key, base = target, None
+        elif target.pending is None:
+            return target
+        else:
+            key, base = target.pending
+        known = self._lookup(key, base, file)
+        if any(c.line == line and c.file == file for c in known[0]):
+            return settle_at(target, file, line, self)  # it is left out of its candidates
+        if known[1] is None:
+            known[1] = settle_at(target, file, line, self)
+        settled: Target = known[1]
+        return settled
 
 
 def finish_facts(rules: PcoRules, settled: Settle, fan_out: Mapper | None = None) -> list[Finding]:
@@ -228,7 +251,7 @@ class _Partition:
         if not isinstance(found, str) and found.pending is None:
             return found
         spot = place[0]  # a RecordSpot: file, line, ...
-        return settle_at(found, spot[0] or "", spot[1], self.lookups)
+        return self.lookups.settle(found, spot[0] or "", spot[1])
 
 
 # Where a compressed GAS or PROM score keeps its focus links (see store.encode_gas/_prom).
