@@ -5,6 +5,7 @@ one process: on every rule fixture and on the parts cases, in one pass and part 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -172,3 +173,20 @@ def test_a_remembered_lookup_still_leaves_the_referrer_out_of_its_candidates() -
             assert answers == [settle_at(*question, resolver) for question in order]
     statuses = {lookups.settle("Goal/k", "a.ndjson", line).status for line in (4, 7)}
     assert statuses == {"not-found", "run"}  # from itself / from another record
+
+
+def test_the_phase_runs_with_the_collector_paused_and_gives_it_back(
+    export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = fact_parts.finish_gas
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fact_parts, "finish_gas", spied)
+    assert gc.isenabled()
+    _findings([export], None)
+    assert seen == [False]  # rebuilt facts are not walked by the collector again and again
+    assert gc.isenabled()

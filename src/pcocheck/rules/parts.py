@@ -21,8 +21,10 @@ same, in the same order, as in one process.
 
 from __future__ import annotations
 
+import gc
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -131,6 +133,27 @@ class Lookups:
 def finish_facts(rules: PcoRules, settled: Settle, fan_out: Mapper | None = None) -> list[Finding]:
     """Every cross-resource finding of the run, in the run's order; ``fan_out``: how the
     tasks may run in parallel (None: here, one after the other)."""
+    with collector_paused():
+        return _finish_facts(rules, settled, fan_out)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while facts are rebuilt: each rebuilt fact is a handful
+    of tracked objects that live until its task ends, so the collector would walk them
+    again and again to free nothing (about a third of the phase's CPU at 100,000 records).
+    Reference counting frees as always (facts make no cycles); helpers forked meanwhile
+    inherit the pause."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _finish_facts(rules: PcoRules, settled: Settle, fan_out: Mapper | None) -> list[Finding]:
     facts = len(rules.goals) + len(rules.gas_scores) + len(rules.prom_scores)
     if fan_out is not None and (fan_out.jobs < 2 or facts < FAN_OUT_FACTS):
         fan_out = None
