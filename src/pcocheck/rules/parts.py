@@ -36,6 +36,7 @@ from pcocheck.rules.prom import finish_derived, finish_panels
 from pcocheck.rules.references import Target, settle_at
 from pcocheck.rules.store import (
     FactLog,
+    Spool,
     decode_gas,
     decode_prom,
     encode_gas,
@@ -282,11 +283,11 @@ _FOCUS = 6
 
 
 def _sealed(logs: list[FactLog]) -> list[FactLog]:
+    """``logs`` with their last facts compressed too (sent, or kept, as batches only)."""
     for log in logs:
         for segment in log.segments:
-            seal = getattr(segment, "seal", None)
-            if seal is not None:
-                seal()  # sent or kept as compressed batches only
+            if isinstance(segment, Spool):
+                segment.seal()
     return logs
 
 
