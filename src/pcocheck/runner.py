@@ -64,6 +64,9 @@ class Run:
         self.entries: dict[str, int] = {}  # top-level Bundle entries per input, first pass
         self.indexed = False  # whether the first pass ran
         self._first_error: str | None = None
+        # How the checkers' finish may spread its tasks over processes (a local parallel
+        # run sets it after its checking pass, see pcocheck.parallel.fanout); None: here.
+        self.fan_out: object = None
         # The resolvers of the checkers (normally one, shared): the first pass indexes
         # every resource into each.
         self.resolvers: list[Resolver] = []
@@ -279,13 +282,20 @@ class Run:
         )
 
     def finish(self) -> None:
-        """The reduce step: every checker's cross-resource findings, once per run."""
+        """The reduce step: every checker's cross-resource findings, once per run (a
+        checker with a ``fan_out`` attribute is lent the run's, for this call)."""
         for checker in self.checkers:
+            lent = self.fan_out is not None and hasattr(checker, "fan_out")
+            if lent:
+                setattr(checker, "fan_out", self.fan_out)  # noqa: B010 - optional attribute
             try:
                 findings = list(checker.finish())
             except Exception as error:
                 name = type(checker).__name__
                 findings = [self._internal_error(error, f"{name} finished the run", None)]
+            finally:
+                if lent:
+                    setattr(checker, "fan_out", None)  # noqa: B010 - optional attribute
             self._add(findings)
 
 

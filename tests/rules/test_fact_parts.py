@@ -71,9 +71,11 @@ def test_parts_give_the_findings_of_one_pass(
         calls: list[int] = []
         in_parts_of = fact_parts.finish_in_parts
 
-        def spied(rules: PcoRules, settled: Any, parts: int, calls: list[int] = calls) -> Any:
+        def spied(
+            rules: PcoRules, settled: Any, parts: int, calls: list[int] = calls, **kw: Any
+        ) -> Any:
             calls.append(parts)
-            return in_parts_of(rules, settled, parts)  # noqa: B023 - called in this loop
+            return in_parts_of(rules, settled, parts, **kw)  # noqa: B023 - called in this loop
 
         monkeypatch.setattr(fact_parts, "finish_in_parts", spied)
         in_parts, _ = _findings(inputs)

@@ -28,6 +28,7 @@ from pcocheck.inputs.read import Document, index_documents
 from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
+from pcocheck.parallel.fanout import forked_mapper
 from pcocheck.parallel.shards import (
     CHUNKS_PER_JOB,
     ChunkReading,
@@ -117,6 +118,7 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         return False  # one part only: the main pass checks it here (with run.held)
     with shared_sources(run):
         _check_with_helpers(run, shards, jobs)
+    run.fan_out = forked_mapper(jobs)  # the checkers' finish may fork helpers too
     run.held = None  # the parsed document; its text stays with the facts that need it
     return True
 

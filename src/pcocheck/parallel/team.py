@@ -13,6 +13,9 @@ cores, and this process sits idle for the rest.
 The results are handed over in shard order only once this process has no shard left to
 take (:meth:`Team.work`): merging changes the checkers' run-wide state, which this
 process's own shards must start without (see :func:`pcocheck.parallel.map_shard`).
+
+:class:`Fanout` is the same for any list of task items (e.g. the parts of the PCO rules'
+cross-resource phase, see :mod:`pcocheck.parallel.fanout`); :class:`Team` is it for shards.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from pcocheck.parallel.shards import Shard
 
+Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _DONE = b""  # what a helper sends when it has no shard left to take
@@ -34,23 +38,27 @@ _NUMBER_BYTES = 8  # each message: the shard number, then the pickled result
 
 
 class HelperFailed(RuntimeError):
-    """A helper process ended before it sent back every shard it took (killed, out of
-    memory), or a shard's work raised in it."""
+    """A helper process ended before it sent back every item it took (killed, out of
+    memory), or an item's work raised in it."""
 
 
-class Team(Generic[Result]):
-    """This process plus ``helpers`` forked ones, mapping ``work`` over ``shards``.
+class Fanout(Generic[Item, Result]):
+    """This process plus ``helpers`` forked ones, mapping ``work`` over ``shards`` (any
+    items: the helpers inherit them, nothing is pickled on the way in; each result is
+    pickled back).
 
-    Use: :meth:`start` (forks), :meth:`work` (this process takes shards until none is
-    left), then :meth:`results` (in shard order, as the helpers deliver them); always
+    Use: :meth:`start` (forks), :meth:`work` (this process takes items until none is
+    left), then :meth:`results` (in item order, as the helpers deliver them); always
     :meth:`close` (a ``with`` block does)."""
+
+    noun = "item"  # in error messages
 
     def __init__(
         self,
-        work: Callable[[Shard], Result],
-        shards: list[Shard],
+        work: Callable[[Item], Result],
+        shards: list[Item],
         helpers: int,
-        arrived: Callable[[Shard, Result], None] | None = None,
+        arrived: Callable[[Item, Result], None] | None = None,
     ) -> None:
         self._work = work
         self.shards = shards
@@ -65,7 +73,7 @@ class Team(Generic[Result]):
         self._changed = threading.Condition()
         self._processes: list[Any] = []
 
-    def __enter__(self) -> Team[Result]:
+    def __enter__(self) -> Fanout[Item, Result]:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -88,7 +96,7 @@ class Team(Generic[Result]):
                     result: Any = self._work(self.shards[number])
                     payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
                 except Exception as error:  # reported by this process, never lost
-                    failure = HelperFailed(f"shard {number}: {type(error).__name__}: {error}")
+                    failure = HelperFailed(f"{self.noun} {number}: {type(error).__name__}: {error}")
                     payload = pickle.dumps(failure, protocol=pickle.HIGHEST_PROTOCOL)
                 connection.send_bytes(number.to_bytes(_NUMBER_BYTES, "little") + payload)
             connection.send_bytes(_DONE)
@@ -180,7 +188,7 @@ class Team(Generic[Result]):
                     data = self._received.pop(number, None)
                 if data is None:
                     raise HelperFailed(
-                        f"a helper process ended before it sent the result of shard {number}"
+                        f"a helper process ended before it sent the result of {self.noun} {number}"
                     )
                 self._unpickle(number, data)
             yield self._results.pop(number)
@@ -193,3 +201,12 @@ class Team(Generic[Result]):
                 process.terminate()
             process.join()
         self._processes = []
+
+
+class Team(Fanout[Shard, Result]):
+    """The checking pass's team: :class:`Fanout` over the run's shards."""
+
+    noun = "shard"
+
+    def __enter__(self) -> Team[Result]:
+        return self

@@ -22,15 +22,14 @@ from pcocheck.rules import parts as _parts
 from pcocheck.rules.access import as_str, canonical_base
 from pcocheck.rules.facts import Link, Subject, forget_shared
 from pcocheck.rules.forms import Form, prepare
-from pcocheck.rules.gas import finish_gas, gas_score
+from pcocheck.rules.gas import gas_score
 from pcocheck.rules.goals import goal_fact
-from pcocheck.rules.prom import finish_derived, finish_panels, prom_observation
+from pcocheck.rules.prom import prom_observation
 from pcocheck.rules.questionnaire import check_response
-from pcocheck.rules.references import Scope, Target, settle
+from pcocheck.rules.references import Scope, Target
 from pcocheck.rules.responses import response_total
 from pcocheck.rules.stale import check_stale, may_be_stale
 from pcocheck.rules.store import FactLog, fact_logs
-from pcocheck.rules.targets import finish_goals
 from pcocheck.view import ResourceView
 
 QuestionnaireLookup = Callable[[str], dict[str, Any] | None]
@@ -51,6 +50,9 @@ class PcoRules:
         self._local: dict[str, dict[str, Any]] = {}
         self._forms: dict[str, Form | None] = {}
         self._text_checked: tuple[object, bool] = (None, True)
+        # How the cross-resource phase may spread its tasks (set by a parallel run for its
+        # finish, see pcocheck.runner.Run.finish); None: here, one after the other.
+        self.fan_out: _parts.Mapper | None = None
         # Facts for the cross-resource checks (goals, items and responses keyed by where
         # each resource was read: file, NDJSON line, entry, contained id), compact
         # (see pcocheck.rules.store); lifetime: the run.
@@ -220,22 +222,18 @@ class PcoRules:
 
     # -- after all inputs ---------------------------------------------------------------
     def finish(self) -> Iterator[Finding]:
-        resolver = self.resolver
+        """The cross-resource findings of the run. Its tasks run through :attr:`fan_out`
+        when a parallel run set one (in processes forked from this one, see
+        :mod:`pcocheck.rules.parts`), else here; the findings are the same either way."""
+        lookups = _parts.Lookups(self.resolver)
 
         def settled(link: Link) -> Target:
-            return settle(link.target, link.place.anchor, resolver)
+            target = link.target
+            if not isinstance(target, str) and target.pending is None:
+                return target  # settled where it was written
+            return lookups.settle(target, *link.place.referrer)
 
-        facts = len(self.goals) + len(self.gas_scores) + len(self.prom_scores)
-        parts = -(-facts // _parts.FACTS_PER_PART) if facts > _parts.ONE_PASS_FACTS else 1
-        if parts > 1:
-            out = _parts.finish_in_parts(self, settled, parts)
-        else:
-            goals = self.goals.mapping()
-            prom_scores = list(self.prom_scores)
-            out = finish_gas(goals, list(self.gas_scores), settled)
-            finish_derived(prom_scores, self.responses.mapping(), settled, out)
-            finish_panels(list(self.panels), self.items.mapping(), settled, out)
-            finish_goals(goals, prom_scores, settled, out)
+        out = _parts.finish_facts(self, settled, self.fan_out)
         forget_shared()  # the facts stay valid; only the sharing tables go
         return iter(out)
 

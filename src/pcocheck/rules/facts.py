@@ -93,6 +93,14 @@ def _anchor_of(spot: Anchor | RecordSpot) -> Anchor:
     return Anchor(RecordLine(file or "", line), file, root, base_path, entry, resource)
 
 
+def referrer_of(spot: Anchor | RecordSpot) -> tuple[str, int | None]:
+    """The file and NDJSON line (None: not a record) of the anchor ``spot`` stands for."""
+    if isinstance(spot, tuple):
+        return spot[0] or "", spot[1]
+    source = spot.source
+    return spot.file or "", source.first_line if source is not None and source.record else None
+
+
 class Place:
     """An element to report at once the resource itself is gone.
 
@@ -111,6 +119,12 @@ class Place:
     @property
     def anchor(self) -> Anchor:
         return _anchor_of(self._spot)
+
+    @property
+    def referrer(self) -> tuple[str, int | None]:
+        """The file and the NDJSON line (None: not a record) of the resource, as
+        :func:`~pcocheck.rules.references.settle` reads its anchor (none is rebuilt)."""
+        return referrer_of(self._spot)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Place, (self._spot, self.path, self.profile))

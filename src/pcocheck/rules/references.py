@@ -14,9 +14,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from pcocheck.engine.references import parse_reference
-from pcocheck.resolution import ReferenceContext, Resolution, Resolver, ResourceKey
+from pcocheck.resolution import Identity, ReferenceContext, Resolution, Resolver, ResourceKey
 from pcocheck.resolution import describe_candidates as _describe
 from pcocheck.view import Anchor
 
@@ -60,15 +61,29 @@ def settle(target: Target | str, referrer: Anchor, resolver: Resolver) -> Target
     """The final answer for ``target``, written in the resource at ``referrer``. Run-wide
     lookups happen here, at the end of the run, so the answer does not depend on the order
     of the inputs."""
+    if not isinstance(target, str) and target.pending is None:
+        return target
+    source = referrer.source
+    line = source.first_line if source is not None and source.record else None
+    return settle_at(target, referrer.file or "", line, resolver)
+
+
+class Lookup(Protocol):
+    """What :func:`settle_at` asks: a :class:`~pcocheck.resolution.Resolver`, or one that
+    remembers its answers (see :mod:`pcocheck.rules.parts`)."""
+
+    def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]: ...
+
+
+def settle_at(target: Target | str, file: str, line: int | None, resolver: Lookup) -> Target:
+    """:func:`settle` for a referrer known by its file and NDJSON line (None: not a
+    record), without its anchor."""
     if isinstance(target, str):
         key, base = target, None
     elif target.pending is None:
         return target
     else:
         key, base = target.pending
-    source = referrer.source
-    file = referrer.file or ""
-    line = source.first_line if source is not None and source.record else None
     candidates = tuple(
         c for c in resolver.candidates(key, base, file) if (c.file, c.line) != (file, line)
     )

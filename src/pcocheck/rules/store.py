@@ -10,12 +10,13 @@ A 1,000,000-record export keeps about 40 bytes per fact this way instead of 400-
 
 from __future__ import annotations
 
+import functools
 import marshal
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pcocheck.resolution import ResourceKey
 from pcocheck.rules.dates import When, parse_when
@@ -33,6 +34,7 @@ from pcocheck.rules.facts import (
 from pcocheck.rules.references import Target
 
 BATCH = 512  # facts per compressed batch
+_Fact = TypeVar("_Fact")
 
 
 class NotPlain(Exception):
@@ -47,9 +49,34 @@ def _place(place: Place) -> tuple[Any, ...]:
     return (spot, place.path, place.profile)
 
 
+def _rebuilder(cls: type[_Fact]) -> Callable[..., _Fact]:
+    """A constructor of the frozen slots dataclass ``cls`` that sets its fields, in order,
+    to the values given, without ``__init__`` and ``__post_init__``: what the latter shares
+    (equal values, one copy) comes back shared from a batch already (marshal keeps one
+    copy of an object written several times). About a third of the cost of ``cls(...)``,
+    for the facts rebuilt by the cross-resource phase."""
+    setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))  # type: ignore[arg-type]
+    new = object.__new__
+
+    def rebuild(*values: Any) -> _Fact:
+        fact = new(cls)
+        for set_field, value in zip(setters, values, strict=True):
+            set_field(fact, value)
+        return fact
+
+    return rebuild
+
+
 def _unplace(value: tuple[Any, ...]) -> Place:
-    spot, path, profile = value
-    return Place(spot, path, profile)
+    # Rebuilt without Place.__init__ (the hottest call of the cross-resource phase): the
+    # spot is a RecordSpot already, and a batch's paths come back shared (marshal keeps
+    # one copy of an object written several times, and paths were shared when encoded).
+    place = _new_place(Place)
+    place._spot, place.path, place.profile = value
+    return place
+
+
+_new_place = object.__new__
 
 
 def _number(value: Decimal | None) -> str | None:
@@ -57,7 +84,13 @@ def _number(value: Decimal | None) -> str | None:
 
 
 def _unnumber(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
+    return None if value is None else _decimal(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal(text: str) -> Decimal:
+    """The number ``text`` writes, remembered: scores repeat, and a Decimal is immutable."""
+    return Decimal(text)
 
 
 def _when(when: When | None) -> str | None:
@@ -74,7 +107,7 @@ def _target(target: Target | str) -> Any:
     return (target.status, target.key, target.pending, target.how)
 
 
-def _untarget(value: Any) -> Target | str:
+def untarget(value: Any) -> Target | str:
     if isinstance(value, str):
         return value
     status, key, pending, how = value
@@ -86,7 +119,14 @@ def _links(links: tuple[Link, ...]) -> tuple[Any, ...]:
 
 
 def _unlinks(values: tuple[Any, ...]) -> tuple[Link, ...]:
-    return tuple(Link(_untarget(t), _unplace(p), text) for t, p, text in values)
+    return tuple(_link(untarget(t), _unplace(p), text) for t, p, text in values)
+
+
+_goal = _rebuilder(GoalFact)
+_prom_target = _rebuilder(PromTarget)
+_gas = _rebuilder(GasScore)
+_prom = _rebuilder(PromScore)
+_link = _rebuilder(Link)
 
 
 def encode_goal(goal: GoalFact) -> tuple[Any, ...]:
@@ -108,16 +148,16 @@ def encode_goal(goal: GoalFact) -> tuple[Any, ...]:
 
 def decode_goal(value: tuple[Any, ...]) -> GoalFact:
     label, is_gas, has_scale, levels, start, status, status_place, targets = value
-    return GoalFact(
-        label=label,
-        is_gas=is_gas,
-        has_scale=has_scale,
-        levels=levels,
-        start=_unwhen(start),
-        status=status,
-        status_place=None if status_place is None else _unplace(status_place),
-        prom_targets=tuple(
-            PromTarget(measures, comparator, Decimal(number), _unplace(place))
+    return _goal(
+        label,
+        is_gas,
+        has_scale,
+        levels,
+        _unwhen(start),
+        status,
+        None if status_place is None else _unplace(status_place),
+        tuple(
+            _prom_target(measures, comparator, _decimal(number), _unplace(place))
             for measures, comparator, number, place in targets
         ),
     )
@@ -137,14 +177,14 @@ def encode_gas(score: GasScore) -> tuple[Any, ...]:
 
 def decode_gas(value: tuple[Any, ...]) -> GasScore:
     label, role, level, value_place, when, when_place, focus = value
-    return GasScore(
-        label=label,
-        role=role,
-        level=level,
-        value_place=_unplace(value_place),
-        when=_unwhen(when),
-        when_place=_unplace(when_place),
-        focus=_unlinks(focus),
+    return _gas(
+        label,
+        role,
+        level,
+        _unplace(value_place),
+        _unwhen(when),
+        _unplace(when_place),
+        _unlinks(focus),
     )
 
 
@@ -163,15 +203,15 @@ def encode_prom(score: PromScore) -> tuple[Any, ...]:
 
 def decode_prom(value: tuple[Any, ...]) -> PromScore:
     label, code, number, value_place, when, when_place, focus, derived = value
-    return PromScore(
-        label=label,
-        code=code,
-        value=_unnumber(number),
-        value_place=_unplace(value_place),
-        when=_unwhen(when),
-        when_place=_unplace(when_place),
-        focus=_unlinks(focus),
-        derived_from=_unlinks(derived),
+    return _prom(
+        label,
+        code,
+        _unnumber(number),
+        _unplace(value_place),
+        _unwhen(when),
+        _unplace(when_place),
+        _unlinks(focus),
+        _unlinks(derived),
     )
 
 
@@ -264,6 +304,16 @@ class FactLog:
             last.add(plain)
         self.count += 1
 
+    def add_plain(self, value: Any) -> None:
+        """Add an entry already in its plain form (as :meth:`raw` gives one of a log of
+        this kind): nothing is rebuilt or encoded."""
+        last = self.segments[-1] if self.segments else None
+        if not isinstance(last, Spool):
+            last = Spool()
+            self.segments.append(last)
+        last.add(value)
+        self.count += 1
+
     def extend(self, other: FactLog) -> None:
         """Add ``other``'s entries after these (``other`` is handed over, not copied)."""
         for segment in other.segments:
@@ -281,6 +331,29 @@ class FactLog:
     def __len__(self) -> int:
         return self.count
 
+    @property
+    def plain(self) -> bool:
+        """Whether every entry is kept compressed (none as it is: no whole file's anchor,
+        so the log can be rebuilt in another process and sent back cheaply)."""
+        return all(isinstance(segment, Spool) for segment in self.segments)
+
+    def split(self, count: int) -> list[FactLog]:
+        """The entries cut into at most ``count`` logs of consecutive compressed batches
+        (and segments kept as they are), in order: each shares this log's batches (nothing
+        is copied or decoded); their entries, one log after the other, are this log's.
+        The count of each is not known without decoding (0)."""
+        units: list[Segment] = []
+        for segment in self.segments:
+            if isinstance(segment, Spool):
+                units.extend(Spool([batch]) for batch in segment.batches)
+                if segment.pending:
+                    units.append(Spool(pending=list(segment.pending)))
+            else:
+                units.append(segment)
+        count = max(1, min(count, len(units)))
+        cut = [units[len(units) * i // count : len(units) * (i + 1) // count] for i in range(count)]
+        return [FactLog(self.kind, self.keyed, _joined(piece)) for piece in cut]
+
     def entries(self) -> Iterator[Any]:
         """Every entry, rebuilt one at a time."""
         decode = _ENCODERS[self.kind][1]
@@ -288,19 +361,31 @@ class FactLog:
             if isinstance(segment, Spool):
                 if self.keyed:
                     for key, plain in segment:
-                        yield _key(key), decode(plain)
+                        yield plain_key(key), decode(plain)
                 else:
                     for plain in segment:
                         yield decode(plain)
             else:
                 yield from segment
 
+    def raw(self) -> Iterator[tuple[bool, Any]]:
+        """Every entry as it is kept, nothing rebuilt: ``(True, plain value)`` for a
+        compressed one (``(key, plain value)`` in a keyed log), ``(False, entry)`` for one
+        kept as it is."""
+        for segment in self.segments:
+            if isinstance(segment, Spool):
+                for plain in segment:
+                    yield True, plain
+            else:
+                for entry in segment:
+                    yield False, entry
+
     def keys(self) -> Iterator[ResourceKey]:
         """The keys of a keyed log, without rebuilding the facts."""
         for segment in self.segments:
             if isinstance(segment, Spool):
                 for key, _ in segment:
-                    yield _key(key)
+                    yield plain_key(key)
             else:
                 for key, _ in segment:
                     yield key
@@ -327,7 +412,20 @@ class FactLog:
         self.extend(other)
 
 
-def _key(value: Any) -> ResourceKey:
+def _joined(units: list[Segment]) -> list[Segment]:
+    """Consecutive one-batch spools joined into one (a log reads the same either way)."""
+    joined: list[Segment] = []
+    for unit in units:
+        last = joined[-1] if joined else None
+        if isinstance(unit, Spool) and isinstance(last, Spool) and not last.pending:
+            last.batches.extend(unit.batches)
+            last.pending = unit.pending
+        else:
+            joined.append(unit)
+    return joined
+
+
+def plain_key(value: Any) -> ResourceKey:
     file, line, entry, contained = value
     return (file, line, entry, contained)
 
