@@ -103,6 +103,8 @@ MAX_TARGET_DEPTH = 4
 # Unresolved references already reported by how they failed (not "not in the input").
 _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
+_set_field = object.__setattr__  # for a frozen plan still being made (_finish_plan)
+CLAIM_ANSWERS_KEPT = 4096  # claims() and without_ancestors() answers remembered, at most
 
 
 # A Reference element's targets: (target profile URLs, the types they name, the types
@@ -134,6 +136,14 @@ class ProfileEngine:
         self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
         self._targets: dict[int, tuple[ElementDef, ReferenceTargets]] = {}
         self._ancestors: dict[int, tuple[StructureDef, list[str]]] = {}
+        # without_ancestors answers, key: the ids of the definitions asked about (kept with
+        # the answer, so the ids cannot be reused while the entry exists).
+        self._kept_profiles: dict[
+            tuple[int, ...], tuple[tuple[StructureDef, ...], list[StructureDef]]
+        ] = {}
+        # claims() answers, key: (the claimed profile list, the profile asked about).
+        # Bounded; lifetime: the engine (definitions are fixed for a run).
+        self._claim_answers: dict[tuple[tuple[str, ...], str], bool] = {}
         self._resolutions: dict[str, Resolution] = {}
         self._resolutions_context: object = None
         # Prepared constraints per (plan, type, element path); the plan is kept with
@@ -547,7 +557,20 @@ class ProfileEngine:
         return required, self.without_ancestors(advisory)
 
     def without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
-        """Drop a profile when another chosen one derives from it (its checks are included)."""
+        """Drop a profile when another chosen one derives from it (its checks are included).
+        Answered once per list of definitions (resources claim the same few)."""
+        if not profiles:
+            return []
+        key = tuple(map(id, profiles))
+        known = self._kept_profiles.get(key)
+        if known is None:
+            known = (tuple(profiles), self._without_ancestors(profiles))
+            if len(self._kept_profiles) >= CLAIM_ANSWERS_KEPT:
+                self._kept_profiles.clear()
+            self._kept_profiles[key] = known
+        return list(known[1])
+
+    def _without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
         unique: dict[str, StructureDef] = {}
         for profile in profiles:
             unique.setdefault(profile.url, profile)
@@ -654,12 +677,13 @@ class ProfileEngine:
         return found
 
     def _finish_plan(self, plan: ElementPlan, element: ElementDef) -> ElementPlan:
-        return replace(
-            plan,
-            minimum=element.min,
-            maximum=element.max_count,
-            repeats=self.repeats(element),
-        )
+        """``plan`` (just made by plan.py, not yet shared or hashed) with the element's
+        cardinality: set in place, as dataclasses.replace would copy it (a few hundred
+        plans per run, about a tenth of what a run of 1,000 records pays once)."""
+        _set_field(plan, "minimum", element.min)
+        _set_field(plan, "maximum", element.max_count)
+        _set_field(plan, "repeats", self.repeats(element))
+        return plan
 
     def base_for(self, sd: StructureDef, element: ElementDef) -> ElementDef | None:
         if element.id == sd.root.id:
@@ -1224,6 +1248,18 @@ class ProfileEngine:
         claimed = meta.get("profile") if isinstance(meta, dict) else None
         if not isinstance(claimed, list):
             return False
+        if not all(type(url) is str for url in claimed):
+            return self._claims(claimed, profile_url)
+        key = (tuple(claimed), profile_url)
+        answer = self._claim_answers.get(key)
+        if answer is None:
+            answer = self._claims(claimed, profile_url)
+            if len(self._claim_answers) >= CLAIM_ANSWERS_KEPT:
+                self._claim_answers.clear()
+            self._claim_answers[key] = answer
+        return answer
+
+    def _claims(self, claimed: list[Any], profile_url: str) -> bool:
         wanted = profile_url.split("|", 1)[0]
         for url in claimed:
             if not isinstance(url, str):
