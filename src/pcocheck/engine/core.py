@@ -58,7 +58,7 @@ from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.inputs.stream import SlimBundle
 from pcocheck.jsonutil import listed
-from pcocheck.resolution import ReferenceContext, RemoteStub, Resolution, Resolver
+from pcocheck.resolution import Identity, ReferenceContext, RemoteStub, Resolution, Resolver
 from pcocheck.view import Anchor, ResourceView
 
 if TYPE_CHECKING:
@@ -104,6 +104,7 @@ MAX_TARGET_DEPTH = 4
 _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 _set_field = object.__setattr__  # for a frozen plan still being made (_finish_plan)
+REFERENCE_OUTCOMES_KEPT = 8192  # replayable reference outcomes remembered, at most
 CLAIM_ANSWERS_KEPT = 4096  # claims() and without_ancestors() answers remembered, at most
 
 
@@ -204,6 +205,19 @@ class ProfileEngine:
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
         self.impure = 0
+        # Counts the run-wide state a check changed besides findings (deferred reference
+        # conformance, summaries): a reference check that changed none of it is replayed
+        # from _reference_outcomes.
+        self.effects = 0
+        # Outcomes of check_reference for references resolved in another input of the run
+        # ("run"), that reported nothing and changed no state: key (see
+        # _reference_outcome_key) -> (element, plan, the target's identity, the impurity
+        # the check caused). Valid while the run-wide index is unchanged; bounded.
+        self._reference_outcomes: dict[
+            tuple[int, int, bool, bool, str, str | None, str],
+            tuple[ElementDef, ElementPlan, Identity, int],
+        ] = {}
+        self._outcomes_index: tuple[object, int] | None = None
         # Memo keys of the values of the resource being checked, by id() (see
         # CompiledPass.value_key); cleared per resource (check), so every id is alive.
         self.value_keys: dict[int, str | None] = {}
@@ -258,6 +272,7 @@ class ProfileEngine:
         item = (key, parsed.base, walk.view.anchor.file or "")
         if self._resolved_by_claim(item, profiles):
             return  # already indexed (by the first pass, or read earlier): nothing to keep
+        self.effects += 1
         group = self._deferred.setdefault(profiles, ([], []))
         group[0].append(item)
         examples = group[1]
@@ -347,6 +362,7 @@ class ProfileEngine:
         the rest: on a bulk export the same information on every resource hides the
         findings that matter, yet a check that was not performed must stay visible."""
         self.impure += 1
+        self.effects += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(walk.view, walk.rel_base + rel)
@@ -364,6 +380,7 @@ class ProfileEngine:
     ) -> None:
         """:meth:`summarise` for findings made outside an element walk."""
         self.impure += 1
+        self.effects += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(view, view.anchor.base_path + rel)
@@ -965,6 +982,73 @@ class ProfileEngine:
                 )
 
     def check_reference(
+        self,
+        walk: Pass,
+        element: ElementDef,
+        plan: ElementPlan,
+        value: dict[str, Any],
+        rel: JsonPath,
+    ) -> None:
+        """The checks of one Reference value. One that resolves to a resource read
+        elsewhere in the run (the usual NDJSON reference: ``Patient/123``) gives the same
+        outcome wherever it appears in that file, given the element, the pass and the
+        reference's text and type: an outcome without findings or state changes is
+        replayed (only its impurity, see pcocheck.engine.memo) instead of checked again."""
+        context = walk.resolve
+        reference = value.get("reference")
+        if (
+            type(context) is not ReferenceContext
+            or context.bundle is not None
+            or type(reference) is not str
+            or reference[:1] == "#"
+            or (walk.mode != BASE and not plan.target_profiles)
+        ):
+            self._check_reference(walk, element, plan, value, rel)
+            return
+        index = self.resolver.index
+        state = self._outcomes_index
+        if state is None or state[0] is not index or state[1] != len(index):
+            self._reference_outcomes.clear()
+            self._outcomes_index = (index, len(index))
+        ref_type = value.get("type")
+        key = (
+            id(element),
+            id(plan),
+            walk.mode == BASE,
+            walk.quiet,
+            reference,
+            ref_type if type(ref_type) is str else None,
+            context.document.file,
+        )
+        known = self._reference_outcomes.get(key)
+        document = context.document
+        if (
+            known is not None
+            and known[0] is element
+            and known[1] is plan
+            and not document.holds(known[2])
+        ):
+            self.impure += known[3]
+            return
+        before = (self.impure, self.effects, len(walk.findings), walk.errors)
+        self._check_reference(walk, element, plan, value, rel)
+        if (self.effects, len(walk.findings), walk.errors) != before[1:]:
+            return
+        resolution = (
+            self._resolutions.get(reference) if context is self._resolutions_context else None
+        )
+        if resolution is None or resolution.status != "run" or resolution.identity is None:
+            return
+        if len(self._reference_outcomes) >= REFERENCE_OUTCOMES_KEPT:
+            self._reference_outcomes.clear()
+        self._reference_outcomes[key] = (
+            element,
+            plan,
+            resolution.identity,
+            self.impure - before[0],
+        )
+
+    def _check_reference(
         self,
         walk: Pass,
         element: ElementDef,
