@@ -129,3 +129,33 @@ def test_references_in_two_files_give_the_same_findings(
         encoding="utf-8",
     )
     _assert_same([str(first), str(second)], monkeypatch)
+
+
+@pytest.mark.parametrize("slim", [False, True])
+def test_bundles_give_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slim: bool
+) -> None:
+    # References resolved in the Bundle: a generated collection (RESTful fullUrls) with
+    # some mutated resources, and a chain of observations referring to each other
+    # (conformance probes of targets that refer on).
+    from pcocheck.inputs import stream
+
+    monkeypatch.setattr(stream, "STREAM_MIN_CHARS", 0 if slim else 10**12)
+    corpus = _corpus_module()
+    rng = random.Random(5)
+    entries = []
+    for resource in corpus.resources(200, 6):
+        if rng.random() < 0.3:
+            _mutate(resource, rng)
+        rtype, rid = resource.get("resourceType"), resource.get("id")
+        entries.append({"fullUrl": f"http://example.org/fhir/{rtype}/{rid}", "resource": resource})
+    collection = tmp_path / "collection.json"
+    collection.write_text(
+        json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}),
+        encoding="utf-8",
+    )
+    linked = tmp_path / "linked.json"
+    linked.write_text(json.dumps(corpus.linked_observations(60, 3)), encoding="utf-8")
+    for path in (collection, linked):
+        every, some = _assert_same([str(path)], monkeypatch)
+        assert some < every

@@ -48,7 +48,7 @@ from pcocheck.engine.plan import (
     profile_plans,
 )
 from pcocheck.engine.primitives import check_primitive, fhir_primitive
-from pcocheck.engine.references import ParsedReference, parse_reference
+from pcocheck.engine.references import ParsedReference, parse_reference, restful_base
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.supplements import check_supplement, supplement_as_system
 from pcocheck.engine.urns import urn_problem
@@ -58,7 +58,14 @@ from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.inputs.stream import SlimBundle
 from pcocheck.jsonutil import listed
-from pcocheck.resolution import Identity, ReferenceContext, RemoteStub, Resolution, Resolver
+from pcocheck.resolution import (
+    BundleScope,
+    Identity,
+    ReferenceContext,
+    RemoteStub,
+    Resolution,
+    Resolver,
+)
 from pcocheck.view import Anchor, ResourceView
 
 if TYPE_CHECKING:
@@ -210,14 +217,21 @@ class ProfileEngine:
         # from _reference_outcomes.
         self.effects = 0
         # Outcomes of check_reference for references resolved in another input of the run
-        # ("run"), that reported nothing and changed no state: key (see
-        # _reference_outcome_key) -> (element, plan, the target's identity, the impurity
-        # the check caused). Valid while the run-wide index is unchanged; bounded.
+        # ("run") or in the same Bundle ("bundle"), that reported nothing and changed no
+        # state: key (see check_reference) -> (element, plan, the target's identity or the
+        # Bundle's scope, the impurity the check caused). Valid while the run-wide index is
+        # unchanged; bounded.
         self._reference_outcomes: dict[
-            tuple[int, int, bool, bool, str, str | None, str],
-            tuple[ElementDef, ElementPlan, Identity, int],
+            tuple[int, int, bool, bool, str, str | None, object],
+            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
         ] = {}
         self._outcomes_index: tuple[object, int] | None = None
+        # The same for references resolved in the Bundle being checked; lifetime: one
+        # document (the scopes they hold are the document's).
+        self._bundle_outcomes: dict[
+            tuple[int, int, bool, bool, str, str | None, object],
+            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
+        ] = {}
         # Memo keys of the values of the resource being checked, by id() (see
         # CompiledPass.value_key); cleared per resource (check), so every id is alive.
         self.value_keys: dict[int, str | None] = {}
@@ -230,6 +244,7 @@ class ProfileEngine:
         document = self.resolver.document(view)
         if document is not self._conformance_document:
             self._conformance.clear()
+            self._bundle_outcomes.clear()  # they hold the last document's Bundle scopes
             self._conformance_document = document
         findings: list[Finding] = []
         self.validate_resource(view, view.resource, (), findings)
@@ -990,26 +1005,37 @@ class ProfileEngine:
         rel: JsonPath,
     ) -> None:
         """The checks of one Reference value. One that resolves to a resource read
-        elsewhere in the run (the usual NDJSON reference: ``Patient/123``) gives the same
-        outcome wherever it appears in that file, given the element, the pass and the
+        elsewhere in the run (the usual NDJSON reference: ``Patient/123``), or to an entry
+        of the same Bundle, gives the same outcome wherever it appears in that file (that
+        Bundle, from the same server base), given the element, the pass and the
         reference's text and type: an outcome without findings or state changes is
         replayed (only its impurity, see pcocheck.engine.memo) instead of checked again."""
         context = walk.resolve
         reference = value.get("reference")
         if (
             type(context) is not ReferenceContext
-            or context.bundle is not None
             or type(reference) is not str
             or reference[:1] == "#"
             or (walk.mode != BASE and not plan.target_profiles)
+            or self._depth
         ):
+            # Inside a conformance probe the outcome also depends on the probe's depth
+            # and the targets being probed (cycles): checked afresh.
             self._check_reference(walk, element, plan, value, rel)
             return
         index = self.resolver.index
         state = self._outcomes_index
         if state is None or state[0] is not index or state[1] != len(index):
             self._reference_outcomes.clear()
+            self._bundle_outcomes.clear()
             self._outcomes_index = (index, len(index))
+        bundle = context.bundle
+        document = context.document
+        # Where the reference resolves from: the referring file (another input of the
+        # run), or the Bundle and the server base of the referring entry's fullUrl.
+        place: object = (
+            document.file if bundle is None else (id(bundle), restful_base(context.full_url))
+        )
         ref_type = value.get("type")
         key = (
             id(element),
@@ -1018,35 +1044,41 @@ class ProfileEngine:
             walk.quiet,
             reference,
             ref_type if type(ref_type) is str else None,
-            context.document.file,
+            place,
         )
-        known = self._reference_outcomes.get(key)
-        document = context.document
+        outcomes = self._reference_outcomes if bundle is None else self._bundle_outcomes
+        known = outcomes.get(key)
         if (
             known is not None
             and known[0] is element
             and known[1] is plan
-            and not document.holds(known[2])
+            and (
+                known[2] is bundle
+                if bundle is not None
+                else isinstance(known[2], Identity) and not document.holds(known[2])
+            )
         ):
             self.impure += known[3]
             return
-        before = (self.impure, self.effects, len(walk.findings), walk.errors)
+        before = (self.impure, self.effects, len(walk.findings), walk.errors, self._cuts)
         self._check_reference(walk, element, plan, value, rel)
-        if (self.effects, len(walk.findings), walk.errors) != before[1:]:
+        if (self.effects, len(walk.findings), walk.errors, self._cuts) != before[1:]:
             return
         resolution = (
             self._resolutions.get(reference) if context is self._resolutions_context else None
         )
-        if resolution is None or resolution.status != "run" or resolution.identity is None:
+        if resolution is None:
             return
-        if len(self._reference_outcomes) >= REFERENCE_OUTCOMES_KEPT:
-            self._reference_outcomes.clear()
-        self._reference_outcomes[key] = (
-            element,
-            plan,
-            resolution.identity,
-            self.impure - before[0],
-        )
+        holder: Identity | BundleScope
+        if bundle is None and resolution.status == "run" and resolution.identity is not None:
+            holder = resolution.identity
+        elif bundle is not None and resolution.status == "bundle":
+            holder = bundle
+        else:
+            return
+        if len(outcomes) >= REFERENCE_OUTCOMES_KEPT:
+            outcomes.clear()
+        outcomes[key] = (element, plan, holder, self.impure - before[0])
 
     def _check_reference(
         self,
