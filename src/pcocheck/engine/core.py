@@ -111,7 +111,7 @@ MAX_TARGET_DEPTH = 4
 _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 _set_field = object.__setattr__  # for a frozen plan still being made (_finish_plan)
-REFERENCE_OUTCOMES_KEPT = 8192  # replayable reference outcomes remembered, at most
+REFERENCE_OUTCOMES_KEPT = 256  # replayable reference outcomes remembered, at most (see above)
 CLAIM_ANSWERS_KEPT = 4096  # claims() and without_ancestors() answers remembered, at most
 
 
@@ -248,6 +248,11 @@ class ProfileEngine:
             self._conformance_document = document
         findings: list[Finding] = []
         self.validate_resource(view, view.resource, (), findings)
+        # The resolutions (and the context holding the resource) are this resource's only:
+        # not kept while the next one is read (a parsed resource kept longer costs the
+        # cyclic collector more than it saves).
+        self._resolutions_context = None
+        self._resolutions = {}
         return _dedupe(findings)
 
     def prescan(self, view: ResourceView) -> None:

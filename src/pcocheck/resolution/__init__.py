@@ -496,7 +496,7 @@ def identity_of(view: ResourceView) -> Identity | None:
     )
 
 
-ANSWERS_KEPT = 4096  # candidates() answers remembered, at most
+ANSWERS_KEPT = 256  # candidates() answers remembered, at most (more costs the collector more)
 
 
 class Resolver:
@@ -585,9 +585,11 @@ class Resolver:
         if rel:
             return self._context_at(self.document(view), (*view.anchor.base_path, *rel))
         # The engine and the rules both ask for the resource's own context: made once
-        # per view (it only reads the document, which the view's check does not change).
+        # per view (it only reads the document, which the view's check does not change),
+        # and let go at the second ask, so that the resource is not kept past its checks.
         last = self._view_context
         if last is not None and last[0] is view:
+            self._view_context = None
             self.document(view)
             return last[1]
         context = self._context_at(self.document(view), view.anchor.base_path)

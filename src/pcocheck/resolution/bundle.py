@@ -54,9 +54,6 @@ class LocalMatch:
     resolved_url: str | None = None
 
 
-MATCHES_KEPT = 4096  # BundleScope.match answers remembered per Bundle, at most
-
-
 class BundleScope:
     """The entries of one Bundle by fullUrl and by ``Type/id``.
 
@@ -64,7 +61,7 @@ class BundleScope:
     :class:`pcocheck.resolution.Resolver`) is dropped when the next document starts.
     """
 
-    __slots__ = ("_matches", "by_full_url", "by_key", "duplicates", "entries", "history", "path")
+    __slots__ = ("by_full_url", "by_key", "duplicates", "entries", "history", "path")
 
     def __init__(self, bundle: dict[str, Any], path: JsonPath = ()) -> None:
         self.path = path  # where the Bundle sits in its document
@@ -75,9 +72,6 @@ class BundleScope:
         self.by_key: dict[str, BundleEntry | list[BundleEntry]] = {}
         self.duplicates: list[tuple[int, str]] = []
         self.history = bundle.get("type") == "history"
-        # Answers of match() by (reference, server base of the referring fullUrl): all
-        # that an answer depends on (the entries do not change). Bounded.
-        self._matches: dict[tuple[str, str | None], LocalMatch] = {}
         seen: set[tuple[str, Any]] = set()
         # A large Bundle's entries hold stubs (type, id, versionId): resources are parsed
         # when a reference resolves to them (see pcocheck.inputs.stream).
@@ -112,17 +106,6 @@ class BundleScope:
         return (*self.path, "entry", entry.index, "resource")
 
     def match(self, reference: str, from_full_url: str | None) -> LocalMatch:
-        base = restful_base(from_full_url)
-        question = (reference, base)
-        found = self._matches.get(question)
-        if found is None:
-            found = self._match(reference, base)
-            if len(self._matches) >= MATCHES_KEPT:
-                self._matches.clear()
-            self._matches[question] = found
-        return found
-
-    def _match(self, reference: str, base: str | None) -> LocalMatch:
         parsed = parse_reference(reference)
         if parsed.kind == "urn" or (parsed.kind == "canonical-like" and ":" in reference):
             return self._pick(_get(self.by_full_url, reference), None, reference)
@@ -131,6 +114,7 @@ class BundleScope:
             return self._pick(_get(self.by_full_url, url), parsed.version, url)
         if parsed.kind != "relative" or parsed.key is None:
             return LocalMatch("absent")
+        base = restful_base(from_full_url)
         resolved = f"{base}/{parsed.key}" if base else None
         if resolved is not None:
             found = self._pick(_get(self.by_full_url, resolved), parsed.version, resolved)
