@@ -74,6 +74,8 @@ class Run:
                 self.resolvers.append(resolver)
 
     def _add(self, findings: Iterable[Finding]) -> None:
+        if not findings:  # an empty list (most checks of most resources)
+            return
         keep = self.keep
         self.result.findings.extend(f for f in findings if keep(f.code))
 

@@ -76,7 +76,7 @@ def _too_few_ids(view: ResourceView, resource: dict[str, Any]) -> bool:
         # the resource, and anything inside it.
         start, end = bundle.entry_span(entry)
         text = source.text
-        if text.find("\\u00", start, end) >= 0 and _ASCII_ESCAPE.search(text, start, end):
+        if _ASCII_ESCAPE.search(text, start, end):
             return False
         return text.count('"id"', start, end) < 2 + own
     if source is None or entry is not None or view.anchor.base_path:
@@ -85,7 +85,7 @@ def _too_few_ids(view: ResourceView, resource: dict[str, Any]) -> bool:
         # for every member named id (and maybe more: a string may contain it).
         return repr(resource).count("'id': ") < 2 + own
     text = source.text
-    if "\\u00" in text and _ASCII_ESCAPE.search(text):
+    if _ASCII_ESCAPE.search(text):
         return False
     return text.count('"id"') < 2 + own
 

@@ -419,7 +419,7 @@ def _read_ndjson(
                     records += 1
                     yield _too_large(item, f"line {line_number}", MAX_LINE_BYTES, line_number)
                     continue
-                if not raw.strip():
+                if not raw or raw.isspace():  # blank (no copy made to see it)
                     continue
                 records += 1
                 text, findings = _decode(
