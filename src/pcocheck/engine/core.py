@@ -144,6 +144,7 @@ class ProfileEngine:
         self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
         self._targets: dict[int, tuple[ElementDef, ReferenceTargets]] = {}
         self._ancestors: dict[int, tuple[StructureDef, list[str]]] = {}
+        self._globals_by_type: dict[str, list[StructureDef]] = {}
         # without_ancestors answers, key: the ids of the definitions asked about (kept with
         # the answer, so the ids cannot be reused while the entry exists).
         self._kept_profiles: dict[
@@ -549,10 +550,7 @@ class ProfileEngine:
             profile = self.structure(url)
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
-        for url, _guide in self.registry.global_profiles(rtype):  # ImplementationGuide.global
-            profile = self.structure(url)
-            if profile is not None and profile.type == rtype:
-                chosen.append(profile)
+        chosen.extend(self._global_profiles(rtype))
         implied = vital_sign_profile(resource)
         if implied is not None:
             url, reason = implied
@@ -592,6 +590,19 @@ class ProfileEngine:
                 )
                 advisory.append(profile)
         return required, self.without_ancestors(advisory)
+
+    def _global_profiles(self, rtype: str) -> list[StructureDef]:
+        """The loaded ImplementationGuide.global profiles for ``rtype`` (worked out once
+        per type: the definitions are fixed for a run)."""
+        found = self._globals_by_type.get(rtype)
+        if found is None:
+            found = []
+            for url, _guide in self.registry.global_profiles(rtype):
+                profile = self.structure(url)
+                if profile is not None and profile.type == rtype:
+                    found.append(profile)
+            self._globals_by_type[rtype] = found
+        return found
 
     def without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
         """Drop a profile when another chosen one derives from it (its checks are included).
