@@ -77,6 +77,8 @@ class Run:
                 self.resolvers.append(resolver)
 
     def _add(self, findings: Iterable[Finding]) -> None:
+        if not findings:  # an empty list (most checks of most resources)
+            return
         keep = self.keep
         self.result.findings.extend(f for f in findings if keep(f.code))
 
@@ -138,8 +140,9 @@ class Run:
         indexers = [c for c in self.checkers if hasattr(c, "prescan")]
         if not indexers and not self.resolvers:
             return
-        # One JSON document (e.g. a large Bundle): parsed once, for both passes.
-        hold = len(inputs) == 1 and not inputs[0].ndjson
+        # One JSON document (e.g. a large Bundle), or one small NDJSON file: parsed once,
+        # for both passes.
+        hold = len(inputs) == 1 and (not inputs[0].ndjson or small_ndjson(inputs[0]))
         for item in inputs:
             if not rereadable(item):
                 continue
@@ -300,6 +303,24 @@ class Run:
 
 
 LARGE_DOCUMENT_CHARS = 1024 * 1024
+# A plain NDJSON file smaller than this is read once when it is the run's only input: the
+# first pass keeps its parsed records (about ten times the text) for the checks, instead of
+# reading and parsing every record twice (about a tenth of the run's time at 1,000 records).
+HELD_NDJSON_BYTES = 1024 * 1024
+
+
+def small_ndjson(item: InputFile) -> bool:
+    """A plain (not gzipped) NDJSON file on disk or in memory under HELD_NDJSON_BYTES."""
+    if item.gzipped:
+        return False
+    if item.data is not None:
+        return len(item.data) < HELD_NDJSON_BYTES
+    if item.path is None:
+        return False
+    try:
+        return os.stat(item.path).st_size < HELD_NDJSON_BYTES
+    except OSError:
+        return False
 
 
 def spare_collector(document: Document) -> bool:

@@ -607,6 +607,19 @@ class CompiledPass(Pass):
         seen: dict[str, str] = {}  # element path -> JSON name used
         for key in obj:
             slot = slots.get(key)
+            if slot is not None and slot.plain:
+                # check_slot's first test, here: a plain string that passed under this slot
+                # before, with no '_' companion and no earlier form of its element, needs
+                # nothing (most ids, codes and statuses of a bulk export).
+                value = obj[key]
+                if (
+                    type(value) is str
+                    and value in slot.spec.clean
+                    and slot.companion_key not in obj
+                    and slot.path not in seen
+                ):
+                    seen[slot.path] = key
+                    continue
             if slot is None:
                 if key[:1] == "_":
                     name = key[1:]

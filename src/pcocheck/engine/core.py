@@ -48,7 +48,7 @@ from pcocheck.engine.plan import (
     profile_plans,
 )
 from pcocheck.engine.primitives import check_primitive, fhir_primitive
-from pcocheck.engine.references import ParsedReference, parse_reference
+from pcocheck.engine.references import ParsedReference, parse_reference, restful_base
 from pcocheck.engine.slicing import Slicer
 from pcocheck.engine.supplements import check_supplement, supplement_as_system
 from pcocheck.engine.urns import urn_problem
@@ -58,7 +58,14 @@ from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.inputs.stream import SlimBundle
 from pcocheck.jsonutil import listed
-from pcocheck.resolution import ReferenceContext, RemoteStub, Resolution, Resolver
+from pcocheck.resolution import (
+    BundleScope,
+    Identity,
+    ReferenceContext,
+    RemoteStub,
+    Resolution,
+    Resolver,
+)
 from pcocheck.view import Anchor, ResourceView
 
 if TYPE_CHECKING:
@@ -103,6 +110,9 @@ MAX_TARGET_DEPTH = 4
 # Unresolved references already reported by how they failed (not "not in the input").
 _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
+_set_field = object.__setattr__  # for a frozen plan still being made (_finish_plan)
+REFERENCE_OUTCOMES_KEPT = 256  # replayable reference outcomes remembered, at most (see above)
+CLAIM_ANSWERS_KEPT = 4096  # claims() and without_ancestors() answers remembered, at most
 
 
 # A Reference element's targets: (target profile URLs, the types they name, the types
@@ -134,6 +144,15 @@ class ProfileEngine:
         self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
         self._targets: dict[int, tuple[ElementDef, ReferenceTargets]] = {}
         self._ancestors: dict[int, tuple[StructureDef, list[str]]] = {}
+        self._globals_by_type: dict[str, list[StructureDef]] = {}
+        # without_ancestors answers, key: the ids of the definitions asked about (kept with
+        # the answer, so the ids cannot be reused while the entry exists).
+        self._kept_profiles: dict[
+            tuple[int, ...], tuple[tuple[StructureDef, ...], list[StructureDef]]
+        ] = {}
+        # claims() answers, key: (the claimed profile list, the profile asked about).
+        # Bounded; lifetime: the engine (definitions are fixed for a run).
+        self._claim_answers: dict[tuple[tuple[str, ...], str], bool] = {}
         self._resolutions: dict[str, Resolution] = {}
         self._resolutions_context: object = None
         # Prepared constraints per (plan, type, element path); the plan is kept with
@@ -194,6 +213,26 @@ class ProfileEngine:
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
         self.impure = 0
+        # Counts the run-wide state a check changed besides findings (deferred reference
+        # conformance, summaries): a reference check that changed none of it is replayed
+        # from _reference_outcomes.
+        self.effects = 0
+        # Outcomes of check_reference for references resolved in another input of the run
+        # ("run") or in the same Bundle ("bundle"), that reported nothing and changed no
+        # state: key (see check_reference) -> (element, plan, the target's identity or the
+        # Bundle's scope, the impurity the check caused). Valid while the run-wide index is
+        # unchanged; bounded.
+        self._reference_outcomes: dict[
+            tuple[int, int, bool, bool, str, str | None, object],
+            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
+        ] = {}
+        self._outcomes_index: tuple[object, int] | None = None
+        # The same for references resolved in the Bundle being checked; lifetime: one
+        # document (the scopes they hold are the document's).
+        self._bundle_outcomes: dict[
+            tuple[int, int, bool, bool, str, str | None, object],
+            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
+        ] = {}
         # Memo keys of the values of the resource being checked, by id() (see
         # CompiledPass.value_key); cleared per resource (check), so every id is alive.
         self.value_keys: dict[int, str | None] = {}
@@ -206,9 +245,15 @@ class ProfileEngine:
         document = self.resolver.document(view)
         if document is not self._conformance_document:
             self._conformance.clear()
+            self._bundle_outcomes.clear()  # they hold the last document's Bundle scopes
             self._conformance_document = document
         findings: list[Finding] = []
         self.validate_resource(view, view.resource, (), findings)
+        # The resolutions (and the context holding the resource) are this resource's only:
+        # not kept while the next one is read (a parsed resource kept longer costs the
+        # cyclic collector more than it saves).
+        self._resolutions_context = None
+        self._resolutions = {}
         return _dedupe(findings)
 
     def prescan(self, view: ResourceView) -> None:
@@ -248,6 +293,7 @@ class ProfileEngine:
         item = (key, parsed.base, walk.view.anchor.file or "")
         if self._resolved_by_claim(item, profiles):
             return  # already indexed (by the first pass, or read earlier): nothing to keep
+        self.effects += 1
         group = self._deferred.setdefault(profiles, ([], []))
         group[0].append(item)
         examples = group[1]
@@ -337,6 +383,7 @@ class ProfileEngine:
         the rest: on a bulk export the same information on every resource hides the
         findings that matter, yet a check that was not performed must stay visible."""
         self.impure += 1
+        self.effects += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(walk.view, walk.rel_base + rel)
@@ -354,6 +401,7 @@ class ProfileEngine:
     ) -> None:
         """:meth:`summarise` for findings made outside an element walk."""
         self.impure += 1
+        self.effects += 1
         key = (code, *group)
         known = self._summaries.get(key)
         order = _order_key(view, view.anchor.base_path + rel)
@@ -502,10 +550,7 @@ class ProfileEngine:
             profile = self.structure(url)
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
-        for url, _guide in self.registry.global_profiles(rtype):  # ImplementationGuide.global
-            profile = self.structure(url)
-            if profile is not None and profile.type == rtype:
-                chosen.append(profile)
+        chosen.extend(self._global_profiles(rtype))
         implied = vital_sign_profile(resource)
         if implied is not None:
             url, reason = implied
@@ -546,8 +591,34 @@ class ProfileEngine:
                 advisory.append(profile)
         return required, self.without_ancestors(advisory)
 
+    def _global_profiles(self, rtype: str) -> list[StructureDef]:
+        """The loaded ImplementationGuide.global profiles for ``rtype`` (worked out once
+        per type: the definitions are fixed for a run)."""
+        found = self._globals_by_type.get(rtype)
+        if found is None:
+            found = []
+            for url, _guide in self.registry.global_profiles(rtype):
+                profile = self.structure(url)
+                if profile is not None and profile.type == rtype:
+                    found.append(profile)
+            self._globals_by_type[rtype] = found
+        return found
+
     def without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
-        """Drop a profile when another chosen one derives from it (its checks are included)."""
+        """Drop a profile when another chosen one derives from it (its checks are included).
+        Answered once per list of definitions (resources claim the same few)."""
+        if not profiles:
+            return []
+        key = tuple(map(id, profiles))
+        known = self._kept_profiles.get(key)
+        if known is None:
+            known = (tuple(profiles), self._without_ancestors(profiles))
+            if len(self._kept_profiles) >= CLAIM_ANSWERS_KEPT:
+                self._kept_profiles.clear()
+            self._kept_profiles[key] = known
+        return list(known[1])
+
+    def _without_ancestors(self, profiles: list[StructureDef]) -> list[StructureDef]:
         unique: dict[str, StructureDef] = {}
         for profile in profiles:
             unique.setdefault(profile.url, profile)
@@ -654,12 +725,13 @@ class ProfileEngine:
         return found
 
     def _finish_plan(self, plan: ElementPlan, element: ElementDef) -> ElementPlan:
-        return replace(
-            plan,
-            minimum=element.min,
-            maximum=element.max_count,
-            repeats=self.repeats(element),
-        )
+        """``plan`` (just made by plan.py, not yet shared or hashed) with the element's
+        cardinality, set in place: dataclasses.replace would copy it, several times the
+        cost, for each of the few hundred plans a run makes."""
+        _set_field(plan, "minimum", element.min)
+        _set_field(plan, "maximum", element.max_count)
+        _set_field(plan, "repeats", self.repeats(element))
+        return plan
 
     def base_for(self, sd: StructureDef, element: ElementDef) -> ElementDef | None:
         if element.id == sd.root.id:
@@ -948,6 +1020,90 @@ class ProfileEngine:
         value: dict[str, Any],
         rel: JsonPath,
     ) -> None:
+        """The checks of one Reference value. One that resolves to a resource read
+        elsewhere in the run (the usual NDJSON reference: ``Patient/123``), or to an entry
+        of the same Bundle, gives the same outcome wherever it appears in that file (that
+        Bundle, from the same server base), given the element, the pass and the
+        reference's text and type: an outcome without findings or state changes is
+        replayed (only its impurity, see pcocheck.engine.memo) instead of checked again."""
+        context = walk.resolve
+        reference = value.get("reference")
+        if (
+            type(context) is not ReferenceContext
+            or type(reference) is not str
+            or reference[:1] == "#"
+            or (walk.mode != BASE and not plan.target_profiles)
+            or self._depth
+        ):
+            # Inside a conformance probe the outcome also depends on the probe's depth
+            # and the targets being probed (cycles): checked afresh.
+            self._check_reference(walk, element, plan, value, rel)
+            return
+        index = self.resolver.index
+        state = self._outcomes_index
+        if state is None or state[0] is not index or state[1] != len(index):
+            self._reference_outcomes.clear()
+            self._bundle_outcomes.clear()
+            self._outcomes_index = (index, len(index))
+        bundle = context.bundle
+        document = context.document
+        # Where the reference resolves from: the referring file (another input of the
+        # run), or the Bundle and the server base of the referring entry's fullUrl.
+        place: object = (
+            document.file if bundle is None else (id(bundle), restful_base(context.full_url))
+        )
+        ref_type = value.get("type")
+        key = (
+            id(element),
+            id(plan),
+            walk.mode == BASE,
+            walk.quiet,
+            reference,
+            ref_type if type(ref_type) is str else None,
+            place,
+        )
+        outcomes = self._reference_outcomes if bundle is None else self._bundle_outcomes
+        known = outcomes.get(key)
+        if (
+            known is not None
+            and known[0] is element
+            and known[1] is plan
+            and (
+                known[2] is bundle
+                if bundle is not None
+                else isinstance(known[2], Identity) and not document.holds(known[2])
+            )
+        ):
+            self.impure += known[3]
+            return
+        before = (self.impure, self.effects, len(walk.findings), walk.errors, self._cuts)
+        self._check_reference(walk, element, plan, value, rel)
+        if (self.effects, len(walk.findings), walk.errors, self._cuts) != before[1:]:
+            return
+        resolution = (
+            self._resolutions.get(reference) if context is self._resolutions_context else None
+        )
+        if resolution is None:
+            return
+        holder: Identity | BundleScope
+        if bundle is None and resolution.status == "run" and resolution.identity is not None:
+            holder = resolution.identity
+        elif bundle is not None and resolution.status == "bundle":
+            holder = bundle
+        else:
+            return
+        if len(outcomes) >= REFERENCE_OUTCOMES_KEPT:
+            outcomes.clear()
+        outcomes[key] = (element, plan, holder, self.impure - before[0])
+
+    def _check_reference(
+        self,
+        walk: Pass,
+        element: ElementDef,
+        plan: ElementPlan,
+        value: dict[str, Any],
+        rel: JsonPath,
+    ) -> None:
         reference = value.get("reference")
         base = walk.mode == BASE
         if base:
@@ -1224,6 +1380,18 @@ class ProfileEngine:
         claimed = meta.get("profile") if isinstance(meta, dict) else None
         if not isinstance(claimed, list):
             return False
+        if not all(type(url) is str for url in claimed):
+            return self._claims(claimed, profile_url)
+        key = (tuple(claimed), profile_url)
+        answer = self._claim_answers.get(key)
+        if answer is None:
+            answer = self._claims(claimed, profile_url)
+            if len(self._claim_answers) >= CLAIM_ANSWERS_KEPT:
+                self._claim_answers.clear()
+            self._claim_answers[key] = answer
+        return answer
+
+    def _claims(self, claimed: list[Any], profile_url: str) -> bool:
         wanted = profile_url.split("|", 1)[0]
         for url in claimed:
             if not isinstance(url, str):

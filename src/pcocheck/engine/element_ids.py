@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcocheck.finding import Finding, JsonPath
+from pcocheck.inputs.stream import SlimBundle
 from pcocheck.view import ResourceView
 
 _VIEWS = ("snapshot", "differential")
@@ -62,13 +63,29 @@ def _too_few_ids(view: ResourceView, resource: dict[str, Any]) -> bool:
     trusted."""
     own = 1 if "id" in resource else 0  # Resource.id: a key in the text, not an element id
     source = view.anchor.source
-    if source is None or view.anchor.entry is not None or view.anchor.base_path:
+    entry = view.anchor.entry
+    bundle = view.bundle.resource if view.bundle is not None else None
+    if (
+        source is not None
+        and isinstance(bundle, SlimBundle)
+        and entry is not None
+        and view.anchor.base_path == ("entry", entry, "resource")
+        and bundle.text is source.text
+    ):
+        # An entry of a large Bundle: the entry's own text (its offsets are known) holds
+        # the resource, and anything inside it.
+        start, end = bundle.entry_span(entry)
+        text = source.text
+        if _ASCII_ESCAPE.search(text, start, end):
+            return False
+        return text.count('"id"', start, end) < 2 + own
+    if source is None or entry is not None or view.anchor.base_path:
         # A Bundle entry's text is the whole Bundle: scanning it for every entry would
         # make a large Bundle quadratic. The resource's repr() (C speed) holds "'id': "
         # for every member named id (and maybe more: a string may contain it).
         return repr(resource).count("'id': ") < 2 + own
     text = source.text
-    if "\\u00" in text and _ASCII_ESCAPE.search(text):
+    if _ASCII_ESCAPE.search(text):
         return False
     return text.count('"id"') < 2 + own
 

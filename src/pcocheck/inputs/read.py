@@ -107,49 +107,65 @@ def _token_finding(
 
 
 def parse_text(
-    text: str, source: SourceText, anchor: Anchor, duplicates: bool = True
+    text: str, source: SourceText, anchor: Anchor | None = None, duplicates: bool = True
 ) -> tuple[Any, list[Finding]]:
     """Parse one JSON text; returns (value or None, findings).
 
     JSON beyond pcocheck's limits (nesting, number length) is one finding and no value:
     the checks never see a tree deep enough to exhaust their recursion. ``duplicates``
     False: repeated keys are not looked for (the first pass, whose findings are dropped:
-    the value is the same, and so is whether there is one)."""
+    the value is the same, and so is whether there is one). ``anchor`` None: the
+    document's own (made only for a finding)."""
     parser = _PARSER
     try:
         value = parser.loads(text, duplicates)
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, _NonFiniteNumber, JsonLimitError) as error:
+        if anchor is None:
+            anchor = Anchor(source=source, file=source.file)
+        return None, _parse_problem(error, text, source, anchor)
+    if not parser.had_duplicates:
+        return value, []
+    if anchor is None:
+        anchor = Anchor(source=source, file=source.file)
+    findings = []
+    root = value.get("resourceType") if isinstance(value, dict) else None
+    if isinstance(root, str):
+        anchor = Anchor(source=source, file=anchor.file, root=root)
+    for path, line, column in source.duplicate_keys():
+        findings.append(
+            anchor.finding(
+                "FHIR-JSON-003",
+                f"duplicate JSON key {quote(path[-1])}: FHIR forbids repeated property "
+                "names (only the last value was kept)",
+                path,
+                line=line,
+                column=column,
+            )
+        )
+    return value, findings
+
+
+def _parse_problem(
+    error: json.JSONDecodeError | _NonFiniteNumber | JsonLimitError,
+    text: str,
+    source: SourceText,
+    anchor: Anchor,
+) -> list[Finding]:
+    """The finding for text :func:`parse_text` could not parse."""
+    if isinstance(error, json.JSONDecodeError):
         code, message = _describe_decode_error(error, text)
         line, column = source.position_of_offset(error.pos)
-        return None, [anchor.finding(code, message, line=line, column=column)]
-    except _NonFiniteNumber as error:
+        return [anchor.finding(code, message, line=line, column=column)]
+    if isinstance(error, _NonFiniteNumber):
         message = f"invalid JSON: {error.token} is not a JSON number (FHIR forbids it)"
-        return None, [_token_finding("FHIR-JSON-001", message, error.token, text, source, anchor)]
-    except IntegerTooLong as error:
+        return [_token_finding("FHIR-JSON-001", message, error.token, text, source, anchor)]
+    if isinstance(error, IntegerTooLong):
         message = f"{error}: not a FHIR number; the document was not checked further"
-        return None, [_token_finding("FHIR-JSON-015", message, error.token, text, source, anchor)]
-    except JsonLimitError as error:
-        message = f"{error}; the document was not checked further"
-        if error.path:
-            return None, [anchor.finding("FHIR-JSON-014", message, error.path)]
-        return None, [anchor.finding("FHIR-JSON-014", message, line=1, column=1)]
-    findings = []
-    if parser.had_duplicates:
-        root = value.get("resourceType") if isinstance(value, dict) else None
-        if isinstance(root, str):
-            anchor = Anchor(source=source, file=anchor.file, root=root)
-        for path, line, column in source.duplicate_keys():
-            findings.append(
-                anchor.finding(
-                    "FHIR-JSON-003",
-                    f"duplicate JSON key {quote(path[-1])}: FHIR forbids repeated property "
-                    "names (only the last value was kept)",
-                    path,
-                    line=line,
-                    column=column,
-                )
-            )
-    return value, findings
+        return [_token_finding("FHIR-JSON-015", message, error.token, text, source, anchor)]
+    message = f"{error}; the document was not checked further"
+    if error.path:
+        return [anchor.finding("FHIR-JSON-014", message, error.path)]
+    return [anchor.finding("FHIR-JSON-014", message, line=1, column=1)]
 
 
 # Size limits (bytes, after decompression). A legitimate FHIR JSON document of this size
@@ -403,7 +419,7 @@ def _read_ndjson(
                     records += 1
                     yield _too_large(item, f"line {line_number}", MAX_LINE_BYTES, line_number)
                     continue
-                if not raw.strip():
+                if not raw or raw.isspace():  # blank (no copy made to see it)
                     continue
                 records += 1
                 text, findings = _decode(
@@ -413,8 +429,7 @@ def _read_ndjson(
                 if text is None:
                     continue
                 source = SourceText(item.display, text, first_line=line_number, record=True)
-                record_anchor = Anchor(source=source, file=item.display)
-                value, findings = parse_text(text, source, record_anchor, duplicates)
+                value, findings = parse_text(text, source, None, duplicates)
                 yield from findings
                 if value is not None or not findings:  # null: FHIR-JSON-004 later
                     yield Document(source, value)

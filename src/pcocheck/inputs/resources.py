@@ -35,6 +35,14 @@ def _type_problem(value: Any, anchor: Anchor, rel: JsonPath, what: str) -> Findi
     return None
 
 
+def _is_resource(value: Any) -> bool:
+    """What :func:`_type_problem` finds nothing wrong with (checked without an anchor)."""
+    if not isinstance(value, dict):
+        return False
+    resource_type = value.get("resourceType")
+    return isinstance(resource_type, str) and resource_type in R4_RESOURCE_TYPES
+
+
 def _label(resource: dict[str, Any]) -> str:
     rid = resource.get("id")
     rtype = str(resource.get("resourceType"))
@@ -53,11 +61,12 @@ def split_resources(
     (type, id, claimed profiles, canonical url: what is indexed), without parsing them,
     except the types whose whole resource a first pass reads (``WHOLE_FOR_INDEX``)."""
     source = document.source
-    base = Anchor(source=source, file=source.file)
-    problem = _type_problem(document.value, base, (), "the JSON document")
-    if problem is not None:
-        yield problem
-        return
+    if not _is_resource(document.value):
+        base = Anchor(source=source, file=source.file)
+        problem = _type_problem(document.value, base, (), "the JSON document")
+        if problem is not None:
+            yield problem
+            return
     root: dict[str, Any] = document.value
     root_type = str(root["resourceType"])
     root_view = ResourceView(
@@ -86,11 +95,12 @@ def split_resources(
             and resource.get("resourceType") not in WHOLE_FOR_INDEX
         ):
             resource = slim.resource_at(index)
-        bundle_anchor = Anchor(source=source, file=source.file, root="Bundle", entry=index)
-        problem = _type_problem(resource, bundle_anchor, rel, f"Bundle entry {index} resource")
-        if problem is not None:
-            yield problem
-            continue
+        if not _is_resource(resource):
+            bundle_anchor = Anchor(source=source, file=source.file, root="Bundle", entry=index)
+            problem = _type_problem(resource, bundle_anchor, rel, f"Bundle entry {index} resource")
+            if problem is not None:
+                yield problem
+                continue
         full_url = entry.get("fullUrl")
         yield ResourceView(
             resource=resource,

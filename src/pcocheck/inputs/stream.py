@@ -105,6 +105,15 @@ class SlimBundle(dict[str, Any]):
         """Where each top-level entry starts in the text."""
         return self._starts
 
+    def entry_span(self, index: int) -> tuple[int, int]:
+        """Where top-level entry ``index`` lies in the text: from its ``{`` to the next
+        entry's (or the end of the array), so the span may hold a comma and spaces too."""
+        starts = self._starts
+        if index + 1 < len(starts):
+            return starts[index], starts[index + 1]
+        assert self.entries_span is not None  # a slim Bundle with entries has its span
+        return starts[index], self.entries_span[1]
+
     def resource_at(self, index: int) -> Any:
         """The resource of top-level entry ``index``, parsed from the text (the same
         value the whole-document parser gives). The last few are kept: an entry is

@@ -526,6 +526,9 @@ def identity_row(view: ResourceView) -> IdentityRow | None:
     return key, line, anchor.entry, view.full_url or None, claims
 
 
+ANSWERS_KEPT = 256  # candidates() answers remembered, at most (more costs the collector more)
+
+
 class Resolver:
     """The run's resolver: the run-wide index plus the state of the current document."""
 
@@ -535,6 +538,12 @@ class Resolver:
         # True when a runner indexes every resource (first pass, or as inputs that cannot
         # be re-read are read); checkers then need not index what they check.
         self.managed = False
+        # Answers of candidates() while the index is unchanged (the same index object
+        # with the same number of rows): an export refers to the same few patients and
+        # practitioners again and again. Key: (key, base, referring file); bounded.
+        self._answers: dict[tuple[str, str | None, str], tuple[Identity, ...]] = {}
+        self._answered: tuple[RunIndex, int] | None = None
+        self._view_context: tuple[ResourceView, ReferenceContext] | None = None
 
     def add_checked(self, view: ResourceView) -> None:
         """Index a resource a checker is about to check, unless a runner does it."""
@@ -558,6 +567,21 @@ class Resolver:
         referring file when it has any (an NDJSON export refers within itself), else those
         in the referring file's folder (a bulk export is a folder of NDJSON files), else
         the whole run. Sorted by where they are."""
+        index = self.index
+        answered = self._answered
+        if answered is None or answered[0] is not index or answered[1] != len(index):
+            self._answers.clear()
+            self._answered = (index, len(index))
+        question = (key, base, near_file)
+        answer = self._answers.get(question)
+        if answer is None:
+            answer = self._candidates(key, base, near_file)
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()
+            self._answers[question] = answer
+        return answer
+
+    def _candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
         found = self.index.candidates(key)
         if base is not None:
             found = [c for c in found if _base_of(c.full_url) == base]
@@ -589,7 +613,19 @@ class Resolver:
 
     def context(self, view: ResourceView, rel: JsonPath = ()) -> ReferenceContext:
         """The reference context of the resource at ``rel`` inside ``view``'s resource."""
-        return self._context_at(self.document(view), (*view.anchor.base_path, *rel))
+        if rel:
+            return self._context_at(self.document(view), (*view.anchor.base_path, *rel))
+        # The engine and the rules both ask for the resource's own context: made once
+        # per view (it only reads the document, which the view's check does not change),
+        # and let go at the second ask, so that the resource is not kept past its checks.
+        last = self._view_context
+        if last is not None and last[0] is view:
+            self._view_context = None
+            self.document(view)
+            return last[1]
+        context = self._context_at(self.document(view), view.anchor.base_path)
+        self._view_context = (view, context)
+        return context
 
     def context_in(self, view: ResourceView, path: JsonPath) -> ReferenceContext:
         """The reference context of the resource at ``path`` from the document root."""

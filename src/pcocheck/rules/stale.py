@@ -181,7 +181,12 @@ _MARKER_PROBES = (
     "assessent",
     '"well-',
 )
-_ASCII_ESCAPE = re.compile(r"\\u00[0-7]")
+
+
+# ``\/`` or an escaped ASCII character (``\u0000`` to ``\u007f``) anywhere: one regular
+# expression search (it skips to each backslash at C speed) instead of two substring scans
+# (a two-character ``in`` costs about a microsecond per record).
+_RESPELLING_ESCAPE = re.compile(r"\\(?:/|u00[0-7])")
 
 
 def may_be_stale(text: str) -> bool:
@@ -189,7 +194,7 @@ def may_be_stale(text: str) -> bool:
     spell a marker's (ASCII) characters differently (``\\/``, ``\\u0070``) make the text
     always walked; ``\\"`` and escaped non-ASCII letters cannot (no marker holds a quote,
     a backslash or a non-ASCII character)."""
-    if "\\/" in text or ("\\u00" in text and _ASCII_ESCAPE.search(text)):
+    if _RESPELLING_ESCAPE.search(text) is not None:
         return True
     if any(map(text.__contains__, _MARKER_PROBES)) and any(map(text.__contains__, WALK_MARKERS)):
         return True
