@@ -373,7 +373,6 @@ def validate(
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
     from pcocheck.configfile import ConfigFileError
-    from pcocheck.reporting.baseline import BaselineError, load_baseline
     from pcocheck.reporting.output import OutputRefused, check_output_path
     from pcocheck.settings import CliOptions, SettingsError, load_file_config, resolve
 
@@ -414,7 +413,7 @@ def validate(
     try:
         file_config = load_file_config(cli, Path.cwd(), FORMATS)
         config, settings = resolve(cli, file_config, os.environ)
-        loaded_baseline = load_baseline(Path(settings.baseline)) if settings.baseline else None
+        loaded_baseline = _read_baseline(settings.baseline) if settings.baseline else None
         targets = [s.path for s in settings.outputs if s.path is not None]
         if settings.write_baseline:
             targets.append(settings.write_baseline)
@@ -422,9 +421,19 @@ def validate(
             inputs = _input_paths(config.paths)
             for target in targets:
                 check_output_path(target, inputs)
-    except (ConfigFileError, SettingsError, BaselineError, OutputRefused) as error:
+    except (ConfigFileError, SettingsError, OutputRefused) as error:
         raise _fail(str(error)) from None
     _validate(config, settings, loaded_baseline, progress=not no_progress)
+
+
+def _read_baseline(path: str) -> "Baseline":
+    """The --baseline file (its module is imported only by runs that use one)."""
+    from pcocheck.reporting.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(Path(path))
+    except BaselineError as error:
+        raise _fail(str(error)) from None
 
 
 def _terminal_progress() -> "Progress | None":
@@ -442,7 +451,6 @@ def _validate(
     from pcocheck.api import validate_config
     from pcocheck.config import Selection
     from pcocheck.reporting.adjust import adjust
-    from pcocheck.reporting.baseline import render_baseline
     from pcocheck.reporting.output import OutputError, PipeClosed, silence_stdout, write_file
     from pcocheck.runner import ConfigurationError
 
@@ -473,6 +481,8 @@ def _validate(
         ) from None
     try:
         if settings.write_baseline:
+            from pcocheck.reporting.baseline import render_baseline
+
             path = Path(settings.write_baseline)
             text = render_baseline(adjusted.all_findings, path)
             write_file(settings.write_baseline, text.encode("utf-8", "backslashreplace"))
