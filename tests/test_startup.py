@@ -56,6 +56,7 @@ NEVER_FOR_VALIDATE = (
     "pcocheck.reporting.diff",
     "pcocheck.reporting.definitions",
     "pcocheck.reporting.baseline",  # only with --baseline / --write-baseline
+    "pcocheck.terminology.tx",  # only with --tx
     # Only runs that fork helpers (inputs of 1 MB and more) need these; the early exit of
     # pcocheck.parallel comes before they are imported.
     "multiprocessing",
