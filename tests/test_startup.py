@@ -55,6 +55,21 @@ NEVER_FOR_VALIDATE = (
     "pcocheck.reporting.html",
     "pcocheck.reporting.diff",
     "pcocheck.reporting.definitions",
+    "pcocheck.reporting.baseline",  # only with --baseline / --write-baseline
+    "pcocheck.terminology.tx",  # only with --tx
+    # Only runs that fork helpers (inputs of 1 MB and more) need these; the early exit of
+    # pcocheck.parallel comes before they are imported.
+    "multiprocessing",
+    "pcocheck.parallel.team",
+    "pcocheck.parallel.fanout",
+    # In-memory sources of the Python API: the command line reads paths.
+    "pcocheck.api.sources",
+    # Shipped files are read from the package folder; hashes only for Attachments with
+    # data, SARIF/GitLab fingerprints and the --tx cache; temporary files only for
+    # reports written to files.
+    "importlib.resources",
+    "hashlib",
+    "tempfile",
 )
 
 
@@ -145,6 +160,50 @@ def test_a_quiet_passing_console_run_does_not_load_rich() -> None:
     report = _probe("validate", str(SMALL_BUNDLE), "-q")
     assert _loaded(report, "pcocheck.reporting.console")
     assert not _loaded(report, "rich")
+
+
+def test_typer_reads_no_string_annotations() -> None:
+    """typer inspects every command's signature at each start; string annotations (from
+    ``from __future__ import annotations``) would be compiled and evaluated twice per
+    parameter there, about 10 ms of every run."""
+    import inspect
+
+    from pcocheck import cli
+
+    commands = [info.callback for info in cli.app.registered_commands]
+    assert cli.app.registered_callback is not None
+    commands.append(cli.app.registered_callback.callback)
+    assert len(commands) >= 6
+    for command in commands:
+        assert command is not None
+        for name, parameter in inspect.signature(command).parameters.items():
+            assert not isinstance(parameter.annotation, str), (command.__name__, name)
+
+
+def test_a_pyproject_without_pcocheck_is_not_parsed(tmp_path: Path) -> None:
+    """The configuration search does not parse (or import a parser for) a project's
+    pyproject.toml that cannot hold [tool.pcocheck]; one that does is still found."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "other"\n', encoding="utf-8")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom pcocheck.configfile import find_config\n"
+        f"found = find_config(Path({str(tmp_path)!r}))\n"
+        "print(found, 'tomllib' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["None", "False"]
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    (ours / "pyproject.toml").write_text('[tool."pcocheck"]\nquiet = true\n', encoding="utf-8")
+    from pcocheck.configfile import find_config
+
+    assert find_config(ours) == ours / "pyproject.toml"
+    escaped = tmp_path / "escaped"
+    escaped.mkdir()  # a quoted key may spell the name with an escape: still parsed
+    (escaped / "pyproject.toml").write_text('[tool."\\u0070cocheck"]\n', encoding="utf-8")
+    assert find_config(escaped) == escaped / "pyproject.toml"
+    assert find_config(tmp_path) is None
 
 
 def test_the_shipped_fhirpath_cache_is_current() -> None:

@@ -45,6 +45,10 @@ DEFAULT_OUTPUT = ROOT / "src" / "pcocheck" / "data" / "r4core.zip"
 FORMAT = 1
 EXTENSION_SHARDS = 16
 TERMINOLOGY_SHARDS = 48
+# A value set or code system larger than this (compact JSON) gets a member of its own: a
+# run that needs a four-code system must not parse a 150 KB member for it (the 80 large
+# ones, DICOM, v3-ActCode, c80-doc-typecodes ..., hold two thirds of the terminology).
+OWN_MEMBER_BYTES = 4096
 SEARCH_PARAMETERS = "sp/search-parameters.json"
 FIXED_TIME = (2019, 11, 1, 0, 0, 0)  # R4 4.0.1 publication; keeps the zip reproducible
 
@@ -73,11 +77,20 @@ def shard(url: str, prefix: str, count: int) -> str:
     return f"{prefix}/{zlib.crc32(url.encode()) % count:02d}.json"
 
 
+def terminology_member(url: str, prefix: str, compact: dict[str, Any]) -> str:
+    """A hashed shared member, or one of its own for a large resource (named by the
+    hash of its URL, eight hex digits, so never like a shared member's two)."""
+    if len(dump(compact)) > OWN_MEMBER_BYTES:
+        return f"{prefix}/{zlib.crc32(url.encode()):08x}.json"
+    return shard(url, prefix, TERMINOLOGY_SHARDS)
+
+
 def build(source: Path, output: Path) -> dict[str, Any]:
     # Every member is a JSON object {canonical URL: compact resource}. Base types and
-    # resources get a member each; the ~400 core extensions and the ~2,400 terminology
-    # resources share hashed members, because the zip directory is read on every start
-    # and costs time per member.
+    # resources get a member each; the ~400 core extensions and the ~2,300 small
+    # terminology resources share hashed members, because the zip directory is read on
+    # every start and costs time per member; the few large terminology resources get one
+    # each (see OWN_MEMBER_BYTES).
     members: dict[str, dict[str, Any]] = {}
     index: dict[str, Any] = {
         "format": FORMAT,
@@ -116,13 +129,15 @@ def build(source: Path, output: Path) -> dict[str, Any]:
                     index["resourceTypes"].append(raw["type"])
             members.setdefault(member, {})[url] = compact
         elif resource_type == "ValueSet":
-            member = shard(url, "vs", TERMINOLOGY_SHARDS)
+            normalised = normalise_value_set(raw)
+            member = terminology_member(url, "vs", normalised)
             index["valueSets"][url] = member
-            members.setdefault(member, {})[url] = normalise_value_set(raw)
+            members.setdefault(member, {})[url] = normalised
         elif resource_type == "CodeSystem":
-            member = shard(url, "cs", TERMINOLOGY_SHARDS)
+            normalised = normalise_code_system(raw)
+            member = terminology_member(url, "cs", normalised)
             index["codeSystems"][url] = member
-            members.setdefault(member, {})[url] = normalise_code_system(raw)
+            members.setdefault(member, {})[url] = normalised
         elif resource_type == "SearchParameter" and isinstance(url, str):
             # One member, read only when a CapabilityStatement is checked: the index (read
             # at every start) names the member, not the 1,400 parameters.

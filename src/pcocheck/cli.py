@@ -6,8 +6,9 @@ Exit codes (README, design-notes §2): 0 no finding at or above --fail-on; 1 fin
 or above --fail-on; 2 usage or configuration error; 3 could not complete.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads every command's signature
+# at start, and string annotations would be compiled and evaluated twice per parameter
+# (inspect.signature(eval_str=True), then get_type_hints): about 10 ms of every start.
 import io
 import os
 import sys
@@ -126,7 +127,7 @@ def _render(result: RunResult, fmt: str, options: ReportOptions) -> str:
 def _emit(
     result: RunResult,
     settings: ReportSettings,
-    inventory: Inventory | None,
+    inventory: "Inventory | None",
     baselined: int | None = None,
 ) -> None:
     """Render every requested format and write it; raises OutputError / PipeClosed."""
@@ -372,7 +373,6 @@ def validate(
 ) -> None:
     """Validate FHIR resources, Bundles and NDJSON files."""
     from pcocheck.configfile import ConfigFileError
-    from pcocheck.reporting.baseline import BaselineError, load_baseline
     from pcocheck.reporting.output import OutputRefused, check_output_path
     from pcocheck.settings import CliOptions, SettingsError, load_file_config, resolve
 
@@ -413,7 +413,7 @@ def validate(
     try:
         file_config = load_file_config(cli, Path.cwd(), FORMATS)
         config, settings = resolve(cli, file_config, os.environ)
-        loaded_baseline = load_baseline(Path(settings.baseline)) if settings.baseline else None
+        loaded_baseline = _read_baseline(settings.baseline) if settings.baseline else None
         targets = [s.path for s in settings.outputs if s.path is not None]
         if settings.write_baseline:
             targets.append(settings.write_baseline)
@@ -421,12 +421,22 @@ def validate(
             inputs = _input_paths(config.paths)
             for target in targets:
                 check_output_path(target, inputs)
-    except (ConfigFileError, SettingsError, BaselineError, OutputRefused) as error:
+    except (ConfigFileError, SettingsError, OutputRefused) as error:
         raise _fail(str(error)) from None
     _validate(config, settings, loaded_baseline, progress=not no_progress)
 
 
-def _terminal_progress() -> Progress | None:
+def _read_baseline(path: str) -> "Baseline":
+    """The --baseline file (its module is imported only by runs that use one)."""
+    from pcocheck.reporting.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(Path(path))
+    except BaselineError as error:
+        raise _fail(str(error)) from None
+
+
+def _terminal_progress() -> "Progress | None":
     """A progress bar on stderr when it is a terminal (rich is imported only then)."""
     if not sys.stderr.isatty():
         return None
@@ -436,12 +446,11 @@ def _terminal_progress() -> Progress | None:
 
 
 def _validate(
-    config: RunConfig, settings: ReportSettings, baseline: Baseline | None, progress: bool = True
+    config: RunConfig, settings: ReportSettings, baseline: "Baseline | None", progress: bool = True
 ) -> None:
     from pcocheck.api import validate_config
     from pcocheck.config import Selection
     from pcocheck.reporting.adjust import adjust
-    from pcocheck.reporting.baseline import render_baseline
     from pcocheck.reporting.output import OutputError, PipeClosed, silence_stdout, write_file
     from pcocheck.runner import ConfigurationError
 
@@ -472,6 +481,8 @@ def _validate(
         ) from None
     try:
         if settings.write_baseline:
+            from pcocheck.reporting.baseline import render_baseline
+
             path = Path(settings.write_baseline)
             text = render_baseline(adjusted.all_findings, path)
             write_file(settings.write_baseline, text.encode("utf-8", "backslashreplace"))

@@ -24,7 +24,6 @@ Keys (``-`` and ``_`` are interchangeable)::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,8 +70,18 @@ def find_config(start: Path) -> Path | None:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    # Most projects' pyproject.toml has no [tool.pcocheck]: without the word (or an escape
+    # that could spell it in a quoted key) there is nothing to parse, on every start.
+    if "pcocheck" not in text and "\\" not in text:
+        return False
+    import tomllib  # imported only when a file is parsed
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         # A broken pyproject.toml that may or may not be ours: load_config reports it
         # only when it is chosen explicitly; the search goes on upward.
         return False
@@ -115,6 +124,8 @@ def _normalise(key: str) -> str:
 
 def load_config(path: Path, formats: tuple[str, ...]) -> FileConfig:
     """Read and check one configuration file."""
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

@@ -445,15 +445,15 @@ def build_checkers(config: RunConfig, registry: DefinitionRegistry | None = None
     from pcocheck.engine.core import ProfileEngine
     from pcocheck.engine.extensions import ExtensionPolicy
     from pcocheck.rules import PcoRules
-    from pcocheck.terminology import TerminologyService, TxClient
+    from pcocheck.terminology import TerminologyService
 
     if registry is None:
         registry = load_definitions(config)
-    tx = (
-        TxClient(config.tx_url, cache_dir=config.tx_cache, auth=config.tx_auth)
-        if config.tx_url
-        else None
-    )
+    tx = None
+    if config.tx_url:  # the client's module is imported only by runs that ask a server
+        from pcocheck.terminology.tx import TxClient
+
+        tx = TxClient(config.tx_url, cache_dir=config.tx_cache, auth=config.tx_auth)
     terminology = TerminologyService(registry, display_check=config.display_check, tx=tx)
     resolver = Resolver()  # one for the run: the engine and the rules resolve alike
     engine = ProfileEngine(

@@ -31,7 +31,6 @@ from functools import cache
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from pcocheck.api.report import Report, formats, render_result
-from pcocheck.api.sources import NamedInput, ResourceModel, Source, prepare_inputs
 from pcocheck.config import RunConfig
 from pcocheck.definitions.model import DEFAULT_PACKAGE_REGISTRY
 from pcocheck.finding import Finding, Severity
@@ -39,6 +38,7 @@ from pcocheck.inputs.discover import InputFile, discover
 from pcocheck.runner import ConfigurationError, Run, build_checkers, load_definitions
 
 if TYPE_CHECKING:
+    from pcocheck.api.sources import NamedInput, ResourceModel, Source
     from pcocheck.definitions.registry import DefinitionRegistry
     from pcocheck.runner import Progress
 
@@ -179,6 +179,8 @@ class Validator:
         with _RUN_LOCK:
             if profiles is not None:
                 self._check_profiles(config.profiles)
+            from pcocheck.api.sources import prepare_inputs
+
             inputs, problems = prepare_inputs(source, self.registry)
             if not inputs and not problems:
                 # An empty list would otherwise "pass" with nothing checked.
@@ -293,3 +295,16 @@ def validate(
         display_check=display_check,
     )
     return validator.validate(source)
+
+
+_SOURCES = frozenset({"NamedInput", "ResourceModel", "Source"})
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: in-memory sources (pcocheck.api.sources) are imported on first use; the
+    # command line's runs (validate_config) read paths and never need them.
+    if name in _SOURCES:
+        from pcocheck.api import sources
+
+        return getattr(sources, name)
+    raise AttributeError(f"module 'pcocheck.api' has no attribute {name!r}")

@@ -8,12 +8,12 @@ retired code stays in the catalog with ``status = "removed"`` so it is never reu
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from pcocheck.finding import ISSUE_TYPES, Severity
+from pcocheck.shipped import read_shipped
 
 CODE_PATTERN = re.compile(r"^(FHIR|PCO|SRV|TX)-[A-Z]+(-[A-Z]+)?-\d{3}$")
 REQUIRED_DOC_FIELDS = ("summary", "what", "why", "example", "fix")
@@ -42,6 +42,8 @@ class RuleSpec:
 
 
 def _parse_file(name: str, text: str) -> list[RuleSpec]:
+    import tomllib  # only runs that emit a finding read a family file
+
     data = tomllib.loads(text)
     specs: list[RuleSpec] = []
     for code, body in data.items():
@@ -72,15 +74,21 @@ def _parse_file(name: str, text: str) -> list[RuleSpec]:
     return specs
 
 
+_FOLDER = Path(__file__).parent
+
+
 def _files() -> list[str]:
+    if _FOLDER.is_dir():  # read in place (importlib.resources costs start-up time)
+        return sorted(path.name for path in _FOLDER.iterdir() if path.name.endswith(".toml"))
+    from importlib import resources
+
     folder = resources.files(__package__)
     return sorted(item.name for item in folder.iterdir() if item.name.endswith(".toml"))
 
 
 @cache
 def _family_file(name: str) -> tuple[RuleSpec, ...]:
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return tuple(_parse_file(name, text))
+    return tuple(_parse_file(name, read_shipped(__name__, name).decode("utf-8")))
 
 
 @cache

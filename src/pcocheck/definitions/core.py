@@ -15,12 +15,12 @@ import io
 import json
 import zipfile
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pcocheck.definitions.compile import element_from_compact, structure_from_compact
 from pcocheck.definitions.model import DefinitionError, ElementDef, StructureDef
+from pcocheck.shipped import read_shipped
 
 ARCHIVE_NAME = "r4core.zip"
 SUPPORTED_FORMAT = 1
@@ -43,7 +43,7 @@ class CompiledArchive:
     def _zip(self) -> zipfile.ZipFile:
         try:
             if self.path is None:
-                data = resources.files("pcocheck.data").joinpath(self.archive_name).read_bytes()
+                data = read_shipped("pcocheck.data", self.archive_name)
             else:
                 data = self.path.read_bytes()
             # The whole archive in memory (about 2 MB): no file handle whose offset a

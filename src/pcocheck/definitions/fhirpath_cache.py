@@ -14,8 +14,9 @@ import io
 import json
 import zipfile
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from pcocheck.shipped import read_shipped
 
 ARCHIVE_NAME = "fhirpath-ast.zip"
 
@@ -28,7 +29,7 @@ def member_name(expression: str) -> str:
 @cache
 def _archive() -> zipfile.ZipFile | None:
     try:
-        data = resources.files("pcocheck.data").joinpath(ARCHIVE_NAME).read_bytes()
+        data = read_shipped("pcocheck.data", ARCHIVE_NAME)
         # In memory: no file handle whose offset a forked worker would share.
         return zipfile.ZipFile(io.BytesIO(data))
     except (OSError, zipfile.BadZipFile):

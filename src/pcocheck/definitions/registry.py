@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,7 @@ from pcocheck.definitions.model import (
 )
 from pcocheck.definitions.snapshot import expand_differential
 from pcocheck.jsonutil import loads_bounded
+from pcocheck.shipped import package_folder
 
 if TYPE_CHECKING:
     from pcocheck.definitions.packages import PackageContents
@@ -828,12 +828,19 @@ def shared_core() -> CoreArchive:
 def shipped_profiles_dir() -> Path | None:
     """``profiles/`` as installed (``pcocheck/_profiles`` in a wheel) or in the repository
     next to ``src/`` (editable install)."""
-    try:
-        installed = resources.files("pcocheck").joinpath("_profiles")
-        if installed.is_dir():
-            return Path(str(installed))
-    except (ModuleNotFoundError, OSError):
-        pass
+    folder = package_folder("pcocheck")
+    if folder is not None:  # the common case: no importlib.resources needed
+        if (folder / "_profiles").is_dir():
+            return folder / "_profiles"
+    else:
+        try:
+            from importlib import resources
+
+            installed = resources.files("pcocheck").joinpath("_profiles")
+            if installed.is_dir():
+                return Path(str(installed))
+        except (ModuleNotFoundError, OSError):
+            pass
     repository = Path(__file__).resolve().parents[3] / "profiles"
     return repository if repository.is_dir() else None
 

@@ -13,9 +13,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import re
 from typing import Any, Final
 
@@ -47,6 +44,12 @@ def markup_in(value: str) -> str | None:
 
 def attachment_problems(value: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(code, field, message) for an Attachment whose size or hash contradicts its data."""
+    # Imported here: few runs hold an Attachment with data (hashlib alone costs more
+    # start-up than this whole module).
+    import base64
+    import binascii
+    import hashlib
+
     data = value.get("data")
     if not isinstance(data, str):
         return []

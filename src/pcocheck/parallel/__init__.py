@@ -15,7 +15,6 @@ have built them in — and calls every checker's ``finish()`` once.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from pcocheck.inputs.read import Document, index_documents
 from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
-from pcocheck.parallel.fanout import forked_mapper
 from pcocheck.parallel.shards import (
     CHUNKS_PER_JOB,
     ChunkReading,
@@ -38,7 +36,6 @@ from pcocheck.parallel.shards import (
     plan_shards,
     split_bundles,
 )
-from pcocheck.parallel.team import Team
 from pcocheck.result import RunResult
 
 if TYPE_CHECKING:
@@ -99,6 +96,12 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         with collector_paused():
             reduce_results(run, shards, map_on_dask(run, shards))
         return True
+    # Imported only now: most runs are small and stop above (multiprocessing and the
+    # helpers' machinery are a few milliseconds of every start otherwise).
+    import multiprocessing
+
+    from pcocheck.parallel.fanout import forked_mapper
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
     if len(shards) < 2 and not any(_may_be_large_bundle(s.item) for s in shards):
@@ -323,6 +326,8 @@ def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]
 def _check_with_helpers(run: Run, shards: list[Shard], jobs: int) -> None:
     """The checking pass over ``shards`` by this process and ``jobs - 1`` helpers forked
     from it (see :mod:`pcocheck.parallel.team`), reduced into ``run`` in shard order."""
+    from pcocheck.parallel.team import Team
+
     progress = run.progress
 
     def arrived(shard: Shard, result: ShardResult) -> None:
@@ -360,6 +365,8 @@ def _forked(
     """Fork ``jobs`` workers that inherit ``run`` as it is now — its definitions, and its
     Resolver index once the prescan is merged — and map ``work`` over the shards, results
     in shard order as they come."""
+    import multiprocessing
+
     global _FORKED_RUN
     context = multiprocessing.get_context("fork")
     _FORKED_RUN = run

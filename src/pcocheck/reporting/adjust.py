@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pcocheck.config import Selection
 from pcocheck.finding import Finding, Severity
-from pcocheck.reporting.baseline import Baseline, apply_baseline
 from pcocheck.result import RunResult
+
+if TYPE_CHECKING:
+    from pcocheck.reporting.baseline import Baseline
 
 
 def _override(code: str, overrides: Mapping[str, Severity]) -> Severity | None:
@@ -59,6 +62,8 @@ def adjust(
     suppressed = 0
     kept = findings
     if baseline is not None:
+        from pcocheck.reporting.baseline import apply_baseline  # only runs with a baseline
+
         outcome = apply_baseline(findings, baseline)
         kept = outcome.kept + [f for f in outcome.stale if keep(f.code)]
         suppressed = outcome.suppressed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable
 from urllib.parse import quote
@@ -31,6 +30,8 @@ def file_uri(file: str) -> str:
 
 def fingerprint(*parts: str | int | None) -> str:
     """A stable hash of what identifies a finding (never its line: lines shift)."""
+    import hashlib  # only the formats with fingerprints (SARIF, GitLab) need it
+
     text = "\x1f".join("" if p is None else str(p) for p in parts)
     return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
 

@@ -15,7 +15,6 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -84,6 +83,8 @@ def _umask() -> int:
 
 
 def _replace_atomically(target: Path, data: bytes, mode: int | None) -> None:
+    import tempfile  # only reports written to a file need it
+
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pcocheck.terminology import issue as codes
 from pcocheck.terminology import known_codes as kc
@@ -43,13 +43,15 @@ from pcocheck.terminology.syntax import (
     rxnorm_plausible,
     ucum_problem,
 )
-from pcocheck.terminology.tx import TxClient, TxResult
 from pcocheck.terminology.valueset import (
     CompiledValueSet,
     Expansion,
     ValueSetCompiler,
     Verdict,
 )
+
+if TYPE_CHECKING:  # the client is imported only by runs with --tx
+    from pcocheck.terminology.tx import TxClient, TxResult
 
 Coding = tuple[str | None, str | None, str | None]  # (system, code, display)
 

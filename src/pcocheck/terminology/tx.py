@@ -16,10 +16,8 @@ appear in messages, reports or cache files (``base_url`` is the redacted URL).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -363,6 +361,8 @@ class TxClient:
         return b"".join(chunks)
 
     def _key(self, resource: str, params: Mapping[str, str]) -> str:
+        import hashlib  # only runs with --tx get here: not imported at every start
+
         blob = json.dumps([self.base_url, resource, sorted(params.items())], ensure_ascii=True)
         return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
@@ -391,6 +391,8 @@ class TxClient:
         params: Mapping[str, str],
         result: TxResult,
     ) -> None:
+        import tempfile
+
         if self.cache_dir is None:
             return
         record = {
