@@ -19,7 +19,13 @@ from pcocheck.config import RunConfig, Selection
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile, discover
 from pcocheck.inputs.first_pass import views_to_index
-from pcocheck.inputs.read import Document, index_documents, parse_text, read_documents
+from pcocheck.inputs.read import (
+    Document,
+    _decode,
+    index_documents,
+    parse_text,
+    read_documents,
+)
 from pcocheck.inputs.resources import split_resources
 from pcocheck.inputs.source import SourceText
 from pcocheck.resolution import Resolver
@@ -524,12 +530,10 @@ def validate_documents(
 def document_from_bytes(data: bytes, label: str) -> tuple[Document | None, list[Finding]]:
     """Parse bytes that were not read from a file (an HTTP response body) into a document
     whose findings carry ``label`` (e.g. the request URL) as their file."""
-    anchor = Anchor(source=None, file=label)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        message = f"bytes at offset {error.start} are not valid UTF-8 ({error.reason})"
-        return None, [anchor.finding("FHIR-JSON-008", message, line=1, column=1)]
+    # Decoded exactly as a file is (BOM, UTF-16/32, invalid bytes located).
+    text, findings = _decode(data, label, 1, Anchor(source=None, file=label), allow_bom=True)
+    if text is None:
+        return None, findings  # where the bytes go wrong (line and column), not line 1
     source = SourceText(label, text)
-    value, findings = parse_text(text, source, Anchor(source=source, file=label))
-    return (Document(source, value) if value is not None else None), findings
+    value, parsed = parse_text(text, source, Anchor(source=source, file=label))
+    return (Document(source, value) if value is not None else None), findings + parsed

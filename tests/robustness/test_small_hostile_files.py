@@ -54,6 +54,22 @@ def test_hostile_ndjson_line_does_not_stop_the_following_lines(tmp_path: Path) -
     assert result.resources == 2
 
 
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 5000])  # checked, or the parser gives up
+def test_too_deep_ndjson_line_points_at_its_own_line_and_bracket(
+    tmp_path: Path, depth: int
+) -> None:
+    prefix = '{"resourceType": "Basic", "id": "d", "note": "[[{{ not brackets", "x": '
+    deep = prefix + "[" * depth + "]" * depth + "}"
+    export = tmp_path / "export.ndjson"
+    export.write_text("\n".join([PATIENT, PATIENT, deep, PATIENT]) + "\n", encoding="utf-8")
+    result = run_paths(export)
+    finding = only(result, "FHIR-JSON-014")
+    # The object is level 1, so the bracket that opens level MAX_DEPTH + 1 is the
+    # MAX_DEPTH-th "[" (the brackets inside the string do not count).
+    assert (finding.line, finding.column) == (3, len(prefix) + MAX_DEPTH)
+    assert result.resources == 3
+
+
 def test_long_integer_is_located_at_the_literal_not_inside_a_string(tmp_path: Path) -> None:
     digits = "7" * 1200
     text = (
@@ -75,3 +91,23 @@ def test_depth_guard_is_iterative_and_finds_the_deep_path() -> None:
     path = deeper_than(value)
     assert path is not None and len(path) == MAX_DEPTH
     assert deeper_than(nested_extensions(10)) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "line", "column"),
+    [
+        (b'{"resourceType": "Patient",\n "id": "a\xffb"}', "FHIR-JSON-008", 2, 10),
+        ('{"resourceType": "Patient"}'.encode("utf-16"), "FHIR-JSON-008", 1, 1),
+        (b'{"resourceType": "Patient",\n "id": }', "FHIR-JSON-001", 2, 8),
+    ],
+)
+def test_a_server_body_is_located_like_a_file(
+    body: bytes, code: str, line: int, column: int
+) -> None:
+    from pcocheck.runner import document_from_bytes
+
+    document, findings = document_from_bytes(body, "http://example.org/fhir/Patient/a")
+    assert document is None
+    assert [(f.code, f.file, f.line, f.column) for f in findings] == [
+        (code, "http://example.org/fhir/Patient/a", line, column)
+    ]

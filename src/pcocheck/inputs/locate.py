@@ -150,6 +150,33 @@ def find_outside_strings(text: str, token: str, start: int = 0) -> int:
         pos = end
 
 
+_BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
+
+
+def nesting_offset(text: str, limit: int) -> int:
+    """Offset of the first bracket outside strings that opens level ``limit + 1``, or 0
+    (where a finding about nesting beyond the limit points when the parser gave up
+    before it could name a path)."""
+    depth = 0
+    pos = 0
+    search = _BRACKET_OR_QUOTE.search
+    while (hit := search(text, pos)) is not None:
+        char, at = hit.group(), hit.start()
+        if char == '"':
+            pos = string_end(text, at)
+            if pos < 0:
+                return 0
+            continue
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return at
+        else:
+            depth -= 1
+        pos = at + 1
+    return 0
+
+
 def _read_key(text: str, pos: int, frame: _Frame, index: PositionIndex) -> int:
     if pos >= len(text) or text[pos] != '"':
         raise _StopScan

@@ -22,10 +22,11 @@ from typing import IO, Any, cast
 
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
-from pcocheck.inputs.locate import find_outside_strings
+from pcocheck.inputs.locate import find_outside_strings, nesting_offset
 from pcocheck.inputs.source import SourceText
 from pcocheck.inputs.stream import slim_bundle
 from pcocheck.jsonutil import (
+    MAX_DEPTH,
     IntegerTooLong,
     JsonLimitError,
     bounded_decoder,
@@ -165,7 +166,10 @@ def _parse_problem(
     message = f"{error}; the document was not checked further"
     if error.path:
         return [anchor.finding("FHIR-JSON-014", message, error.path)]
-    return [anchor.finding("FHIR-JSON-014", message, line=1, column=1)]
+    # The parser gave up before a path could be named: point at the bracket that opens
+    # the level beyond the limit (a record's own line, not line 1 of the file).
+    line, column = source.position_of_offset(nesting_offset(text, MAX_DEPTH))
+    return [anchor.finding("FHIR-JSON-014", message, line=line, column=column)]
 
 
 # Size limits (bytes, after decompression). A legitimate FHIR JSON document of this size
