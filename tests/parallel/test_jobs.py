@@ -122,3 +122,38 @@ def test_internal_errors_in_workers_are_reported_like_in_one_process(
     assert one.incomplete is not None and one.incomplete.startswith("3 internal errors")
     assert two.incomplete == one.incomplete
     assert two_reports == one_reports
+
+
+def test_odd_ndjson_lines_in_chunks_read_as_in_one_process(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    """Every kind of line a bulk export can get wrong, spread over several chunks: each is
+    the same finding, at the same line, whichever process reads it."""
+    good = '{"resourceType": "Basic", "id": "b%d", "code": {"text": "%s"}}'
+    odd = [
+        b"null",
+        b"[1, 2]",
+        b'"text"',
+        b"42",
+        b"{}",
+        b'{"resourceType": "Nope", "id": "n"}',
+        b'{"resourceType": "Basic", "id": ',
+        b'{"resourceType": "Basic", "id": "x\xff"}',
+        b"\xef\xbb\xbf" + (good % (999, "bom")).encode(),
+        b'{"resourceType": "Basic", "id": "d", "id": "e"}',
+        b'{"resourceType": "Basic", "id": "nan", "extension": [{"url": "u", "valueDecimal": NaN}]}',
+        b"   ",
+        b'{"resourceType": "Bundle", "type": "collection", "entry": '
+        b'[{"resource": {"resourceType": "Basic", "id": "in"}}]}',
+    ]
+    lines = []
+    for number, line in enumerate(odd):
+        lines += [(good % (n, "x" * 300)).encode() for n in range(number * 20, number * 20 + 20)]
+        lines.append(line)
+    export = tmp_path / "export.ndjson"
+    export.write_bytes(b"\n".join(lines) + b"\n")
+    assert len(shards.plan_shards(discover([str(export)])[0], 2)) >= 6
+    result = assert_same((str(export),))
+    assert {"FHIR-JSON-004", "FHIR-JSON-005", "FHIR-JSON-006", "FHIR-JSON-008"} <= {
+        f.code for f in result.findings
+    }

@@ -214,7 +214,7 @@ class ChunkReading:
                         text, source, Anchor(source=source, file=item.display), self.duplicates
                     )
                     yield from findings
-                    if value is not None:
+                    if value is not None or not findings:  # null: FHIR-JSON-004 later
                         yield Document(source, value)
         except (OSError, EOFError) as error:
             yield _read_error(item, error)
