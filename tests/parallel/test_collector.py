@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pcocheck.collector import collector_paused
 from pcocheck.inputs.read import Document
 from pcocheck.inputs.source import SourceText
-from pcocheck.parallel import collector_paused
 from pcocheck.runner import LARGE_DOCUMENT_CHARS, spare_collector
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pcocheck.collector import collector_paused
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
 from pcocheck.inputs.read import Document, index_documents
@@ -124,22 +125,6 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
     run.fan_out = forked_mapper(jobs)  # the checkers' finish may fork helpers too
     run.held = None  # the parsed document; its text stays with the facts that need it
     return True
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the parent merges the workers' results: they are
-    long-lived facts and findings, and the collector would walk the growing heap again and
-    again to free nothing (about 40% of the parent's CPU at 100,000 NDJSON records, CPU the
-    workers need on a machine with a core per job). Objects freed meanwhile are freed by
-    reference counting as always; cycles wait for the collector to resume."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _entry_counts(run: Run, shards: list[Shard]) -> dict[int, int]:

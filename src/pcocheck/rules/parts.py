@@ -21,19 +21,18 @@ same, in the same order, as in one process.
 
 from __future__ import annotations
 
-import gc
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from pcocheck.collector import collector_paused
 from pcocheck.finding import Finding
 from pcocheck.resolution import Identity, Resolver, ResourceKey
 from pcocheck.rules.facts import Link, PromScore
 from pcocheck.rules.gas import Order, finish_gas
 from pcocheck.rules.prom import finish_derived, finish_panels
-from pcocheck.rules.references import Target, settle_at
+from pcocheck.rules.references import Target, settle_at, waiting_for
 from pcocheck.rules.store import (
     FactLog,
     Spool,
@@ -116,13 +115,11 @@ class Lookups:
     def settle(self, target: Target | str, file: str, line: int | None) -> Target:
         """:func:`~pcocheck.rules.references.settle_at`, the same answer remembered for
         every referrer in ``file`` that is not itself a candidate."""
-        if isinstance(target, str):
-            key, base = target, None
-        elif target.pending is None:
+        waiting = waiting_for(target)
+        if waiting is None:
+            assert isinstance(target, Target)
             return target
-        else:
-            key, base = target.pending
-        known = self._lookup(key, base, file)
+        known = self._lookup(*waiting, file)
         if any(c.line == line and c.file == file for c in known[0]):
             return settle_at(target, file, line, self)  # it is left out of its candidates
         if known[1] is None:
@@ -136,22 +133,6 @@ def finish_facts(rules: PcoRules, settled: Settle, fan_out: Mapper | None = None
     tasks may run in parallel (None: here, one after the other)."""
     with collector_paused():
         return _finish_facts(rules, settled, fan_out)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while facts are rebuilt: each rebuilt fact is a handful
-    of tracked objects that live until its task ends, so the collector would walk them
-    again and again to free nothing (about a third of the phase's CPU at 100,000 records).
-    Reference counting frees as always (facts make no cycles); helpers forked meanwhile
-    inherit the pause."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _finish_facts(rules: PcoRules, settled: Settle, fan_out: Mapper | None) -> list[Finding]:

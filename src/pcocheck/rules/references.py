@@ -75,15 +75,20 @@ class Lookup(Protocol):
     def candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]: ...
 
 
+def waiting_for(target: Target | str) -> tuple[str, str | None] | None:
+    """(``Type/id``, server base or None) that ``target`` waits for the end of the run to
+    look up; None when it is settled already."""
+    return (target, None) if isinstance(target, str) else target.pending
+
+
 def settle_at(target: Target | str, file: str, line: int | None, resolver: Lookup) -> Target:
     """:func:`settle` for a referrer known by its file and NDJSON line (None: not a
     record), without its anchor."""
-    if isinstance(target, str):
-        key, base = target, None
-    elif target.pending is None:
+    waiting = waiting_for(target)
+    if waiting is None:
+        assert isinstance(target, Target)
         return target
-    else:
-        key, base = target.pending
+    key, base = waiting
     candidates = tuple(
         c for c in resolver.candidates(key, base, file) if (c.file, c.line) != (file, line)
     )
