@@ -139,6 +139,29 @@ class Run:
                     if checked % REFREEZE_EVERY == 0:
                         gc.freeze()
 
+    def _check_part(
+        self,
+        document: Document,
+        part: Callable[[int | None], bool],
+        indexed: bool,
+        refreeze: bool = False,
+    ) -> None:
+        """Check what sits at the top-level entries ``part`` accepts (see
+        :meth:`check_document` for ``refreeze``)."""
+        checked = 0
+        for view in split_resources(document, part):  # the others unparsed
+            entry = view.entry if isinstance(view, Finding) else view.anchor.entry
+            if not part(entry):
+                continue
+            if isinstance(view, Finding):
+                self._add((view,))
+            else:
+                self.check_view(view, indexed)
+                if refreeze:
+                    checked += 1
+                    if checked % REFREEZE_EVERY == 0:
+                        gc.freeze()
+
     def prescan(self, inputs: list[InputFile]) -> None:
         """A quick first pass that indexes every resource (its identity only) before any
         is validated, so references to resources later in the run (another file, a later
@@ -270,14 +293,15 @@ class Run:
                         if spared:
                             gc.unfreeze()
                 else:
-                    for view in split_resources(document, part):  # the others unparsed
-                        entry = view.entry if isinstance(view, Finding) else view.anchor.entry
-                        if not part(entry):
-                            continue
-                        if isinstance(view, Finding):
-                            self._add((view,))
-                        else:
-                            self.check_view(view, indexed)
+                    # A parallel run's part of a large Bundle: this process (the parent,
+                    # which let go of its pre-fork freeze) would otherwise walk the run's
+                    # definitions and index in full collections; helpers keep their freeze.
+                    spared = spare_collector(document)
+                    try:
+                        self._check_part(document, part, indexed, refreeze=spared)
+                    finally:
+                        if spared:
+                            gc.unfreeze()
         except Exception as error:  # a bug while reading one file: the others go on
             anchor = Anchor(source=None, file=item.display)
             self._add([self._internal_error(error, f"reading {item.display}", anchor)])
