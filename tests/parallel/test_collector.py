@@ -4,14 +4,20 @@ while it is checked, and the facts a parent merges from its workers."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import pairwise
 
 import pytest
 
+from pcocheck import runner
 from pcocheck.collector import collector_paused
+from pcocheck.config import RunConfig
+from pcocheck.finding import Finding
+from pcocheck.inputs.discover import InputFile
 from pcocheck.inputs.read import Document
 from pcocheck.inputs.source import SourceText
-from pcocheck.runner import LARGE_DOCUMENT_CHARS, spare_collector
+from pcocheck.runner import LARGE_DOCUMENT_CHARS, Run, spare_collector
+from pcocheck.view import ResourceView
 
 
 @pytest.fixture
@@ -59,3 +65,56 @@ def test_the_collector_pauses_while_results_are_merged_and_resumes() -> None:
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+class _Keeper:
+    """A checker that keeps something of every resource (as the PCO rules keep facts) and
+    notes how many objects were frozen when each resource came."""
+
+    def __init__(self) -> None:
+        self.kept: list[object] = []
+        self.frozen: list[int] = []
+
+    def check(self, view: ResourceView) -> list[Finding]:
+        self.frozen.append(gc.get_freeze_count())
+        self.kept.append([view.label])
+        return []
+
+    def finish(self) -> list[Finding]:
+        return []
+
+
+def _bundle(entries: int) -> Document:
+    value = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Basic", "id": f"b{i}"}} for i in range(entries)],
+    }
+    return document_of(value)
+
+
+def document_of(value: dict[str, object]) -> Document:
+    return Document(SourceText("f.json", " " * LARGE_DOCUMENT_CHARS), value)
+
+
+@pytest.mark.parametrize("part", [None, lambda entry: entry is None or entry % 2 == 0])
+def test_what_outlives_the_resources_of_a_large_document_is_frozen_as_it_grows(
+    nothing_frozen: None, monkeypatch: pytest.MonkeyPatch, part: Callable[[int | None], bool] | None
+) -> None:
+    monkeypatch.setattr(runner, "REFREEZE_EVERY", 1)
+    keeper = _Keeper()
+    run = Run(RunConfig(paths=()), [keeper])
+    item = InputFile("f.json", None, ndjson=False, gzipped=False)
+    run.check_produced(item, lambda: [_bundle(6)], part)
+    assert len(keeper.frozen) == (7 if part is None else 4)  # the Bundle and its entries
+    # each resource's kept list was frozen before the next came
+    assert all(later > earlier for earlier, later in pairwise(keeper.frozen))
+    assert gc.get_freeze_count() == 0  # all let go after the document
+
+
+def test_a_small_document_is_not_refrozen(nothing_frozen: None) -> None:
+    keeper = _Keeper()
+    run = Run(RunConfig(paths=()), [keeper])
+    small = Document(SourceText("f.json", "{}"), _bundle(3).value)
+    run.check_document(small)
+    assert keeper.frozen == [0, 0, 0, 0]

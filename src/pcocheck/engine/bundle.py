@@ -7,10 +7,12 @@ in an NDJSON record.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pcocheck.engine.references import is_absolute_url, parse_reference
 from pcocheck.engine.searchset import check_searchset
+from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.resolution.bundle import BundleScope
 from pcocheck.view import ResourceView
@@ -102,6 +104,36 @@ def _check_document_reachability(
     ]
 
 
+# An id as parse_reference reads one at the end of a URL.
+_ID = re.compile(r"[A-Za-z0-9\-\.]{1,64}")
+
+
+def _ends_with_own_key(full_url: str, rtype: Any, rid: Any) -> bool:
+    """Whether ``full_url`` ends with ``/Type/id`` of its own resource: then
+    :func:`parse_reference` reads that type and id from it (the last two segments; a
+    ``/_history/N`` ending would need the type ``_history``), so it names no other
+    resource. The usual entry, told without parsing its fullUrl (each is parsed once,
+    and 10,000 of them would only push the references the checks parse out of its
+    cache)."""
+    return (
+        isinstance(rtype, str)
+        and isinstance(rid, str)
+        and full_url.endswith(f"/{rtype}/{rid}")
+        and rtype in R4_RESOURCE_TYPES
+        and _ID.fullmatch(rid) is not None
+    )
+
+
+def _names_other(full_url: str, rtype: Any, rid: Any) -> bool:
+    """Whether the RESTful ``full_url`` names a resource other than its entry's."""
+    parsed = parse_reference(full_url)
+    return (
+        parsed.kind == "absolute"
+        and parsed.id is not None
+        and (rid != parsed.id or rtype != parsed.type)
+    )
+
+
 def _check_entry(
     view: ResourceView,
     position: int,
@@ -114,7 +146,6 @@ def _check_entry(
     full_url = entry.get("fullUrl")
     at: JsonPath = (*rel_base, "entry", position, "fullUrl")
     if isinstance(resource, dict) and isinstance(full_url, str):
-        parsed = parse_reference(full_url)
         rid, rtype = resource.get("id"), resource.get("resourceType")
         if not is_absolute_url(full_url):
             findings.append(
@@ -125,11 +156,8 @@ def _check_entry(
                     at,
                 )
             )
-        elif (
-            parsed.kind == "absolute"
-            and parsed.id is not None
-            and (rid != parsed.id or rtype != parsed.type)
-        ):
+        elif not _ends_with_own_key(full_url, rtype, rid) and _names_other(full_url, rtype, rid):
+            parsed = parse_reference(full_url)
             findings.append(
                 view.finding(
                     "FHIR-BUNDLE-001",

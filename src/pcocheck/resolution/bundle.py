@@ -72,7 +72,6 @@ class BundleScope:
         self.by_key: dict[str, BundleEntry | list[BundleEntry]] = {}
         self.duplicates: list[tuple[int, str]] = []
         self.history = bundle.get("type") == "history"
-        seen: set[tuple[str, Any]] = set()
         # A large Bundle's entries hold stubs (type, id, versionId): resources are parsed
         # when a reference resolves to them (see pcocheck.inputs.stream).
         slim = bundle if isinstance(bundle, SlimBundle) else None
@@ -95,9 +94,14 @@ class BundleScope:
             self.entries.append(entry)
             if full_url is not None:
                 # bdl-7: a fullUrl may repeat only with different versionIds (or in history).
-                if (full_url, version) in seen and not self.history:
+                # The earlier entries with this fullUrl are those of by_full_url.
+                earlier = self.by_full_url.get(full_url)
+                if (
+                    earlier is not None
+                    and not self.history
+                    and any(e.version == version for e in _listed(earlier))
+                ):
                     self.duplicates.append((index, full_url))
-                seen.add((full_url, version))
                 _put(self.by_full_url, full_url, entry)
             if key is not None:
                 _put(self.by_key, key, entry)
@@ -154,4 +158,8 @@ def _get(table: dict[str, BundleEntry | list[BundleEntry]], key: str) -> list[Bu
     known = table.get(key)
     if known is None:
         return []
+    return _listed(known)
+
+
+def _listed(known: BundleEntry | list[BundleEntry]) -> list[BundleEntry]:
     return known if isinstance(known, list) else [known]
