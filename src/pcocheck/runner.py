@@ -128,41 +128,28 @@ class Run:
             self._add(findings)
 
     def check_document(
-        self, document: Document, indexed: bool = True, refreeze: bool = False
+        self,
+        document: Document,
+        indexed: bool = True,
+        refreeze: bool = False,
+        part: Callable[[int | None], bool] | None = None,
     ) -> None:
-        """Check every resource of ``document``; ``refreeze``: the collector is spared
-        (see :func:`spare_collector`), and what outlives each run of ``REFREEZE_EVERY``
-        resources (the cross-resource facts, which keep their anchors for a whole file)
-        joins the frozen objects too, so that no collection walks it again."""
+        """Check every resource of ``document`` (``part``: only what sits at the top-level
+        entries it accepts, the others unparsed; None is the document itself);
+        ``refreeze``: the collector is spared (see :func:`spare_collector`), and what
+        outlives each run of ``REFREEZE_EVERY`` resources (the cross-resource facts, which
+        keep their anchors for a whole file) joins the frozen objects too, so that no
+        collection walks it again."""
         checked = 0
-        for item in split_resources(document):
+        for item in split_resources(document, part):
+            if part is not None:
+                entry = item.entry if isinstance(item, Finding) else item.anchor.entry
+                if not part(entry):
+                    continue
             if isinstance(item, Finding):
                 self._add((item,))
             else:
                 self.check_view(item, indexed)
-                if refreeze:
-                    checked += 1
-                    if checked % REFREEZE_EVERY == 0:
-                        gc.freeze()
-
-    def _check_part(
-        self,
-        document: Document,
-        part: Callable[[int | None], bool],
-        indexed: bool,
-        refreeze: bool = False,
-    ) -> None:
-        """Check what sits at the top-level entries ``part`` accepts (see
-        :meth:`check_document` for ``refreeze``)."""
-        checked = 0
-        for view in split_resources(document, part):  # the others unparsed
-            entry = view.entry if isinstance(view, Finding) else view.anchor.entry
-            if not part(entry):
-                continue
-            if isinstance(view, Finding):
-                self._add((view,))
-            else:
-                self.check_view(view, indexed)
                 if refreeze:
                     checked += 1
                     if checked % REFREEZE_EVERY == 0:
@@ -291,20 +278,13 @@ class Run:
                 if isinstance(document, Finding):
                     if part is None or part(document.entry):
                         self._add((document,))
-                elif part is None:
-                    spared = spare_collector(document)
-                    try:
-                        self.check_document(document, indexed, refreeze=spared)
-                    finally:
-                        if spared:
-                            gc.unfreeze()
                 else:
-                    # A parallel run's part of a large Bundle: this process (the parent,
-                    # which let go of its pre-fork freeze) would otherwise walk the run's
-                    # definitions and index in full collections; helpers keep their freeze.
+                    # For a parallel run's part of a large Bundle too: this process (the
+                    # parent, which let go of its pre-fork freeze) would otherwise walk the
+                    # run's definitions and index in full collections; helpers keep theirs.
                     spared = spare_collector(document)
                     try:
-                        self._check_part(document, part, indexed, refreeze=spared)
+                        self.check_document(document, indexed, refreeze=spared, part=part)
                     finally:
                         if spared:
                             gc.unfreeze()
