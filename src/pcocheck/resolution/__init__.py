@@ -515,13 +515,7 @@ def identity_row(view: ResourceView) -> IdentityRow | None:
     label = anchor.resource
     if label is not None and label == key:
         key = label  # the label its anchor and PCO facts keep: one string
-    meta = resource.get("meta")
-    profiles = meta.get("profile") if isinstance(meta, dict) else None
-    claims = (
-        shared_claims(tuple(p for p in profiles if isinstance(p, str)))
-        if isinstance(profiles, list)
-        else ()
-    )
+    claims = shared_claims(tuple(view.claimed_profiles))
     # key not interned: the index keeps one copy per key
     return key, line, anchor.entry, view.full_url or None, claims
 

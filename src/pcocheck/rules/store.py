@@ -296,13 +296,9 @@ class FactLog:
                 last = []
                 self.segments.append(last)
             last.append(entry)
+            self.count += 1
         else:
-            last = self.segments[-1] if self.segments else None
-            if not isinstance(last, Spool):
-                last = Spool()
-                self.segments.append(last)
-            last.add(plain)
-        self.count += 1
+            self.add_plain(plain)
 
     def add_plain(self, value: Any) -> None:
         """Add an entry already in its plain form (as :meth:`raw` gives one of a log of
