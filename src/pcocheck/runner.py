@@ -133,15 +133,17 @@ class Run:
         indexed: bool = True,
         refreeze: bool = False,
         part: Callable[[int | None], bool] | None = None,
+        span: tuple[int, int | None] | None = None,
     ) -> None:
         """Check every resource of ``document`` (``part``: only what sits at the top-level
-        entries it accepts, the others unparsed; None is the document itself);
+        entries it accepts, the others unparsed; None is the document itself; ``span``:
+        the entries [start, end) it may accept, the others not even looked at);
         ``refreeze``: the collector is spared (see :func:`spare_collector`), and what
         outlives each run of ``REFREEZE_EVERY`` resources (the cross-resource facts, which
         keep their anchors for a whole file) joins the frozen objects too, so that no
         collection walks it again."""
         checked = 0
-        for item in split_resources(document, part):
+        for item in split_resources(document, part, span=span):
             if part is not None:
                 entry = item.entry if isinstance(item, Finding) else item.anchor.entry
                 if not part(entry):
@@ -268,10 +270,11 @@ class Run:
         item: InputFile,
         produce: Callable[[], Iterable[Document | Finding]],
         part: Callable[[int | None], bool] | None = None,
+        span: tuple[int, int | None] | None = None,
     ) -> None:
         """Check what ``produce()`` reads from ``item`` (documents and read findings);
         ``part``: only what sits at these top-level Bundle entries (a parallel run's part
-        of a large Bundle; None is the document itself)."""
+        of a large Bundle; None is the document itself), all within ``span`` if given."""
         indexed = item.display in self.prescanned
         try:
             for document in produce():
@@ -284,7 +287,9 @@ class Run:
                     # run's definitions and index in full collections; helpers keep theirs.
                     spared = spare_collector(document)
                     try:
-                        self.check_document(document, indexed, refreeze=spared, part=part)
+                        self.check_document(
+                            document, indexed, refreeze=spared, part=part, span=span
+                        )
                     finally:
                         if spared:
                             gc.unfreeze()

@@ -77,12 +77,13 @@ def test_a_large_bundle_is_parsed_once_and_cut_among_the_workers(
     assert reads == [str(bundle), str(bundle)]
     (parts,) = mapped
     count = len(json.loads(bundle.read_text("utf-8"))["entry"])
-    size = -(-count // (2 * shards.CHUNKS_PER_JOB))  # a few parts per job
-    starts = list(range(0, count, size))
+    # Parts that shrink as the entries left do (guided): together, every entry once.
+    sizes = shards.guided_part_sizes(count, 2)
+    ends = [sum(sizes[: n + 1]) for n in range(len(sizes))]
     assert [s.entries for s in parts] == [
-        (start, start + size if start + size < count else None) for start in starts
+        (end - size, end if end < count else None) for size, end in zip(sizes, ends, strict=True)
     ]
-    assert len(parts) == 2 * shards.CHUNKS_PER_JOB
+    assert len(parts) > 2 * shards.GUIDED_DIVISOR and sizes[0] > sizes[-2]
     codes = Counter(f.code for f in result.findings)
     for code in ("PCO-GAS-005", "PCO-GAS-008", "PCO-PROM-012", "PCO-GOAL-002"):
         assert codes[code] > 0, (code, codes)  # made at the end, from both parts' facts

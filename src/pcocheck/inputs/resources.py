@@ -53,13 +53,16 @@ def split_resources(
     document: Document,
     wanted: Callable[[int | None], bool] | None = None,
     index_only: bool = False,
+    span: tuple[int, int | None] | None = None,
 ) -> Iterator[ResourceView | Finding]:
     """The document's resource views (and findings about entries that cannot be one);
     ``wanted``: only the document itself (None) and the top-level entries it accepts (a
     parallel run's part of a large Bundle: the others are not even parsed).
     ``index_only`` (a first pass): a large Bundle's entries come as the stubs it keeps
     (type, id, claimed profiles, canonical url: what is indexed), without parsing them,
-    except the types whose whole resource a first pass reads (``WHOLE_FOR_INDEX``)."""
+    except the types whose whole resource a first pass reads (``WHOLE_FOR_INDEX``).
+    ``span``: the top-level entries [start, end) ``wanted`` may accept (end None: to the
+    last); the others are not even looked at (a part of a large Bundle)."""
     source = document.source
     if not _is_resource(document.value):
         base = Anchor(source=source, file=source.file)
@@ -81,7 +84,9 @@ def split_resources(
     if not isinstance(entries, list):
         return
     slim = root if isinstance(root, SlimBundle) else None
-    for index, entry in enumerate(entries):
+    first, end = (0, None) if span is None else span
+    for index in range(first, len(entries) if end is None else min(end, len(entries))):
+        entry = entries[index]
         if not isinstance(entry, dict) or "resource" not in entry:
             continue  # the Bundle's own structure check reports malformed entries
         if wanted is not None and not wanted(index):

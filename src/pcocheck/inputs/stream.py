@@ -25,9 +25,11 @@ import json
 import re
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from pcocheck.jsonutil import MAX_DEPTH, parse_int
 
@@ -226,14 +228,63 @@ def _scan_entries(
     text: str, start: int, root: SlimBundle, decoder: _EntryDecoder
 ) -> tuple[list[Any], int]:
     """The slim entries of the array at ``start``, and the offset after it."""
-    ws = _WS.match
     entries: list[Any] = []
     starts = root._starts
     metas: dict[tuple[str, ...], dict[str, Any]] = {}  # equal meta stubs, kept once
-    pos = ws(text, start + 1).end()  # type: ignore[union-attr]
+    pos = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
     if text[pos] == "]":
         return entries, pos + 1
-    while True:
+    scanner = _piece_scanner
+    if scanner is None or len(text) < PARALLEL_SCAN_MIN_CHARS:
+        pos, _ = _scan_run(text, pos, _NEVER, decoder, entries, starts, metas)
+        return entries, pos
+    # The first entry here, to learn what separates entries; then pieces further on are
+    # scanned by helpers while this process scans up to the first of them.
+    pos, closed = _scan_run(text, pos, pos + 1, decoder, entries, starts, metas)
+    if closed:
+        return entries, pos
+    cuts = piece_starts(text, starts[0], pos, scanner.pieces)
+    if not cuts:
+        pos, _ = _scan_run(text, pos, _NEVER, decoder, entries, starts, metas)
+        return entries, pos
+    pending = scanner.start(text, cuts)
+    try:
+        pos, closed = _scan_run(text, pos, cuts[0], decoder, entries, starts, metas)
+        for number, cut in enumerate(cuts):
+            if closed or pos != cut:
+                break  # the helpers' pieces from here on start at no entry: not used
+            piece = pending[number]()
+            if piece is None:  # the helper failed: this process scans on
+                break
+            if piece.irregular:
+                raise _Irregular
+            entries += piece.entries
+            starts.extend(piece.starts)
+            pos, closed = piece.end, piece.closed
+    finally:
+        scanner.stop(pending)
+    if not closed:
+        pos, _ = _scan_run(text, pos, _NEVER, decoder, entries, starts, metas)
+    return entries, pos
+
+
+_NEVER = sys.maxsize  # no stop: a scan runs to the end of the array
+
+
+def _scan_run(
+    text: str,
+    pos: int,
+    stop: int,
+    decoder: _EntryDecoder,
+    entries: list[Any],
+    starts: array[int],
+    metas: dict[tuple[str, ...], dict[str, Any]],
+) -> tuple[int, bool]:
+    """Scan the entries from the one at ``pos`` into ``entries`` and ``starts``, up to the
+    first that starts at or after ``stop``. Returns (offset, closed): closed, the offset
+    after the array's ``]``; else where that next entry starts."""
+    ws = _WS.match
+    while pos < stop:
         entry, end = decoder.value_at(text, pos)
         if decoder.duplicates or _openers(text, pos, end) + 2 > MAX_DEPTH:
             raise _Irregular
@@ -246,7 +297,104 @@ def _scan_entries(
         starts.append(pos)
         pos = ws(text, end).end()  # type: ignore[union-attr]
         if text[pos] == "]":
-            return entries, pos + 1
+            return pos + 1, True
         if text[pos] != ",":
             raise _Irregular
         pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+    return pos, False
+
+
+# -- the entry array in pieces, scanned by helper processes (pcocheck.parallel.scan) --------
+# A parallel run scans the entry array of its one large Bundle on every core: this process
+# scans from the first entry, each helper from a guessed entry start further on. A guess is
+# where the text that separates the first two entries (``}``, comma, blanks, ``{`` and the
+# first key) occurs again; it may be wrong (a Bundle inside an entry): a piece is used only
+# when the scan before it stopped exactly at its start, so the result is the serial scan's.
+PARALLEL_SCAN_MIN_CHARS = 2 * 1024 * 1024  # smaller: a fork costs more than it saves
+
+
+@dataclass(slots=True)
+class Piece:
+    """What a helper found from one guessed entry start: the slim entries and their
+    starts, and where it stopped (``closed``: after the array; else at the next guess)."""
+
+    entries: list[Any]
+    starts: array[int]
+    end: int
+    closed: bool
+    irregular: bool = False  # what the serial scan would give up on (see slim_bundle)
+
+
+class PieceScanner(Protocol):
+    """Runs :func:`scan_piece` for each guessed start elsewhere (see pcocheck.parallel.scan)."""
+
+    pieces: int  # how many pieces helpers scan (besides this process's first one)
+
+    def start(self, text: str, cuts: list[int]) -> list[Callable[[], Piece | None]]:
+        """Start scanning ``cuts`` (each piece up to the next cut); per piece, a call that
+        waits for its result (None: it could not be had)."""
+        ...
+
+    def stop(self, pending: list[Callable[[], Piece | None]]) -> None:
+        """End what is still running (its results are not needed)."""
+        ...
+
+
+_piece_scanner: PieceScanner | None = None
+
+
+@contextmanager
+def scanning_pieces(scanner: PieceScanner) -> Iterator[None]:
+    """Large Bundles read in this block have their entry arrays scanned in pieces."""
+    global _piece_scanner
+    previous, _piece_scanner = _piece_scanner, scanner
+    try:
+        yield
+    finally:
+        _piece_scanner = previous
+
+
+def piece_starts(text: str, first: int, second: int, pieces: int) -> list[int]:
+    """Up to ``pieces`` guessed entry starts spread evenly over the rest of the text, from
+    the first two entries' starts; ascending, each after ``second``."""
+    if pieces < 1 or text[second] != "{":
+        return []
+    gap = _WS.match(text, second + 1).end()  # type: ignore[union-attr]
+    if text[gap] != '"':
+        return []
+    try:
+        _, key_end = json.JSONDecoder().raw_decode(text, gap)
+    except ValueError:
+        return []
+    end_of_first = text.rfind("}", first, second)  # the first entry's closing brace
+    if end_of_first < 0:
+        return []
+    pattern = text[end_of_first:key_end]
+    lead = second - end_of_first  # from the pattern's start to the entry's
+    cuts: list[int] = []
+    size = len(text) - second
+    for number in range(1, pieces + 1):
+        target = second + size * number // (pieces + 1)
+        found = text.find(pattern, max(target, cuts[-1] if cuts else second + 1))
+        if found < 0:
+            break
+        if not cuts or found + lead > cuts[-1]:
+            cuts.append(found + lead)
+    return cuts
+
+
+def scan_piece(text: str, start: int, stop: int) -> Piece:
+    """The slim entries from the (guessed) entry start ``start`` up to the first at or after
+    ``stop``; when the scan passes ``stop`` without an entry starting there, to the end of
+    the array (the pieces after it start at no entry)."""
+    decoder = _EntryDecoder()
+    entries: list[Any] = []
+    starts = array("q")
+    metas: dict[tuple[str, ...], dict[str, Any]] = {}
+    try:
+        end, closed = _scan_run(text, start, stop, decoder, entries, starts, metas)
+        if not closed and end != stop:
+            end, closed = _scan_run(text, end, _NEVER, decoder, entries, starts, metas)
+    except (_Irregular, ValueError, IndexError, RecursionError):
+        return Piece([], array("q"), start, True, irregular=True)
+    return Piece(entries, starts, end, closed)

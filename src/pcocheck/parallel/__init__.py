@@ -29,12 +29,12 @@ from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
 from pcocheck.parallel.detach import detach_state
 from pcocheck.parallel.shards import (
-    CHUNKS_PER_JOB,
     ChunkReading,
     Shard,
     input_bytes,
     no_records,
     plan_shards,
+    split_bundle_guided,
     split_bundles,
 )
 from pcocheck.result import RunResult
@@ -110,8 +110,8 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
     if len(shards) == 1 and not shards[0].item.ndjson:
         # One JSON document (a large Bundle): read and parsed once, here; the forked
         # workers check their parts of that parsed document.
-        run.prescan(inputs)
-        shards = split_bundles(shards, _entry_counts(run, shards), jobs, CHUNKS_PER_JOB)
+        _prescan_one_document(run, inputs, jobs)
+        shards = split_bundle_guided(shards, _entry_counts(run, shards), jobs)
     elif _prescan_mergeable(run) and input_bytes(inputs) >= shard_plan.MIN_PARALLEL_PRESCAN_BYTES:
         counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
         shards = split_bundles(shards, counts, jobs)
@@ -125,6 +125,18 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
     run.fan_out = forked_mapper(jobs)  # the checkers' finish may fork helpers too
     run.held = None  # the parsed document; its text stays with the facts that need it
     return True
+
+
+def _prescan_one_document(run: Run, inputs: list[InputFile], jobs: int) -> None:
+    """The first pass over a run's one JSON document, held for the checks: a large
+    Bundle's entry array is scanned by this process and ``jobs - 1`` helpers (see
+    :mod:`pcocheck.parallel.scan`); the index is then built here, complete before any
+    worker checks a reference."""
+    from pcocheck.inputs.stream import scanning_pieces
+    from pcocheck.parallel.scan import ForkedPieces
+
+    with scanning_pieces(ForkedPieces(jobs - 1)):
+        run.prescan(inputs)
 
 
 def _entry_counts(run: Run, shards: list[Shard]) -> dict[int, int]:
@@ -158,7 +170,10 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
     if shard.entries is not None:
         run.result.files += 1 if shard.first else 0
         run.check_produced(
-            shard.item, lambda: run.documents(shard.item, keep=True), part=shard.holds_entry
+            shard.item,
+            lambda: run.documents(shard.item, keep=True),
+            part=shard.holds_entry,
+            span=shard.entries,
         )
     elif not shard.chunked:
         run.check_input(shard.item)
