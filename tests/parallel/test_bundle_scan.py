@@ -279,3 +279,19 @@ def test_the_parallel_path_really_scans_in_pieces_and_cuts_guided_parts(
     (parts,) = planned
     assert parts[0].entries == (0, 16)  # 61 entries: a quarter of them first
     assert parts[-1].entries is not None and parts[-1].entries[1] is None
+
+
+def test_no_helper_forked_the_parent_scans_everything(scan_all: None) -> None:
+    """When no process can be forked (start gives no pending piece), the scan goes on here."""
+
+    class Unforked(Spy):
+        def start(self, text: str, cuts: list[int]) -> list[Callable[[], Piece | None]]:
+            self.cuts = cuts
+            return []
+
+    text = TEXTS["regular"]
+    spy = Unforked(2)
+    with scanning_pieces(spy):
+        pieces = slim_bundle(text)
+    assert spy.cuts
+    _same(slim_bundle(text), pieces)

@@ -27,6 +27,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -234,7 +235,7 @@ def _scan_entries(
     pos = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
     if text[pos] == "]":
         return entries, pos + 1
-    scanner = _piece_scanner
+    scanner = _piece_scanner.get()
     if scanner is None or len(text) < PARALLEL_SCAN_MIN_CHARS:
         pos, _ = _scan_run(text, pos, _NEVER, decoder, entries, starts, metas)
         return entries, pos
@@ -253,8 +254,8 @@ def _scan_entries(
         for number, cut in enumerate(cuts):
             if closed or pos != cut:
                 break  # the helpers' pieces from here on start at no entry: not used
-            piece = pending[number]()
-            if piece is None:  # the helper failed: this process scans on
+            piece = pending[number]() if number < len(pending) else None
+            if piece is None:  # the helper failed (or was not forked): this process scans on
                 break
             if piece.irregular:
                 raise _Irregular
@@ -343,18 +344,19 @@ class PieceScanner(Protocol):
         ...
 
 
-_piece_scanner: PieceScanner | None = None
+# Per thread (and asyncio task): a parallel run in one thread never makes another
+# thread's reading fork.
+_piece_scanner: ContextVar[PieceScanner | None] = ContextVar("piece_scanner", default=None)
 
 
 @contextmanager
 def scanning_pieces(scanner: PieceScanner) -> Iterator[None]:
     """Large Bundles read in this block have their entry arrays scanned in pieces."""
-    global _piece_scanner
-    previous, _piece_scanner = _piece_scanner, scanner
+    token = _piece_scanner.set(scanner)
     try:
         yield
     finally:
-        _piece_scanner = previous
+        _piece_scanner.reset(token)
 
 
 def piece_starts(text: str, first: int, second: int, pieces: int) -> list[int]:
