@@ -20,7 +20,6 @@ from pcocheck.view import Anchor
 
 MIN_CHUNK_BYTES = 256 * 1024  # smaller NDJSON files are one shard
 MAX_CHUNK_BYTES = 8 * 1024 * 1024  # bounds what one worker holds and returns at once
-CHUNKS_PER_JOB = 4  # a few chunks per worker even out uneven records
 # NDJSON chunks per job: the workers take the next chunk as they finish one, so the last
 # to finish waits for at most one chunk; small chunks keep that wait short (each chunk
 # costs a few milliseconds of its own: opening, seeking, handing its state over).
