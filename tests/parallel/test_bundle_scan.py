@@ -295,3 +295,20 @@ def test_no_helper_forked_the_parent_scans_everything(scan_all: None) -> None:
         pieces = slim_bundle(text)
     assert spy.cuts
     _same(slim_bundle(text), pieces)
+
+
+@pytest.mark.parametrize("name", ["regular", "odd entries", "entry not an array"])
+def test_two_jobs_report_the_same_on_a_bundle_below_the_slim_threshold(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Bundle too small to be read slim is parsed whole (no pieces): its guided parts
+    still report as one job does."""
+    monkeypatch.setattr(shards, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 0)
+    monkeypatch.setattr(shards, "MIN_BUNDLE_ENTRIES", 4)
+    text = TEXTS[name]
+    assert len(text) < stream.STREAM_MIN_CHARS
+    assert slim_bundle(text) is None
+    path = tmp_path / "bundle.json"
+    path.write_text(text, "utf-8")
+    assert_same((str(path),))
