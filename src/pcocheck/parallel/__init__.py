@@ -14,7 +14,6 @@ have built them in — and calls every checker's ``finish()`` once.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -359,22 +358,22 @@ def _forked_index(shard: Shard) -> IndexResult:
 def _forked(
     run: Run, work: Callable[[Shard], Result], shards: list[Shard], jobs: int
 ) -> Iterator[Result]:
-    """Fork ``jobs`` workers that inherit ``run`` as it is now — its definitions, and its
+    """Fork ``jobs`` helpers that inherit ``run`` as it is now — its definitions, and its
     Resolver index once the prescan is merged — and map ``work`` over the shards, results
-    in shard order as they come."""
-    import multiprocessing
+    in shard order as they come (this process only merges them: its checkers must not
+    see the shards' first-pass hooks before the merge).
+
+    :class:`~pcocheck.parallel.team.Fanout`, not a ``multiprocessing`` pool: the checking
+    pass forks its helpers the same way, and a pool costs this process, before anything
+    runs in parallel, the import of ``multiprocessing.pool``, its threads and the
+    pickling of every shard (some 30-60 ms on this machine)."""
+    from pcocheck.parallel.team import Fanout
 
     global _FORKED_RUN
-    context = multiprocessing.get_context("fork")
     _FORKED_RUN = run
-    # What exists now (definitions, the index) lives as long as the workers: kept out of
-    # the collector's reach, their memory pages stay shared instead of being touched, and
-    # copied, by every collection in every worker.
-    gc.freeze()
     try:
-        with context.Pool(min(jobs, len(shards))) as pool:
-            gc.unfreeze()  # in this process; the workers keep their frozen copy
-            yield from pool.imap(work, shards, chunksize=1)
+        with Fanout(work, shards, jobs, idle_here=True) as helpers:
+            helpers.start()  # no work() here: every shard is the helpers'
+            yield from helpers.results()
     finally:
-        gc.unfreeze()
         _FORKED_RUN = None
