@@ -1,9 +1,11 @@
 """Parallel runs: the same checks, the map step spread over processes (or a Dask cluster),
 the report byte-identical to one process.
 
-The runner indexes every input first (the prescan: here, or for large inputs in a pool
-of forked workers whose indexes are merged here in shard order), so each worker has the
-complete run-wide Resolver index before it checks anything. The map step checks one
+The runner indexes every input first (the prescan: here, or for large inputs by
+``jobs`` forked helpers, each building its shards' parts of the index, which this process
+appends in shard order: see :meth:`pcocheck.resolution.RunIndex.extend` and
+:mod:`pcocheck.parallel.indexing`), so each worker has the complete run-wide Resolver
+index before it checks anything. The map step checks one
 shard (a file, or an NDJSON chunk with its starting line) and returns its findings plus
 the checkers' run-wide state (``export_state()``: deferred reference conformance,
 once-per-run summaries, PCO facts); locally this process checks shards too, beside
