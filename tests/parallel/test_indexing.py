@@ -139,3 +139,17 @@ def test_the_hooks_look_only_at_the_types_they_declare() -> None:
             resource = {"resourceType": rtype, "id": "r", **others[rtype]}
             checker.prescan(ResourceView(resource, Anchor(source=None, file="f", root=rtype)))
         assert checker.export_prescan() != before, type(checker).__name__
+
+
+@pytest.mark.parametrize("line_number", [1, 7])
+def test_a_plain_record_is_decoded_as_the_reader_decodes_it(line_number: int) -> None:
+    """plain_text() spares the reader's checks only where they find nothing."""
+    from pcocheck.inputs.read import _decode
+
+    anchor = Anchor(source=None, file="f")
+    lines = [*ODD_LINES, b'{"resourceType": "Basic", "id": "\xc3\xa9"}', b"{\x00", b"{"]
+    for raw in lines:
+        text = shards.plain_text(raw)
+        if text is not None:
+            assert _decode(raw, "f", line_number, anchor, line_number == 1) == (text, [])
+    assert shards.plain_text(lines[-3]) == '{"resourceType": "Basic", "id": "é"}'

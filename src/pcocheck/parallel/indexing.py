@@ -26,7 +26,7 @@ from pcocheck.inputs.first_pass import views_to_index
 from pcocheck.inputs.read import _PARSER
 from pcocheck.inputs.source import SourceText
 from pcocheck.jsonutil import decode_bounded
-from pcocheck.parallel.shards import ChunkReading
+from pcocheck.parallel.shards import ChunkReading, plain_text
 from pcocheck.resolution import CANONICAL_TYPES, RunIndex
 from pcocheck.resolution.identity import shared_claims
 from pcocheck.view import Anchor, ResourceView
@@ -62,13 +62,11 @@ def index_chunk(
     try:
         for line_number, raw in reading.lines():
             value: Any = None
-            # A line that starts with "{" and holds no NUL in its first bytes has no byte
-            # order mark and is no UTF-16/32 text: the reader decodes it as plain UTF-8.
-            if raw[:1] == b"{" and b"\0" not in raw[:4]:
+            text = plain_text(raw)
+            if text is not None:
                 try:
-                    text = raw.decode("utf-8")
                     value = decode_bounded(decoder, text)
-                except ValueError:  # invalid UTF-8 or JSON, beyond the limits: the long way
+                except ValueError:  # invalid JSON, beyond the limits: the long way
                     value = None
             rtype = value.get("resourceType") if type(value) is dict else None
             if type(rtype) is not str or rtype == "Bundle" or rtype not in R4_RESOURCE_TYPES:
@@ -84,6 +82,7 @@ def index_chunk(
                 if isinstance(url, str):
                     canonicals.setdefault(url.split("|", 1)[0], rtype)
             if rtype in watched:  # the view views_to_index makes of a plain record
+                assert text is not None
                 source = SourceText(file, text, first_line=line_number, record=True)
                 label = f"{rtype}/{rid}" if isinstance(rid, str) else rtype
                 view = ResourceView(value, Anchor(source, file, rtype, (), None, label))

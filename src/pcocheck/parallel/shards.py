@@ -218,10 +218,12 @@ class ChunkReading:
         """What one record gives: its reading's findings and its document, as the
         whole-file reader gives them (``anchor``: the file's, for findings without text)."""
         display = self.shard.item.display
-        text, findings = _decode(raw, display, line_number, anchor, line_number == 1)
-        yield from findings
+        text = plain_text(raw)
         if text is None:
-            return
+            text, findings = _decode(raw, display, line_number, anchor, line_number == 1)
+            yield from findings
+            if text is None:
+                return
         source = SourceText(display, text, first_line=line_number, record=True)
         value, findings = parse_text(
             text, source, Anchor(source=source, file=display), self.duplicates
@@ -229,6 +231,19 @@ class ChunkReading:
         yield from findings
         if value is not None or not findings:  # null: FHIR-JSON-004 later
             yield Document(source, value)
+
+
+def plain_text(raw: bytes) -> str | None:
+    """The text of a record that starts with ``{`` and holds no NUL in its first bytes
+    (no byte order mark, no UTF-16/32: the reader's decoding would only decode it; a few
+    microseconds of its checks spared per record), or None (then decode it the reader's
+    way: invalid UTF-8 and every other case get its findings)."""
+    if raw[:1] != b"{" or b"\0" in raw[:4]:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def no_records(item: InputFile) -> Finding:
