@@ -58,3 +58,16 @@ def test_the_run_ends_in_finer_chunks(tmp_path: Path, monkeypatch: pytest.Monkey
     # The last 2 jobs x TAIL_CHUNKS_PER_JOB chunks' worth of bytes, cut about 4 times finer.
     assert len(b_sizes) - first_fine >= 2 * shards.TAIL_CHUNKS_PER_JOB * 2
     assert max(b_sizes[first_fine:]) < 8000 // shards.TAIL_DIVISOR + 500
+
+
+def test_a_small_file_ends_in_chunks_below_the_chunk_minimum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose chunks are all of the minimum size (e.g. 10,000 records) still ends in
+    finer ones: what the other jobs wait for at the end of the run is a quarter chunk."""
+    monkeypatch.setattr(shards, "MIN_CHUNK_BYTES", 16_000)
+    _write(tmp_path / "a.ndjson", 1500)  # about 360 kB: the plan wants 11 kB chunks
+    planned = shards.plan_shards(discover([str(tmp_path)])[0], 2)
+    sizes = [(s.end or 0) - s.start for s in planned][:-1]
+    assert min(sizes[:4]) >= 16_000  # the minimum
+    assert max(sizes[-4:]) < 16_000 // shards.TAIL_DIVISOR + 500

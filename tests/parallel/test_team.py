@@ -83,3 +83,20 @@ def test_a_failing_shard_in_a_helper_is_an_error_here() -> None:
 def test_a_helper_that_dies_is_an_error_not_a_hang() -> None:
     with pytest.raises(HelperFailed, match="ended before it sent"):
         _run(_failing_helper("exit"))
+
+
+def test_idle_here_every_item_is_the_helpers() -> None:
+    """The first pass's fan-out: this process takes no item (its checkers must not see
+    the shards' first-pass hooks), even with a single item."""
+
+    def work(shard: Shard) -> tuple[int, int]:
+        return shard.number, os.getpid()
+
+    for shards in (SHARDS, SHARDS[:1]):
+        team = Team(work, shards, 2, idle_here=True)
+        assert team.helpers == min(2, len(shards))
+        with team:
+            team.start()
+            results = list(team.results())
+        assert [number for number, _ in results] == [s.number for s in shards]
+        assert HERE not in {pid for _, pid in results}

@@ -4,6 +4,7 @@ share a hash slot."""
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import random
 
@@ -35,3 +36,67 @@ def test_the_index_agrees_with_a_plain_dict_of_lists() -> None:
         assert [(c, c.claims) for c in index.candidates(key)] == known
         assert copy.candidates(key) == index.candidates(key)
     assert index.candidates("Goal/none") == []
+
+
+def _random_rows(
+    chance: random.Random, files: list[str], count: int
+) -> list[tuple[str, str, int | None, int | None, str | None, tuple[str, ...]]]:
+    """Rows as the first pass of NDJSON chunks and whole files gives them: every row of a
+    file at its own line or entry (a part never repeats another part's place)."""
+    rows = []
+    for number in range(count):
+        file = files[number * len(files) // count]
+        ndjson = file.endswith(".ndjson")
+        rows.append(
+            (
+                f"{chance.choice(['Goal', 'Patient', 'Observation'])}/x{chance.randint(0, 3_000)}é",
+                file,
+                number + 1 if ndjson else None,
+                None if ndjson else number,
+                None if ndjson else chance.choice([None, f"http://x/fhir/Goal/{number}"]),
+                chance.choice([(), ("http://x/p",), ("http://x/p", "http://x/q"), ("http://x/q",)]),
+            )
+        )
+    return rows
+
+
+def test_parts_appended_in_order_are_the_index_one_pass_builds() -> None:
+    """A parallel first pass: each shard's rows in an index of its own, exported (and
+    pickled, as workers send them), then appended in shard order — the same rows, hash
+    slots and answers as adding every row to one index."""
+    chance = random.Random(5)
+    rows = _random_rows(chance, ["b.json", "a.ndjson", "a.ndjson", "c.ndjson"], 9_000)
+    whole = RunIndex()
+    for row in rows:
+        whole.add_row(*row)
+    whole.canonicals["http://x/vs"] = "ValueSet"
+    merged = RunIndex()
+    cuts = [0, 1, 700, 700, 2_500, 2_501, 6_000, 9_000]  # parts of every size, one empty
+    for number, (start, end) in enumerate(itertools.pairwise(cuts)):
+        part = RunIndex()  # numbers files and claim lists as it meets them (the whole too)
+        for row in rows[start:end]:
+            part.add_row(*row)
+        if number == 2:
+            part.canonicals["http://x/vs"] = "ValueSet"
+        merged.extend(pickle.loads(pickle.dumps(part.export_part())))
+    assert len(merged) == len(whole) == len(rows)
+    assert list(merged.export_part().rows()) == rows
+    assert merged.canonicals == whole.canonicals
+    assert merged._slots == whole._slots and merged._places == whole._places
+    for key in {row[0] for row in rows}:
+        assert merged.candidates(key) == whole.candidates(key)
+        assert [c.claims for c in merged.candidates(key)] == [
+            c.claims for c in whole.candidates(key)
+        ]
+
+
+def test_a_part_added_to_an_index_that_may_hold_its_rows_adds_each_once() -> None:
+    chance = random.Random(6)
+    rows = _random_rows(chance, ["a.ndjson"], 500)
+    index, part = RunIndex(), RunIndex()
+    for row in rows[:300]:
+        index.add_row(*row)
+    for row in rows:
+        part.add_row(*row)
+    index.extend(part.export_part(), disjoint=False)
+    assert list(index.export_part().rows()) == rows

@@ -256,6 +256,9 @@ class ProfileEngine:
         self._resolutions = {}
         return _dedupe(findings)
 
+    # The only resource type prescan() looks at (a parallel first pass shows it no other).
+    prescan_types = frozenset({"CodeSystem"})
+
     def prescan(self, view: ResourceView) -> None:
         self._note_code_system(view)
 

@@ -1,9 +1,11 @@
 """Parallel runs: the same checks, the map step spread over processes (or a Dask cluster),
 the report byte-identical to one process.
 
-The runner indexes every input first (the prescan: here, or for large inputs in a pool
-of forked workers whose indexes are merged here in shard order), so each worker has the
-complete run-wide Resolver index before it checks anything. The map step checks one
+The runner indexes every input first (the prescan: here, or for large inputs by
+``jobs`` forked helpers, each building its shards' parts of the index, which this process
+appends in shard order: see :meth:`pcocheck.resolution.RunIndex.extend` and
+:mod:`pcocheck.parallel.indexing`), so each worker has the complete run-wide Resolver
+index before it checks anything. The map step checks one
 shard (a file, or an NDJSON chunk with its starting line) and returns its findings plus
 the checkers' run-wide state (``export_state()``: deferred reference conformance,
 once-per-run summaries, PCO facts); locally this process checks shards too, beside
@@ -14,7 +16,6 @@ have built them in — and calls every checker's ``finish()`` once.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ from pcocheck.parallel.shards import (
 from pcocheck.result import RunResult
 
 if TYPE_CHECKING:
-    from pcocheck.resolution import IdentityRow
+    from pcocheck.resolution import IndexPart
     from pcocheck.runner import Run
+    from pcocheck.view import ResourceView
 
 Result = TypeVar("Result")
 
@@ -237,12 +239,13 @@ def reduce_results(
 # -- the prescan as a map step too: identities per shard, merged in shard order ---------
 @dataclass(slots=True)
 class IndexResult:
-    """What the prescan of one shard found: the index's identities (without the file,
-    which the shard names), canonical URLs, and the checkers' own prescan state."""
+    """What the prescan of one shard found: the shard's part of the run-wide index (its
+    identities and canonical URLs, packed as the index keeps them: the parent appends
+    them without any work per resource but a hash slot) and the checkers' own prescan
+    state."""
 
     number: int
-    identities: list[IdentityRow]
-    canonicals: list[tuple[str, str]]
+    part: IndexPart
     states: list[Any]
     complete: bool  # read to the end without an error
     entries: int  # top-level Bundle entries seen (1 + the highest entry index)
@@ -259,58 +262,68 @@ def _prescan_mergeable(run: Run) -> bool:
 def index_shard(run: Run, shard: Shard) -> IndexResult:
     """The first pass over one shard (see :meth:`pcocheck.runner.Run.prescan`)."""
     from pcocheck.inputs.first_pass import views_to_index
-    from pcocheck.resolution import canonical_of, identity_row
+    from pcocheck.parallel.indexing import index_chunk, watched_types
+    from pcocheck.resolution import RunIndex, canonical_of, identity_row
+    from pcocheck.resolution.identity import intern
 
-    identities: list[IdentityRow] = []
-    canonicals: list[tuple[str, str]] = []
+    index = RunIndex()
+    canonicals = index.canonicals
+    file = intern(shard.item.display)
+    add = index.add_row
     indexers = [c for c in run.checkers if hasattr(c, "prescan")]
-    produced = (
-        ChunkReading(shard, duplicates=False).documents()
-        if shard.chunked
-        else index_documents(shard.item)
-    )
-    complete = True
-    entries = 0
     hooks = [getattr(checker, "prescan") for checker in indexers]  # noqa: B009
+    entries = 0
+
+    def index_view(view: ResourceView) -> None:
+        nonlocal entries
+        if view.anchor.entry is not None:
+            entries = max(entries, view.anchor.entry + 1)
+        canonical = canonical_of(view)
+        if canonical is not None:
+            canonicals.setdefault(*canonical)
+        identity = identity_row(view)
+        if identity is not None:
+            key, line, entry, full_url, claims = identity
+            add(key, file, line, entry, full_url, claims)
+        for hook in hooks:
+            hook(view)
+
+    complete = True
+    watched = watched_types(indexers)
     try:
-        for view in views_to_index(produced):
-            if view.anchor.entry is not None:
-                entries = max(entries, view.anchor.entry + 1)
-            canonical = canonical_of(view)
-            if canonical is not None:
-                canonicals.append(canonical)
-            identity = identity_row(view)
-            if identity is not None:
-                identities.append(identity)
-            for hook in hooks:
-                hook(view)
+        if shard.chunked and watched is not None:
+            reading = ChunkReading(shard, duplicates=False)
+            index_chunk(reading, index, file, watched, hooks, index_view)
+        else:
+            produced = (
+                ChunkReading(shard, duplicates=False).documents()
+                if shard.chunked
+                else index_documents(shard.item)
+            )
+            for view in views_to_index(produced):
+                index_view(view)
     except Exception:  # the main pass reads the shard again and reports the error
         complete = False
     states = [
         getattr(c, "export_prescan")() if hasattr(c, "prescan") else None  # noqa: B009
         for c in run.checkers
     ]
-    return IndexResult(shard.number, identities, canonicals, states, complete, entries)
+    return IndexResult(shard.number, index.export_part(), states, complete, entries)
 
 
 def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]) -> dict[int, int]:
     """Fill ``run``'s Resolver index (and the checkers' prescan state) from the shards'
     first passes, in shard order: the index one process would have built. Returns the
     top-level Bundle entries found per shard number."""
-    from pcocheck.resolution.identity import intern
-
     complete: dict[str, bool] = {}
     entry_counts: dict[int, int] = {}
+    # The shards' parts hold distinct rows (other files, other lines): appended without
+    # comparing them, unless the index held rows before this pass.
+    disjoint = [len(resolver.index) == 0 for resolver in run.resolvers]
     for shard, result in zip(shards, results, strict=True):
         assert shard.number == result.number
-        file = intern(shard.item.display)
-        for resolver in run.resolvers:
-            canonicals = resolver.index.canonicals
-            for url, rtype in result.canonicals:
-                canonicals.setdefault(url, rtype)
-            add = resolver.index.add_row
-            for key, line, entry, full_url, claims in result.identities:
-                add(key, file, line, entry, full_url, claims)
+        for resolver, fresh in zip(run.resolvers, disjoint, strict=True):
+            resolver.index.extend(result.part, fresh)
         for checker, state in zip(run.checkers, result.states, strict=True):
             if state is not None:
                 checker.merge_prescan(state)  # type: ignore[attr-defined]
@@ -362,22 +375,23 @@ def _forked_index(shard: Shard) -> IndexResult:
 def _forked(
     run: Run, work: Callable[[Shard], Result], shards: list[Shard], jobs: int
 ) -> Iterator[Result]:
-    """Fork ``jobs`` workers that inherit ``run`` as it is now — its definitions, and its
+    """Fork ``jobs`` helpers that inherit ``run`` as it is now — its definitions, and its
     Resolver index once the prescan is merged — and map ``work`` over the shards, results
-    in shard order as they come."""
-    import multiprocessing
+    in shard order as they come (this process only merges them: its checkers must not
+    see the shards' first-pass hooks before the merge).
+
+    :class:`~pcocheck.parallel.team.Fanout`, not a ``multiprocessing`` pool: the checking
+    pass forks its helpers the same way, and a pool costs this process, before anything
+    runs in parallel, the import of ``multiprocessing.pool`` and the start of the pool's
+    threads (measured on the busy 2-core machine: 43 ms and 38 ms of wall time), and it
+    pickles every shard on the way in."""
+    from pcocheck.parallel.team import Fanout
 
     global _FORKED_RUN
-    context = multiprocessing.get_context("fork")
     _FORKED_RUN = run
-    # What exists now (definitions, the index) lives as long as the workers: kept out of
-    # the collector's reach, their memory pages stay shared instead of being touched, and
-    # copied, by every collection in every worker.
-    gc.freeze()
     try:
-        with context.Pool(min(jobs, len(shards))) as pool:
-            gc.unfreeze()  # in this process; the workers keep their frozen copy
-            yield from pool.imap(work, shards, chunksize=1)
+        with Fanout(work, shards, jobs, idle_here=True) as helpers:
+            helpers.start()  # no work() here: every shard is the helpers'
+            yield from helpers.results()
     finally:
-        gc.unfreeze()
         _FORKED_RUN = None

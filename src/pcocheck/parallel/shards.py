@@ -157,11 +157,12 @@ def ndjson_ranges(
 ) -> list[tuple[int, int | None, int]]:
     """(start byte, end byte or None for the end of the file, first line number) of chunks
     of about ``target`` bytes, each ending just after a line feed; chunks that start at or
-    after byte ``fine_from`` are ``TAIL_DIVISOR`` times smaller (not below
-    ``MIN_CHUNK_BYTES``)."""
+    after byte ``fine_from`` are ``TAIL_DIVISOR`` times smaller, even below
+    ``MIN_CHUNK_BYTES`` (a small file's last chunks are what the other jobs wait for at
+    the end of the run; a chunk's own cost is a few milliseconds)."""
     ranges: list[tuple[int, int | None, int]] = []
     start, first_line, newlines, offset = 0, 1, 0, 0
-    fine = max(MIN_CHUNK_BYTES, target // TAIL_DIVISOR)
+    fine = max(1, target // TAIL_DIVISOR)
     with open(path, "rb") as handle:
         while block := handle.read(_BLOCK):
             position = 0
@@ -193,36 +194,61 @@ class ChunkReading:
         self.records = 0
 
     def documents(self) -> Iterator[Document | Finding]:
-        shard = self.shard
-        item = shard.item
-        assert item.path is not None
+        item = self.shard.item
         anchor = Anchor(source=None, file=item.display)
         try:
-            with open(item.path, "rb") as handle:
-                handle.seek(shard.start)
-                offset = shard.start
-                for line_number, raw in enumerate(handle, start=shard.first_line):
-                    if shard.end is not None and offset >= shard.end:
-                        break
-                    offset += len(raw)
-                    if not raw.strip():
-                        continue
-                    self.records += 1
-                    text, findings = _decode(
-                        raw.rstrip(b"\r\n"), item.display, line_number, anchor, line_number == 1
-                    )
-                    yield from findings
-                    if text is None:
-                        continue
-                    source = SourceText(item.display, text, first_line=line_number, record=True)
-                    value, findings = parse_text(
-                        text, source, Anchor(source=source, file=item.display), self.duplicates
-                    )
-                    yield from findings
-                    if value is not None or not findings:  # null: FHIR-JSON-004 later
-                        yield Document(source, value)
+            for line_number, raw in self.lines():
+                yield from self.record(raw, line_number, anchor)
         except (OSError, EOFError) as error:
             yield _read_error(item, error)
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(line number, bytes without the line end) of every record of the chunk (blank
+        lines left out, every record counted); read errors are raised."""
+        shard = self.shard
+        assert shard.item.path is not None
+        with open(shard.item.path, "rb") as handle:
+            handle.seek(shard.start)
+            offset = shard.start
+            for line_number, raw in enumerate(handle, start=shard.first_line):
+                if shard.end is not None and offset >= shard.end:
+                    break
+                offset += len(raw)
+                if not raw.strip():
+                    continue
+                self.records += 1
+                yield line_number, raw.rstrip(b"\r\n")
+
+    def record(self, raw: bytes, line_number: int, anchor: Anchor) -> Iterator[Document | Finding]:
+        """What one record gives: its reading's findings and its document, as the
+        whole-file reader gives them (``anchor``: the file's, for findings without text)."""
+        display = self.shard.item.display
+        text = plain_text(raw)
+        if text is None:
+            text, findings = _decode(raw, display, line_number, anchor, line_number == 1)
+            yield from findings
+            if text is None:
+                return
+        source = SourceText(display, text, first_line=line_number, record=True)
+        value, findings = parse_text(
+            text, source, Anchor(source=source, file=display), self.duplicates
+        )
+        yield from findings
+        if value is not None or not findings:  # null: FHIR-JSON-004 later
+            yield Document(source, value)
+
+
+def plain_text(raw: bytes) -> str | None:
+    """The text of a record that starts with ``{`` and holds no NUL in its first bytes
+    (no byte order mark, no UTF-16/32: the reader's decoding would only decode it; a few
+    microseconds of its checks spared per record), or None (then decode it the reader's
+    way: invalid UTF-8 and every other case get its findings)."""
+    if raw[:1] != b"{" or b"\0" in raw[:4]:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def no_records(item: InputFile) -> Finding:

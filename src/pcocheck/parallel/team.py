@@ -48,8 +48,8 @@ class Fanout(Generic[Item, Result]):
     pickled back).
 
     Use: :meth:`start` (forks), :meth:`work` (this process takes items until none is
-    left), then :meth:`results` (in item order, as the helpers deliver them); always
-    :meth:`close` (a ``with`` block does)."""
+    left; not with ``idle_here``), then :meth:`results` (in item order, as the helpers
+    deliver them); always :meth:`close` (a ``with`` block does)."""
 
     noun = "item"  # in error messages
 
@@ -59,10 +59,13 @@ class Fanout(Generic[Item, Result]):
         shards: list[Item],
         helpers: int,
         arrived: Callable[[Item, Result], None] | None = None,
+        *,
+        idle_here: bool = False,
     ) -> None:
         self._work = work
         self.shards = shards
-        self.helpers = max(0, min(helpers, len(shards) - 1))
+        # ``idle_here``: this process takes no item (it only calls results()).
+        self.helpers = max(0, min(helpers, len(shards) - (0 if idle_here else 1)))
         self.arrived = arrived  # told in this process as each result is at hand
         self._context = multiprocessing.get_context("fork")
         self._next = self._context.Value("q", 0)  # the next shard to take

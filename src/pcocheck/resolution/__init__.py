@@ -40,6 +40,7 @@ __all__ = [
     "DocumentState",
     "Identity",
     "IdentityRow",
+    "IndexPart",
     "ReferenceContext",
     "RemoteStub",
     "Resolution",
@@ -275,6 +276,7 @@ class DocumentState:
 # resource this way (a dict of key strings and ints cost about 140).
 _LINE_BITS, _FILE_BITS, _ENTRY_BITS, _CLAIMS_BITS = 32, 24, 24, 16
 _FIRST_SLOTS = 1 << 10
+_NO_CLAIMS = (1 << _CLAIMS_BITS) - 1  # the claims number of a row whose list was not kept
 
 
 def key_hash(data: bytes) -> int:
@@ -320,10 +322,7 @@ class RunIndex:
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def _pack(
-        self, file: str, line: int | None, entry: int | None, claims: tuple[str, ...]
-    ) -> tuple[int, int]:
-        """(line, file number | entry | claims number) of an identity."""
+    def _file_number(self, file: str) -> int:
         file_no = self._file_no.get(file)
         if file_no is None:
             file_no = len(self._files)
@@ -331,14 +330,25 @@ class RunIndex:
                 raise ValueError(f"more than {1 << _FILE_BITS} input files in one run")
             self._file_no[file] = file_no
             self._files.append(file)
+        return file_no
+
+    def _claims_number(self, claims: tuple[str, ...]) -> int:
         claims_no = self._claims_no.get(claims)
         if claims_no is None:
             claims_no = len(self._claims)
-            if claims_no < (1 << _CLAIMS_BITS) - 1:
+            if claims_no < _NO_CLAIMS:
                 self._claims_no[claims] = claims_no
                 self._claims.append(claims)
             else:  # pathological: more distinct claim lists than a packed number holds
-                claims_no = (1 << _CLAIMS_BITS) - 1
+                claims_no = _NO_CLAIMS
+        return claims_no
+
+    def _pack(
+        self, file: str, line: int | None, entry: int | None, claims: tuple[str, ...]
+    ) -> tuple[int, int]:
+        """(line, file number | entry | claims number) of an identity."""
+        file_no = self._file_number(file)
+        claims_no = self._claims_number(claims)
         packed_line = (line or 0) & ((1 << _LINE_BITS) - 1)
         packed_entry = 0 if entry is None else min(entry + 1, (1 << _ENTRY_BITS) - 1)
         return packed_line, (file_no << _ENTRY_BITS | packed_entry) << _CLAIMS_BITS | claims_no
@@ -428,6 +438,73 @@ class RunIndex:
         if 2 * len(self._hashes) > len(self._slots):
             self._grow()
 
+    # -- a parallel first pass: parts built by workers, appended here in shard order ------
+    def export_part(self) -> IndexPart:
+        """This index's rows as a part for :meth:`extend` (plain bytes: cheap to pickle)."""
+        return IndexPart(
+            tuple(self._files),
+            tuple(self._claims),
+            self._hashes.tobytes(),
+            self._lines.tobytes(),
+            self._places.tobytes(),
+            self._key_ends.tobytes(),
+            bytes(self._keys),
+            dict(self._full_urls),
+            dict(self.canonicals),
+        )
+
+    def extend(self, part: IndexPart, disjoint: bool = True) -> None:
+        """Add ``part``'s rows after this index's own, as :meth:`add_row` would add each in
+        its order. ``disjoint``: none of them can be here already (parts of distinct
+        shards — other files, or other lines of the same file — added to an index that
+        held nothing else), so no row is compared and the work per row is a few array
+        operations and one hash slot; else each row goes through :meth:`add_row`."""
+        for url, rtype in part.canonicals.items():
+            self.canonicals.setdefault(url, rtype)
+        if not disjoint:
+            for key, file, line, entry, full_url, claims in part.rows():
+                self.add_row(key, intern(file), line, entry, full_url, claims)
+            return
+        places = array("Q")
+        places.frombytes(part.places)
+        file_numbers = [self._file_number(intern(file)) for file in part.files]
+        claim_numbers = [self._claims_number(claim_list) for claim_list in part.claims]
+        if len(claim_numbers) == _NO_CLAIMS:  # the part's own overflow number: still no claims
+            claim_numbers.append(_NO_CLAIMS)
+        if file_numbers != list(range(len(file_numbers))) or claim_numbers != list(
+            range(len(claim_numbers))
+        ):
+            places = _renumbered(places, file_numbers, claim_numbers)
+        first_row, first_key = len(self._hashes), len(self._keys)
+        self._hashes.frombytes(part.hashes)
+        self._lines.frombytes(part.lines)
+        self._places.extend(places)
+        ends = array("Q")
+        ends.frombytes(part.key_ends)
+        if first_key:
+            ends = array("Q", [end + first_key for end in ends])
+        self._key_ends.extend(ends)
+        self._keys += part.keys
+        for row, full_url in part.full_urls.items():
+            self._full_urls[row + first_row] = full_url
+        size = len(self._slots)
+        while 2 * len(self._hashes) > size:
+            size *= 2
+        if size != len(self._slots):
+            self._slots = array("I", bytes(4 * size))
+            first_row = 0  # every row placed again, in row order (see _grow)
+        self._place(first_row)
+
+    def _place(self, first_row: int) -> None:
+        """Give the rows from ``first_row`` on their hash slots, in row order."""
+        slots = self._slots
+        mask = len(slots) - 1
+        for row, hashed in enumerate(self._hashes[first_row:], start=first_row + 1):
+            slot = hashed & mask
+            while slots[slot]:
+                slot = (slot + 1) & mask
+            slots[slot] = row  # row + 1: 0 marks a free slot
+
     def _key(self, row: int) -> bytes:
         ends = self._key_ends
         return bytes(self._keys[ends[row - 1] if row else 0 : ends[row]])
@@ -435,18 +512,72 @@ class RunIndex:
     def _grow(self) -> None:
         """Twice the slots, every row placed again in row order (so the rows of a key stay
         in the order they were added)."""
-        slots = array("I", bytes(8 * len(self._slots)))
-        mask = len(slots) - 1
-        for row, hashed in enumerate(self._hashes):
-            slot = hashed & mask
-            while slots[slot]:
-                slot = (slot + 1) & mask
-            slots[slot] = row + 1
-        self._slots = slots
+        self._slots = array("I", bytes(8 * len(self._slots)))
+        self._place(0)
 
     def candidates(self, key: str) -> list[Identity]:
         data = key.encode("utf-8", "surrogatepass")
         return [self._unpack(key, row) for _, row in self._rows(data, key_hash(data)) if row >= 0]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPart:
+    """The rows of a :class:`RunIndex` built from one shard of a parallel first pass, as
+    its packed arrays' bytes (numbers of files and claim lists are the part's own: the
+    index that extends itself with it renumbers them)."""
+
+    files: tuple[str, ...]
+    claims: tuple[tuple[str, ...], ...]
+    hashes: bytes
+    lines: bytes
+    places: bytes
+    key_ends: bytes
+    keys: bytes
+    full_urls: dict[int, str]  # the part's row -> fullUrl
+    canonicals: dict[str, str]
+
+    def rows(
+        self,
+    ) -> Iterator[tuple[str, str, int | None, int | None, str | None, tuple[str, ...]]]:
+        """(key, file, line, entry, fullUrl, claims) of every row, in order (as
+        :meth:`RunIndex.add_row` takes them)."""
+        places, lines, ends = array("Q"), array("I"), array("Q")
+        places.frombytes(self.places)
+        lines.frombytes(self.lines)
+        ends.frombytes(self.key_ends)
+        start = 0
+        for row, (packed, line, end) in enumerate(zip(places, lines, ends, strict=True)):
+            key = self.keys[start:end].decode("utf-8", "surrogatepass")
+            start = end
+            claims_no = packed & _NO_CLAIMS
+            entry = (packed >> _CLAIMS_BITS) & ((1 << _ENTRY_BITS) - 1)
+            file = self.files[packed >> (_CLAIMS_BITS + _ENTRY_BITS)]
+            claims = self.claims[claims_no] if claims_no < len(self.claims) else ()
+            yield (
+                key,
+                file,
+                line or None,
+                entry - 1 if entry else None,
+                self.full_urls.get(row),
+                claims,
+            )
+
+
+def _renumbered(places: array[int], files: list[int], claims: list[int]) -> array[int]:
+    """Packed places with their file and claim-list numbers mapped through ``files`` and
+    ``claims`` (a part's numbers -> the index's)."""
+    claims_mask = (1 << _CLAIMS_BITS) - 1
+    entry_mask = (1 << _ENTRY_BITS) - 1
+    file_shift = _CLAIMS_BITS + _ENTRY_BITS
+    return array(
+        "Q",
+        [
+            (files[p >> file_shift] << _ENTRY_BITS | (p >> _CLAIMS_BITS) & entry_mask)
+            << _CLAIMS_BITS
+            | claims[p & claims_mask]
+            for p in places
+        ],
+    )
 
 
 _MISSING = object()

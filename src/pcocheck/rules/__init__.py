@@ -68,6 +68,9 @@ class PcoRules:
         self.responses = logs["responses"]
 
     # -- per resource --------------------------------------------------------------------
+    # The only resource type prescan() looks at (a parallel first pass shows it no other).
+    prescan_types = frozenset({"Questionnaire"})
+
     def prescan(self, view: ResourceView) -> None:
         """The runner's first pass: Questionnaires read from the input are known before any
         QuestionnaireResponse is checked, whatever the order of the inputs."""
