@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import random
 
-from pcocheck.engine.narrative import _narrative, _parsed_narrative, plain_narrative
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pcocheck.engine.narrative import (
+    _narrative,
+    _parsed_narrative,
+    _plain_narrative,
+    plain_narrative,
+)
 
 ROOT = '<div xmlns="http://www.w3.org/1999/xhtml">'
 PIECES = [
@@ -102,3 +110,26 @@ def test_typical_narratives_take_the_shortcut() -> None:
     assert not plain_narrative(f"{ROOT}<p> </p></div>")  # no content: the full check says so
     assert not plain_narrative(f'{ROOT}<p class="x">y</p></div>')  # attributes: full check
     assert _narrative(f"{ROOT}<p> </p></div>") == (("the narrative has no content",), False)
+
+
+# -- the one-element shortcut of plain_narrative against its general loop -------------------
+_NAMES = st.sampled_from(["p", "b", "span", "br", "hr", "img", "div", "script", "P", "h1", "x9"])
+_SEGMENTS = st.lists(
+    st.sampled_from([*"ab <>&]/\n\t\r\x01\u00a0é\u2028", "]]>", "&amp;"]), max_size=12
+).map("".join)
+
+
+@given(name=_NAMES, segment=_SEGMENTS, closing=_NAMES)
+@settings(max_examples=400, deadline=None)
+def test_one_element_shortcut_agrees_with_the_general_loop(
+    name: str, segment: str, closing: str
+) -> None:
+    text = f"{ROOT}<{name}>{segment}</{closing}></div>"
+    assert plain_narrative(text) is _plain_narrative(text)
+
+
+def test_one_element_shortcut_on_the_random_grammar() -> None:
+    rng = random.Random(11)
+    for _ in range(4000):
+        text = _random_narrative(rng)
+        assert plain_narrative(text) is _plain_narrative(text), text

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pcocheck.inputs.read as read
 from pcocheck.finding import Finding
@@ -195,3 +197,25 @@ def test_wide_encodings_are_found_as_before_for_every_start() -> None:
     for start in set(starts):
         for data in (start, start + b'{"a": 1}'):
             assert read._wide_encoding(data) == _wide_reference(data), data
+
+
+# -- the quick decoding of an NDJSON line (read._plain_utf8) against read._decode -------------
+_LINE_BYTES = st.lists(
+    st.sampled_from(
+        [b"{", b"}", b"a", b'"', b"\x00", b"\xff", b"\xfe", b"\xef\xbb\xbf", b"\xef", b"\xbb"]
+        + [b"\xc3\xa9", b"\xc3", b"\xe2\x80\xa8", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b" "]
+    ),
+    max_size=10,
+).map(b"".join)
+
+
+@given(data=_LINE_BYTES, first=st.booleans())
+@settings(max_examples=600, deadline=None)
+def test_plain_utf8_is_decode_without_findings(data: bytes, first: bool) -> None:
+    anchor = read.Anchor(source=None, file="x.ndjson")
+    text, findings = read._decode(data, "x.ndjson", 3, anchor, first)
+    quick = read._plain_utf8(data)
+    if quick is not None:
+        assert (text, findings) == (quick, [])
+    # the usual line takes the quick way
+    assert read._plain_utf8(b'{"resourceType":"Patient","name":"J\xc3\xa9"}') is not None

@@ -107,7 +107,10 @@ def child_type_path(parent: str, key: str) -> str:
     return PATH_TO_TYPE.get(path, path)
 
 
-_MemberPlan = tuple[tuple[tuple[str, str], ...] | None, str]
+# (key, its "_key" companion, type path) per allowed type of a choice element, or None;
+# the element's type path. The companion is spelt out once here: member() runs for every
+# FHIRPath navigation and tries each choice type in turn (eleven for Observation.value).
+_MemberPlan = tuple[tuple[tuple[str, str, str], ...] | None, str]
 _MEMBER_PLANS: dict[tuple[str, str], _MemberPlan] = {}
 
 
@@ -117,7 +120,8 @@ def _member_plan(parent: str, name: str) -> _MemberPlan:
     choices = CHOICE_TYPES.get(path)
     if choices is not None:
         keys = tuple(
-            (name + suffix, PATH_TO_TYPE.get(path + suffix, path + suffix)) for suffix in choices
+            (name + suffix, "_" + name + suffix, PATH_TO_TYPE.get(path + suffix, path + suffix))
+            for suffix in choices
         )
         return keys, path
     return None, "Extension" if name == "extension" else PATH_TO_TYPE.get(path, path)
@@ -135,11 +139,9 @@ def member(parent: str, name: str, data: dict[str, Any]) -> tuple[str | None, st
         plan = _MEMBER_PLANS[(parent, name)] = _member_plan(parent, name)
     choices, type_path = plan
     if choices is not None:
-        for key, choice_type in choices:
-            if key in data and data[key] is not None:
-                return key, choice_type
-            companion = "_" + key
-            if companion in data and data[companion] is not None:
+        get = data.get
+        for key, companion, choice_type in choices:
+            if get(key) is not None or get(companion) is not None:
                 return key, choice_type
         return None, type_path
     if data.get(name) is not None or data.get("_" + name) is not None:

@@ -23,6 +23,7 @@ from pcocheck.engine.fhirpath_model import (
     PRIMITIVE_SYSTEM_TYPE,
     URI_TYPES,
     has_value,
+    is_subtype,
     member,
     typed_strings,
 )
@@ -85,8 +86,7 @@ def ext_1(node: Any, ctx: NativeContext) -> list[bool]:
     if ctx.type_path == "Extension":
         has_val = False
         for key, value in node.items():
-            name = key[1:] if key[:1] == "_" else key
-            if name[:5] == "value" and name[5:] in _EXTENSION_VALUE_TYPES and has_value(value):
+            if key in _EXTENSION_VALUE_KEYS and has_value(value):
                 has_val = True
                 break
     else:
@@ -96,6 +96,11 @@ def ext_1(node: Any, ctx: NativeContext) -> list[bool]:
 
 
 _EXTENSION_VALUE_TYPES: Final = frozenset(CHOICE_TYPES["Extension.value"])
+# value[x] of an Extension as JSON keys: each allowed type, with and without the "_" of
+# its companion (one set lookup per key instead of slicing it)
+_EXTENSION_VALUE_KEYS: Final = frozenset(
+    f"{underscore}value{name}" for name in _EXTENSION_VALUE_TYPES for underscore in ("", "_")
+)
 
 
 # per-1: start.hasValue().not() or end.hasValue().not() or (start <= end)
@@ -223,6 +228,9 @@ def txt_2(node: Any, ctx: NativeContext) -> list[bool]:
 def obs_7(node: Any, ctx: NativeContext) -> list[bool]:
     if not isinstance(node, dict):
         return EMPTY
+    component = node.get("component")
+    if component is None or component == []:
+        return TRUE  # no component code can repeat the Observation's (the usual case)
     key, _ = member(ctx.type_path, "value", node)
     if key is None or not (has_value(node.get(key)) or has_value(node.get("_" + key))):
         return TRUE
@@ -317,12 +325,19 @@ def us_core_16(node: Any, ctx: NativeContext) -> list[bool]:
 _INTEGER: Final = re.compile(r"^[+-]?\d+$")  # toInteger()'s pattern
 
 
+_LUHN_DOUBLED: Final = tuple(d * 2 if d < 5 else d * 2 - 9 for d in range(10))
+
+
 def us_core_17(node: Any, ctx: NativeContext) -> list[bool]:
     if not isinstance(node, dict):
         return EMPTY
     value = _single_string(node, "value")
     if value is None or len(value) < 10:
         return EMPTY
+    head = value[:10]
+    if head.isascii() and head.isdigit():  # the usual NPI: the sum without the regex
+        total = 24 + sum(_LUHN_DOUBLED[int(c)] for c in head[0::2]) + sum(map(int, head[1::2]))
+        return TRUE if total % 10 == 0 else FALSE
     total = 24
     for index in range(10):
         char = value[index]
@@ -482,6 +497,153 @@ def _quantity(data: Any) -> tuple[Decimal, tuple[Any, Any]] | None:
     return number, ((data.get("system"), code) if code is not None else (None, data.get("unit")))
 
 
+# -- Observation-level invariants met on every Observation of a PCO export ------------------
+# Each answers the common shapes directly (no ``_x`` companion, singletons and lists as
+# FHIR writes them) and hands anything else to its fast-subset compilation, whose answer
+# it must equal (tests/engine_units/test_observation_natives.py compares them).
+
+
+def _simple_count(node: dict[str, Any], name: str) -> int | None:
+    """How many items FHIRPath navigation to ``name`` gives (a non-choice element that is
+    not a resource), or None when a ``_name`` companion is there (not answered here)."""
+    if "_" + name in node:
+        return None
+    value = node.get(name)
+    if value is None:
+        return 0
+    if type(value) is list:
+        return sum(1 for item in value if item is not None)
+    return 1
+
+
+def _value_count(node: dict[str, Any], type_path: str) -> int | None:
+    """:func:`_simple_count` for the choice element ``value``."""
+    key, _ = member(type_path, "value", node)
+    return 0 if key is None else _simple_count(node, key)
+
+
+OBS_6: Final = "dataAbsentReason.empty() or value.empty()"
+US_CORE_2: Final = (
+    "(component.empty() and hasMember.empty()) implies "
+    "(dataAbsentReason.exists() or value.exists())"
+)
+US_CORE_3: Final = (
+    "value.ofType(Quantity).system.empty() or "
+    "value.ofType(Quantity).system = 'http://unitsofmeasure.org'"
+)
+
+
+def obs_6(node: Any, ctx: NativeContext) -> list[bool]:
+    if type(node) is dict:
+        absent = _simple_count(node, "dataAbsentReason")
+        if absent == 0:
+            return TRUE
+        values = _value_count(node, ctx.type_path)
+        if absent is not None and values is not None:
+            return FALSE if values else TRUE
+    return _OBS_6_FAST(node, ctx)
+
+
+def us_core_2(node: Any, ctx: NativeContext) -> list[bool]:
+    if type(node) is dict:
+        components = _simple_count(node, "component")
+        members = _simple_count(node, "hasMember")
+        if components is not None and members is not None:
+            if components or members:
+                return TRUE  # the condition is false
+            absent = _simple_count(node, "dataAbsentReason")
+            if absent:
+                return TRUE
+            values = _value_count(node, ctx.type_path)
+            if absent == 0 and values is not None:
+                return TRUE if values else FALSE
+    return _US_CORE_2_FAST(node, ctx)
+
+
+def us_core_3(node: Any, ctx: NativeContext) -> list[bool]:
+    if type(node) is dict:
+        key, value_type = member(ctx.type_path, "value", node)
+        if key is None:
+            return TRUE  # no value: no system
+        if not is_subtype("BackboneElement" if "." in value_type else value_type, "Quantity"):
+            return TRUE  # ofType(Quantity) keeps nothing
+        quantity = node.get(key)
+        if type(quantity) is dict and "_" + key not in node and "_system" not in quantity:
+            system = quantity.get("system")
+            if system is None:
+                return TRUE
+            if type(system) is str:
+                return TRUE if system == _UCUM else FALSE
+    return _US_CORE_3_FAST(node, ctx)
+
+
+# -- element invariants met on every organisation, practitioner, patient and goal ----------
+CPT_2: Final = "value.empty() or system.exists()"
+ORG_2: Final = "where(use = 'home').empty()"  # org-3 too (on telecom)
+GOL_1: Final = "(detail.exists() and measure.exists()) or detail.exists().not()"
+US_CORE_6: Final = (
+    "(family.exists() or given.exists()) xor extension.where("
+    "url='http://hl7.org/fhir/StructureDefinition/data-absent-reason').exists()"
+)
+_DATA_ABSENT_REASON: Final = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+
+
+def cpt_2(node: Any, ctx: NativeContext) -> list[bool]:
+    if type(node) is dict:
+        values = _simple_count(node, "value")
+        if values == 0:
+            return TRUE
+        systems = _simple_count(node, "system")
+        if values is not None and systems is not None:
+            return TRUE if systems else FALSE
+    return _CPT_2_FAST(node, ctx)
+
+
+def not_home(node: Any, ctx: NativeContext) -> list[bool]:
+    """org-2 and org-3 (the same expression on an address and a telecom)."""
+    if type(node) is dict and "_use" not in node:
+        use = node.get("use")
+        if use is None:
+            return TRUE
+        if type(use) is str:
+            return FALSE if use == "home" else TRUE
+    return _ORG_2_FAST(node, ctx)
+
+
+def gol_1(node: Any, ctx: NativeContext) -> list[bool]:
+    if type(node) is dict:
+        key, _ = member(ctx.type_path, "detail", node)
+        details = 0 if key is None else _simple_count(node, key)
+        if details == 0:
+            return TRUE
+        measures = _simple_count(node, "measure")
+        if details is not None and measures is not None:
+            return TRUE if measures else FALSE
+    return _GOL_1_FAST(node, ctx)
+
+
+def us_core_6(node: Any, ctx: NativeContext) -> list[bool]:
+    if type(node) is dict and "_extension" not in node:
+        families = _simple_count(node, "family")
+        givens = _simple_count(node, "given")
+        extensions = node.get("extension")
+        if families is not None and givens is not None:
+            absent: bool | None = None
+            if extensions is None:
+                absent = False
+            elif type(extensions) is list and all(
+                type(e) is dict and "_url" not in e and type(e.get("url")) in (str, type(None))
+                for e in extensions
+                if e is not None
+            ):
+                absent = any(
+                    e is not None and e.get("url") == _DATA_ABSENT_REASON for e in extensions
+                )
+            if absent is not None:
+                return TRUE if (families > 0 or givens > 0) != absent else FALSE
+    return _US_CORE_6_FAST(node, ctx)
+
+
 def _with_ucum(expression: str) -> NativeCheck:
     """The fast subset for an expression whose only obstacle is the ``%ucum`` variable."""
     return _fast(expression.replace("%ucum", f"'{_UCUM}'"))
@@ -501,6 +663,15 @@ def _fast(expression: str) -> NativeCheck:
         return compiled([(node, ctx.type_path)])
 
     return check
+
+
+_OBS_6_FAST: Final = _fast(OBS_6)
+_US_CORE_2_FAST: Final = _fast(US_CORE_2)
+_US_CORE_3_FAST: Final = _fast(US_CORE_3)
+_CPT_2_FAST: Final = _fast(CPT_2)
+_ORG_2_FAST: Final = _fast(ORG_2)
+_GOL_1_FAST: Final = _fast(GOL_1)
+_US_CORE_6_FAST: Final = _fast(US_CORE_6)
 
 
 #: key → (R4 expression, check). A constraint is checked natively only when both its
@@ -556,6 +727,18 @@ NATIVE: Final[dict[str, tuple[str, NativeCheck]]] = {
         us_core_17,
     ),
     "org-1": ("(identifier.count() + name.count()) > 0", org_1),
+    # On every Observation (R4 obs-6; US Core 6.1.0 us-core-2 and us-core-3): about 2 % of
+    # a PCO export's run through the fast subset (see BENCHMARKS.md).
+    "obs-6": (OBS_6, obs_6),
+    "us-core-2": (US_CORE_2, us_core_2),
+    "us-core-3": (US_CORE_3, us_core_3),
+    # On every contact point, organisation address and telecom, goal target and patient
+    # name of a PCO export (R4 cpt-2, org-2, org-3, gol-1; US Core us-core-6).
+    "cpt-2": (CPT_2, cpt_2),
+    "org-2": (ORG_2, not_home),
+    "org-3": (ORG_2, not_home),
+    "gol-1": (GOL_1, gol_1),
+    "us-core-6": (US_CORE_6, us_core_6),
     "bdl-4": (
         "entry.all(response.exists() = (%resource.type = 'batch-response' or "
         "%resource.type = 'transaction-response' or %resource.type = 'history'))",

@@ -239,6 +239,19 @@ def _decode(
         return None, findings
 
 
+def _plain_utf8(data: bytes) -> str | None:
+    """``data`` decoded when :func:`_decode` would decode it without a finding (no byte
+    order mark, no UTF-16/32 pattern, valid UTF-8), else None: the usual NDJSON record,
+    without building an anchor's findings list."""
+    head = data[:4]
+    if b"\x00" in head or head.startswith((b"\xff", b"\xfe", UTF8_BOM[:1])):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _device_problem(item: InputFile) -> Finding | None:
     """A finding for a character or block device (``/dev/zero``, ``/dev/urandom``, or a
     symbolic link to one): they never end, and they hold no FHIR content. FIFOs and
@@ -393,11 +406,16 @@ class _LineReader:
 
     def __iter__(self) -> Iterator[bytes | None]:
         readline = self.handle.readline
+        limit, budget = self.limit, self.budget
         while True:
-            raw = self._count(readline(self.limit + 1))
+            raw = readline(limit + 1)
+            # _count, inline: this runs once per record
+            self.consumed += len(raw)
+            if budget is not None and self.consumed > budget:
+                raise _OverBudget("the decompressed data", budget)
             if not raw:
                 return
-            if len(raw) <= self.limit or raw.endswith(b"\n"):
+            if len(raw) <= limit or raw.endswith(b"\n"):
                 yield raw
                 continue
             skipped = len(raw)
@@ -426,12 +444,15 @@ def _read_ndjson(
                 if not raw or raw.isspace():  # blank (no copy made to see it)
                     continue
                 records += 1
-                text, findings = _decode(
-                    raw.rstrip(b"\r\n"), item.display, line_number, anchor, line_number == 1
-                )
-                yield from findings
-                if text is None:
-                    continue
+                raw = raw.rstrip(b"\r\n")
+                text = _plain_utf8(raw)
+                if text is None:  # anything else: decoded with its findings
+                    text, findings = _decode(
+                        raw, item.display, line_number, anchor, line_number == 1
+                    )
+                    yield from findings
+                    if text is None:
+                        continue
                 source = SourceText(item.display, text, first_line=line_number, record=True)
                 value, findings = parse_text(text, source, None, duplicates)
                 yield from findings

@@ -174,7 +174,7 @@ _MARKER_PROBES = (
     "mtnlotus",
     "ncqa.org",
     "gas-codes",
-    "expected",
+    "-expected",  # not "expected": current GAS level texts say "less than expected"
     '"684',
     '"4523',
     '-goal"',
