@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperCommand
 
 from pcocheck import __version__
+from pcocheck.collector import tune_for_command_line
 from pcocheck.config import RunConfig
 from pcocheck.reporting import FORMATS, ReportOptions
 from pcocheck.reporting.text import printable
@@ -770,6 +771,7 @@ def list_profiles(
 
 def main() -> None:
     """Console-script entry point."""
+    tune_for_command_line()
     try:
         app()
     except KeyboardInterrupt:

@@ -118,3 +118,26 @@ def test_a_small_document_is_not_refrozen(nothing_frozen: None) -> None:
     small = Document(SourceText("f.json", "{}"), _bundle(3).value)
     run.check_document(small)
     assert keeper.frozen == [0, 0, 0, 0]
+
+
+def test_the_command_line_collects_cycles_less_often_and_the_api_leaves_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from pcocheck import cli
+    from pcocheck.api import validate
+    from pcocheck.collector import COMMAND_LINE_THRESHOLD
+    from tests.conftest import FIXTURES
+
+    before = gc.get_threshold()
+    journey = str(FIXTURES / "journeys" / "gas-goal-journey.json")
+    try:
+        validate([journey])
+        assert gc.get_threshold() == before  # an application's own setting is kept
+        monkeypatch.setattr(sys, "argv", ["pcocheck", "validate", journey, "-q", "--no-config"])
+        with pytest.raises(SystemExit):
+            cli.main()
+        assert gc.get_threshold() == COMMAND_LINE_THRESHOLD
+    finally:
+        gc.set_threshold(*before)
