@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
@@ -36,7 +36,7 @@ from pcocheck.engine.extensions import (
 )
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
-from pcocheck.engine.merged import MergedPass
+from pcocheck.engine.merged import MergedPass, share_of
 from pcocheck.engine.narrative import xhtml_markup_problems
 from pcocheck.engine.plan import (
     ChildDef,
@@ -443,26 +443,41 @@ class ProfileEngine:
         if isinstance(base_pass, MergedPass):
             # What the profiles and their choice add to the run-wide state is merged in
             # after the base pass's, as the separate passes would add it (hold).
-            shares = [EngineState({}, {})]
-            saved = self.hold(shares[0])
+            state = base_pass.state = EngineState(self._deferred, self._summaries)
+            chosen_share = share_of(state)
+            self.hold(chosen_share)
             try:
                 required, advisory = self.profiles_for(view, resource, rel_base, chosen)
             finally:
-                self.hold(saved)
+                self.hold(state)
+            passes: tuple[MergedPass, ...] = ()
             if (required or advisory) and not isinstance(resource, SlimBundle):
+                kind = type(base_pass)
                 passes = tuple(
-                    cast(MergedPass, self.profile_pass(view, resource, rel_base, p, resolve))
-                    for p in (*required, *advisory)
+                    [
+                        kind(
+                            self,
+                            view,
+                            resource,
+                            rel_base,
+                            profile_sd,
+                            PROFILE,
+                            profile_sd.canonical,
+                            profile_sd.id or profile_sd.name,
+                            resolve,
+                        )
+                        for profile_sd in (*required, *advisory)
+                    ]
                 )
-                for profile_pass in passes:
-                    profile_pass.held = EngineState({}, {})
-                    shares.append(profile_pass.held)
                 base_pass.run_merged(passes)
                 merged = [profile_pass.findings for profile_pass in passes]
             else:
                 base_pass.run()
-            for share in shares:
-                self.merge_state(share)
+            if chosen_share.deferred or chosen_share.summaries:
+                self.merge_state(chosen_share)
+            for profile_pass in passes:
+                if profile_pass.share is not None:
+                    self.merge_state(profile_pass.share)
         else:
             base_pass.run()
         findings.extend(base_pass.findings)
@@ -547,14 +562,12 @@ class ProfileEngine:
             resolve,
         )
 
-    def hold(self, state: EngineState) -> EngineState:
-        """Make ``state`` the run-wide state (summaries, deferred references) checks add to,
-        and return the one it replaces. The merged walk (engine/merged.py) keeps each
-        profile pass's share apart while the passes interleave, and merges the shares in
-        the separate passes' order (:meth:`merge_state`) when the resource is done."""
-        previous = EngineState(self._deferred, self._summaries)
+    def hold(self, state: EngineState) -> None:
+        """Make ``state`` the run-wide state checks add to. The merged walk
+        (engine/merged.py) keeps each profile pass's share apart while the passes
+        interleave, and merges the shares in the separate passes' order
+        (:meth:`merge_state`) when the resource is done."""
         self._deferred, self._summaries = state.deferred, state.summaries
-        return previous
 
     def profiles_for(
         self,

@@ -30,10 +30,16 @@ separate passes for a profile on a slim Bundle (its profile passes see the whole
 and for quiet conformance probes. ``tests/engine/test_merged_walk_differential.py``
 compares the merged walk with the separate passes.
 
-Memo (:mod:`pcocheck.engine.memo`): a merged slot whose value is descended into merged
-remembers a value only when the base checks and every merged profile's checks of it were
-clean and pure (the engine's impurity count unchanged across all of them); its entries'
-own profile slots, and the base slot, keep their memos for the unmerged cases.
+Memo (:mod:`pcocheck.engine.memo`): a merged slot remembers a value only when the base
+checks and every profile's checks of it were clean and pure (the engine's impurity count
+unchanged across all of them); a repeat then costs one lookup for all passes. Where a
+check remembers a value apart from its context (References, Extensions), or once the
+merged slot's values prove not to repeat, each pass uses its own memos as before.
+
+Run-wide state: summarised findings and deferred references keep the first occurrence
+in the order the separate passes would meet them (base pass, then each profile pass), so
+a profile pass's additions are held in its own share (:meth:`MergedPass.enter`,
+ProfileEngine.hold) and merged in that order when the resource is done.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from pcocheck.definitions.model import StructureDef
 from pcocheck.engine.compiled import (
     _CODED_TYPES,
     COMPLEX,
+    PRIMITIVE,
     CompiledPass,
     CompiledScope,
     ProfileScope,
@@ -67,7 +74,17 @@ ProfilePart = tuple[StructureDef, ProfileScope] | None
 class Entry:
     """One profile's slot under one JSON key of a merged scope."""
 
-    __slots__ = ("descends", "index", "order", "pslot", "sd", "spec", "type_code", "type_spec")
+    __slots__ = (
+        "descends",
+        "held",
+        "index",
+        "order",
+        "pslot",
+        "sd",
+        "spec",
+        "type_code",
+        "type_spec",
+    )
 
     def __init__(
         self,
@@ -88,6 +105,16 @@ class Entry:
         spec = pslot.specs[key]
         self.spec = spec
         self.type_spec: ProfileSpec | None = pslot.type_slice_specs.get(key)
+        # Whether the profile's code for this child may add to the run-wide state
+        # (ProfileEngine.hold): bindings (summarised terminology), references (deferred
+        # or summarised), slicing, complex values and type slices (anything below). A
+        # primitive without a binding only reports (checks, patterns, invariants).
+        self.held = bool(
+            pslot.slices
+            or self.type_spec is not None
+            or spec.kind != PRIMITIVE
+            or spec.binding is not None
+        )
         base_spec = base.spec
         # Descended into merged: both descend into an object's children, neither has a
         # value memo of its own (References, Extensions: their replays depend on where
@@ -140,8 +167,15 @@ class MergedSlot:
         # A profile's choice slot takes the form Pass.present_key picks, which may not be
         # the one the base walk meets first when the object has two forms.
         self.choice = any(e.pslot.lookup is not None for e in entries)
-        # Values that were clean for the base and every descending entry together.
-        self.memo = Memo() if self.descending else None
+        # Values that were clean for the base and every entry together: one lookup skips
+        # them all. Not when a check remembers a value apart from where it sits (the
+        # replayed References and Extensions of VisitSpec.memo and ProfileSpec.memo).
+        self.memo = (
+            Memo()
+            if (base.memo is not None or base.plain)
+            and all(e.descends or e.pslot.memo is not None for e in entries)
+            else None
+        )
         self.sub: MergedScope | None = None  # the sub-scope with every descending entry
 
 
@@ -205,12 +239,30 @@ def merged_scope(
     return found
 
 
-def _present(slot: ProfileSlot, obj: dict[str, Any]) -> bool:
-    """Whether :meth:`CompiledPass.profile_slot` finds ``slot`` in ``obj``."""
-    lookup = slot.lookup
-    if lookup is None:
-        return slot.name in obj or slot.underscored in obj
-    return any(key in lookup for key in obj)
+class _SummaryShare(dict[tuple[str, ...], Any]):
+    """A profile pass's share of the once-per-run summaries: empty, but answering
+    ``get`` with what the run already holds (count 0), so that an occurrence that
+    cannot be the example shown is only counted, as it would be in the separate passes
+    (no finding built); ProfileEngine.merge_state adds the counts up."""
+
+    __slots__ = ("real",)
+    real: dict[tuple[str, ...], Any]
+
+    def get(self, key: tuple[str, ...], default: Any = None) -> Any:
+        found = dict.get(self, key)
+        if found is not None:
+            return found
+        known = self.real.get(key)
+        if known is None:
+            return default
+        return (known[0], 0, known[2])
+
+
+def share_of(state: EngineState) -> EngineState:
+    """A new share (:meth:`MergedPass.enter`) of the run-wide ``state``."""
+    summaries = _SummaryShare()
+    summaries.real = state.summaries
+    return type(state)({}, summaries)
 
 
 def _in_definition_order(findings: list[Finding], segments: list[tuple[int, int]]) -> None:
@@ -232,12 +284,21 @@ class MergedPass(CompiledPass):
     """A base :class:`CompiledPass` that can feed the profile passes of its resource in
     the same walk (:meth:`run_merged`); otherwise exactly a CompiledPass."""
 
-    # A profile pass's share of the run-wide state (ProfileEngine.hold): what its checks
-    # add to the summaries and deferred references while the passes interleave. Every
-    # call into a profile pass holds it (summarised findings keep the first occurrence
-    # in the order the separate passes would meet them).
-    __slots__ = ("held",)
-    held: EngineState
+    # The run-wide state (ProfileEngine.hold) this pass's checks add to: the engine's
+    # own for a base pass; for a profile pass, its share, merged in after the base
+    # pass's (summarised findings keep the first occurrence in the order the separate
+    # passes meet them). Each call into a profile pass that may add to it holds it.
+    __slots__ = ("share", "state")
+    state: EngineState  # a base pass's
+    share: EngineState | None  # a profile pass's, made when first needed
+
+    def enter(self, profile_pass: MergedPass) -> None:
+        """Hold ``profile_pass``'s share (made on first use) until this base pass's state
+        is held again."""
+        share = profile_pass.share
+        if share is None:
+            share = profile_pass.share = share_of(self.state)
+        self.engine.hold(share)
 
     def run_merged(self, passes: tuple[MergedPass, ...]) -> None:
         """:meth:`run` of this base pass and ``passes`` (profile passes of the same
@@ -246,6 +307,8 @@ class MergedPass(CompiledPass):
         sd = self.sd
         root = sd.root
         resource = self.resource
+        for profile_pass in passes:
+            profile_pass.share = None  # made when first needed (enter)
         plan = engine.plan_for(sd, root, BASE)
         self.check_values(plan, resource, ())
         if plan.constraints:
@@ -258,13 +321,10 @@ class MergedPass(CompiledPass):
             if not pplan.relevant:
                 profiles.append(None)
                 continue
-            saved = engine.hold(profile_pass.held)
-            try:
-                profile_pass.check_values(pplan, resource, ())
-                if pplan.constraints:
-                    profile_pass.check_constraints(pplan, proot, resource, (), psd.type)
-            finally:
-                engine.hold(saved)
+            # Reports only (patterns, invariants): nothing to hold.
+            profile_pass.check_values(pplan, resource, ())
+            if pplan.constraints:
+                profile_pass.check_constraints(pplan, proot, resource, (), psd.type)
             profiles.append((psd, engine.profile_scope(psd, proot)))
         scope = merged_scope(engine, engine.compiled_scope(sd, root), tuple(profiles))
         self.walk_merged(scope, resource, (), passes, True)
@@ -325,13 +385,12 @@ class MergedPass(CompiledPass):
                     )
                 continue
             seen[slot.path] = slot.name
+            # (Slot or MergedSlot, told apart by an attribute: no isinstance per key.)
             if slot.merged:
-                assert isinstance(slot, MergedSlot)
-                if self.check_merged(scope.sd, slot, obj, rel, passes, done):
+                if self.check_merged(scope.sd, slot, obj, rel, passes, done):  # type: ignore[arg-type]
                     irregular = True
             else:
-                assert isinstance(slot, Slot)
-                self.check_slot(scope.sd, slot, obj, rel)
+                self.check_slot(scope.sd, slot, obj, rel)  # type: ignore[arg-type]
         for required in scope.required:
             if required.path not in seen:
                 self.check_absent(scope.sd, required, rel)
@@ -349,44 +408,57 @@ class MergedPass(CompiledPass):
     ) -> None:
         """Each profile's children the key loop did not take (absent ones, and the rare
         irregular ones), then its findings under this object in definition order."""
-        engine = self.engine
         for part in scope.parts:
             profile_pass = passes[part.index]
-            saved = engine.hold(profile_pass.held)
-            try:
-                self.finish_part(part, profile_pass, obj, rel, done, irregular)
-            finally:
-                engine.hold(saved)
-
-    @staticmethod
-    def finish_part(
-        part: Part,
-        profile_pass: MergedPass,
-        obj: dict[str, Any],
-        rel: JsonPath,
-        done: list[tuple[int, int, int]],
-        irregular: bool,
-    ) -> None:
-        """:meth:`finish_merged` for one profile."""
-        if part.whole:
-            profile_pass.walk_profile(part.scope, part.sd, obj, rel)
-            return
-        findings = profile_pass.findings
-        index = part.index
-        segments = [(order, start) for i, order, start in done if i == index]
-        if irregular:
-            taken = {order for order, _ in segments}
-            for order, pslot in enumerate(part.scope):
-                if order not in taken:
+            if part.whole:
+                self.enter(profile_pass)
+                try:
+                    profile_pass.walk_profile(part.scope, part.sd, obj, rel)
+                finally:
+                    self.engine.hold(self.state)
+                continue
+            index = part.index
+            findings = profile_pass.findings
+            segments: list[tuple[int, int]] | None = None
+            if irregular:
+                segments = [(order, start) for i, order, start in done if i == index]
+                taken = {order for order, _ in segments}
+                self.enter(profile_pass)
+                try:
+                    for order, pslot in enumerate(part.scope):
+                        if order not in taken:
+                            segments.append((order, len(findings)))
+                            profile_pass.profile_slot(pslot, part.sd, obj, rel)
+                finally:
+                    self.engine.hold(self.state)
+            else:
+                for order, pslot in part.watch:
+                    lookup = pslot.lookup
+                    if (
+                        (pslot.name in obj or pslot.underscored in obj)
+                        if lookup is None
+                        else not lookup.keys().isdisjoint(obj)
+                    ):
+                        continue  # present: taken by the key loop
+                    if segments is None:
+                        segments = [(o, start) for i, o, start in done if i == index]
                     segments.append((order, len(findings)))
-                    profile_pass.profile_slot(pslot, part.sd, obj, rel)
-        else:
-            for order, pslot in part.watch:
-                if not _present(pslot, obj):
-                    segments.append((order, len(findings)))
-                    profile_pass.profile_absent(pslot, part.sd, rel)
-        if len(segments) > 1 and len(findings) > segments[0][1]:
-            _in_definition_order(findings, segments)
+                    if pslot.absent_slices:
+                        self.enter(profile_pass)
+                        try:
+                            profile_pass.profile_absent(pslot, part.sd, rel)
+                        finally:
+                            self.engine.hold(self.state)
+                    else:
+                        profile_pass.profile_absent(pslot, part.sd, rel)
+                if segments is None:
+                    for i, _, start in done:
+                        if i == index:
+                            if len(findings) > start:
+                                segments = [(o, s) for j, o, s in done if j == index]
+                            break
+            if segments is not None and len(segments) > 1 and len(findings) > segments[0][1]:
+                _in_definition_order(findings, segments)
 
     def check_merged(
         self,
@@ -422,52 +494,84 @@ class MergedPass(CompiledPass):
                 descending = tuple(e for e in kept if e.descends)
         for entry in entries:
             done.append((entry.index, entry.order, len(passes[entry.index].findings)))
+        value = obj.get(name)
+        memo = mslot.memo
+        if memo is not None and not left_out and value is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
+            companion = obj.get(mslot.companion_key)
+            memo_key = self.value_key(value, companion)
+            if memo_key is not None:
+                if memo_key in memo.clean:
+                    memo.hits += 1
+                    return False
+                engine = self.engine
+                before = engine.impure
+                self.present_merged(
+                    sd, mslot, entries, descending, obj, rel, value, companion, passes
+                )
+                if engine.impure == before and not self.quiet:
+                    memo.remember(memo_key, len(memo_key))
+                return False
+        # Each pass with its own memos.
         if not descending:
             self.check_slot(sd, mslot.base, obj, rel)
         else:
-            value = obj.get(name)
             companion = obj.get(mslot.companion_key)
-            memo = mslot.memo
-            if memo is not None and not left_out and value is not None and memo.worth_trying():
-                memo.tries += 1  # a value too large to remember counts as a miss
-                memo_key = self.value_key(value, companion)
-                if memo_key is not None:
-                    if memo_key in memo.clean:
-                        memo.hits += 1
-                    else:
-                        engine = self.engine
-                        before = engine.impure
-                        self.merged_present(
-                            sd, mslot, descending, obj, rel, value, companion, passes
-                        )
-                        if engine.impure == before and not self.quiet:
-                            memo.remember(memo_key, len(memo_key))
-                    self.leaf_entries(entries, obj, rel, name, passes)
-                    return left_out
             self.merged_present(sd, mslot, descending, obj, rel, value, companion, passes)
-        self.leaf_entries(entries, obj, rel, name, passes)
+            if len(descending) == len(entries):
+                return left_out
+        # The entries not descended into merged: each profile's own code for the child.
+        for entry in entries:
+            if entry.descends:
+                continue
+            profile_pass = passes[entry.index]
+            if not entry.held:
+                profile_pass.profile_slot_at(entry.pslot, entry.sd, obj, rel, name, entry.type_code)
+                continue
+            self.enter(profile_pass)
+            try:
+                profile_pass.profile_slot_at(entry.pslot, entry.sd, obj, rel, name, entry.type_code)
+            finally:
+                self.engine.hold(self.state)
         return left_out
 
-    def leaf_entries(
+    def present_merged(
         self,
+        sd: StructureDef,
+        mslot: MergedSlot,
         entries: tuple[Entry, ...],
+        descending: tuple[Entry, ...],
         obj: dict[str, Any],
         rel: JsonPath,
-        key: str,
+        value: Any,
+        companion: Any,
         passes: tuple[MergedPass, ...],
     ) -> None:
-        """The entries not descended into merged: each profile's own code for the child."""
-        engine = self.engine
+        """The checks of a present key past the merged slot's memo: the base's and each
+        profile's, past their own memos (checked clean together, it is remembered)."""
+        if descending:
+            self.merged_present(sd, mslot, descending, obj, rel, value, companion, passes)
+        else:
+            self.check_present(sd, mslot.base, obj, rel, value, companion)
+        if len(descending) == len(entries):
+            return
+        name = mslot.name
         for entry in entries:
-            if not entry.descends:
-                profile_pass = passes[entry.index]
-                saved = engine.hold(profile_pass.held)
-                try:
-                    profile_pass.profile_slot_at(
-                        entry.pslot, entry.sd, obj, rel, key, entry.type_code
-                    )
-                finally:
-                    engine.hold(saved)
+            if entry.descends:
+                continue
+            profile_pass = passes[entry.index]
+            if not entry.held:
+                profile_pass.profile_present(
+                    entry.pslot, entry.sd, obj, rel, name, entry.type_code, value, companion
+                )
+                continue
+            self.enter(profile_pass)
+            try:
+                profile_pass.profile_present(
+                    entry.pslot, entry.sd, obj, rel, name, entry.type_code, value, companion
+                )
+            finally:
+                self.engine.hold(self.state)
 
     def merged_present(
         self,
@@ -482,7 +586,6 @@ class MergedPass(CompiledPass):
     ) -> None:
         """:meth:`CompiledPass.check_present` and, for each descending entry,
         :meth:`CompiledPass.profile_present`, with one visit of each item."""
-        engine = self.engine
         slot = mslot.base
         key = slot.name
         spec = slot.spec
@@ -539,21 +642,21 @@ class MergedPass(CompiledPass):
             for entry in visits:
                 if entry.type_spec is not None:
                     profile_pass = passes[entry.index]
-                    saved = engine.hold(profile_pass.held)
+                    self.enter(profile_pass)
                     try:
                         profile_pass.visit_profile(entry.type_spec, item_value, item_rel)
                     finally:
-                        engine.hold(saved)
+                        self.engine.hold(self.state)
         if slot.slices:
             self.check_slices(sd, slot.child, items, rel, key)
         for entry in visits:
             if entry.pslot.slices:
                 profile_pass = passes[entry.index]
-                saved = engine.hold(profile_pass.held)
+                self.enter(profile_pass)
                 try:
                     profile_pass.check_slices(entry.sd, entry.pslot.child, items, rel, key)
                 finally:
-                    engine.hold(saved)
+                    self.engine.hold(self.state)
 
     def visit_merged(
         self,
@@ -579,14 +682,13 @@ class MergedPass(CompiledPass):
                 rel,
                 "empty object: every element must have a value or children (ele-1)",
             )
-            engine = self.engine
             for entry in visits:  # a profile still checks an empty object's children
                 profile_pass = passes[entry.index]
-                saved = engine.hold(profile_pass.held)
+                self.enter(profile_pass)
                 try:
                     profile_pass.visit_profile(entry.spec, value, rel)
                 finally:
-                    engine.hold(saved)
+                    self.engine.hold(self.state)
             return
         engine = self.engine
         type_code = spec.type_code
@@ -610,11 +712,15 @@ class MergedPass(CompiledPass):
             self.check_prepared(spec.type_constraints, value, rel, type_code, root.root.path)
         for entry in visits:
             profile_pass = passes[entry.index]
-            saved = engine.hold(profile_pass.held)
+            pspec = entry.spec
+            if pspec.binding is None and not pspec.reference:
+                self.profile_before_descent(profile_pass, pspec, value, rel)  # reports only
+                continue
+            self.enter(profile_pass)
             try:
-                self.profile_before_descent(profile_pass, entry.spec, value, rel)
+                self.profile_before_descent(profile_pass, pspec, value, rel)
             finally:
-                engine.hold(saved)
+                self.engine.hold(self.state)
         scope = mslot.sub
         if len(visits) != len(mslot.descending):
             scope = self.sub_scope(sub, visits, passes)
@@ -652,4 +758,4 @@ class MergedPass(CompiledPass):
             profile_pass.check_prepared(spec.constraints, value, rel, type_code, spec.path)
 
 
-__all__ = ["MergedPass", "MergedScope", "MergedSlot", "merged_scope"]
+__all__ = ["MergedPass", "MergedScope", "MergedSlot", "merged_scope", "share_of"]
