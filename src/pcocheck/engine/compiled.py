@@ -209,8 +209,6 @@ class Slot:
         "type_slice_spec",
     )
 
-    merged = False  # not a merged walk's slot (pcocheck.engine.merged.MergedSlot)
-
     def __init__(
         self,
         engine: ProfileEngine,

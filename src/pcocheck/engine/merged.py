@@ -136,7 +136,10 @@ class Entry:
 
 
 class MergedSlot:
-    """A JSON key of a merged scope that profiles touch: the base slot and their entries."""
+    """A JSON key of a merged scope: the base slot and the entries of the profiles that
+    touch it (none: ``merged`` is False and the base slot is checked alone). Every key of
+    a merged scope has one, so that the walk's attribute loads see one type (a loop over
+    two slot types runs slower in CPython's specialising interpreter)."""
 
     __slots__ = (
         "base",
@@ -146,17 +149,21 @@ class MergedSlot:
         "element",
         "entries",
         "memo",
+        "merged",
         "name",
         "path",
+        "plain",
         "primitive",
+        "spec",
         "sub",
     )
 
-    merged = True
-    plain = False
-
     def __init__(self, base: Slot, entries: list[Entry]) -> None:
         self.base = base
+        self.merged = bool(entries)
+        # The base slot's shortcut for a clean plain string, when no profile looks.
+        self.plain = base.plain and not entries
+        self.spec = base.spec
         self.name = base.name
         self.companion_key = base.companion_key
         self.path = base.path
@@ -168,11 +175,13 @@ class MergedSlot:
         # the one the base walk meets first when the object has two forms.
         self.choice = any(e.pslot.lookup is not None for e in entries)
         # Values that were clean for the base and every entry together: one lookup skips
-        # them all. Not when a check remembers a value apart from where it sits (the
-        # replayed References and Extensions of VisitSpec.memo and ProfileSpec.memo).
+        # them all (a miss runs each pass with its own memos). Not when a check remembers
+        # a value apart from where it sits (the replayed References and Extensions of
+        # VisitSpec.memo and ProfileSpec.memo).
         self.memo = (
             Memo()
-            if (base.memo is not None or base.plain)
+            if entries
+            and (base.memo is not None or base.plain)
             and all(e.descends or e.pslot.memo is not None for e in entries)
             else None
         )
@@ -205,7 +214,6 @@ class MergedScope:
         self.sd = base.sd
         self.by_key = base.by_key
         self.required = base.required
-        slots: dict[str, Slot | MergedSlot] = dict(base.slots)
         entries: dict[str, list[Entry]] = {}
         parts: list[Part] = []
         for index, part in enumerate(profiles):
@@ -220,9 +228,9 @@ class MergedScope:
                 for key, _, type_code in pslot.keys:
                     entry = Entry(engine, index, sd, pslot, order, key, type_code, base.slots[key])
                     entries.setdefault(key, []).append(entry)
-        for key, found in entries.items():
-            slots[key] = MergedSlot(base.slots[key], found)
-        self.slots = slots
+        self.slots = {
+            key: MergedSlot(slot, entries.get(key, [])) for key, slot in base.slots.items()
+        }
         self.parts = tuple(parts)
 
 
@@ -348,7 +356,7 @@ class MergedPass(CompiledPass):
                 value = obj[key]
                 if (
                     type(value) is str
-                    and value in slot.spec.clean  # type: ignore[union-attr]
+                    and value in slot.spec.clean
                     and slot.companion_key not in obj
                     and slot.path not in seen
                 ):
@@ -385,12 +393,10 @@ class MergedPass(CompiledPass):
                     )
                 continue
             seen[slot.path] = slot.name
-            # (Slot or MergedSlot, told apart by an attribute: no isinstance per key.)
-            if slot.merged:
-                if self.check_merged(scope.sd, slot, obj, rel, passes, done):  # type: ignore[arg-type]
-                    irregular = True
-            else:
-                self.check_slot(scope.sd, slot, obj, rel)  # type: ignore[arg-type]
+            if not slot.merged:
+                self.check_slot(scope.sd, slot.base, obj, rel)
+            elif self.check_merged(scope.sd, slot, obj, rel, passes, done):
+                irregular = True
         for required in scope.required:
             if required.path not in seen:
                 self.check_absent(scope.sd, required, rel)
@@ -498,44 +504,21 @@ class MergedPass(CompiledPass):
         memo = mslot.memo
         if memo is not None and not left_out and value is not None and memo.worth_trying():
             memo.tries += 1  # a value too large to remember counts as a miss
-            companion = obj.get(mslot.companion_key)
-            memo_key = self.value_key(value, companion)
+            memo_key = self.value_key(value, obj.get(mslot.companion_key))
             if memo_key is not None:
                 if memo_key in memo.clean:
                     memo.hits += 1
                     return False
                 engine = self.engine
                 before = engine.impure
-                self.present_merged(
-                    sd, mslot, entries, descending, obj, rel, value, companion, passes
-                )
+                self.check_entries(sd, mslot, entries, descending, obj, rel, value, passes)
                 if engine.impure == before and not self.quiet:
                     memo.remember(memo_key, len(memo_key))
                 return False
-        # Each pass with its own memos.
-        if not descending:
-            self.check_slot(sd, mslot.base, obj, rel)
-        else:
-            companion = obj.get(mslot.companion_key)
-            self.merged_present(sd, mslot, descending, obj, rel, value, companion, passes)
-            if len(descending) == len(entries):
-                return left_out
-        # The entries not descended into merged: each profile's own code for the child.
-        for entry in entries:
-            if entry.descends:
-                continue
-            profile_pass = passes[entry.index]
-            if not entry.held:
-                profile_pass.profile_slot_at(entry.pslot, entry.sd, obj, rel, name, entry.type_code)
-                continue
-            self.enter(profile_pass)
-            try:
-                profile_pass.profile_slot_at(entry.pslot, entry.sd, obj, rel, name, entry.type_code)
-            finally:
-                self.engine.hold(self.state)
+        self.check_entries(sd, mslot, entries, descending, obj, rel, value, passes)
         return left_out
 
-    def present_merged(
+    def check_entries(
         self,
         sd: StructureDef,
         mslot: MergedSlot,
@@ -544,32 +527,29 @@ class MergedPass(CompiledPass):
         obj: dict[str, Any],
         rel: JsonPath,
         value: Any,
-        companion: Any,
         passes: tuple[MergedPass, ...],
     ) -> None:
-        """The checks of a present key past the merged slot's memo: the base's and each
-        profile's, past their own memos (checked clean together, it is remembered)."""
-        if descending:
-            self.merged_present(sd, mslot, descending, obj, rel, value, companion, passes)
+        """The checks of a present key, each pass with its own memos (the base slot's
+        and the profile slots' clean values) but for what is descended into merged."""
+        if not descending:
+            self.check_slot(sd, mslot.base, obj, rel)
         else:
-            self.check_present(sd, mslot.base, obj, rel, value, companion)
-        if len(descending) == len(entries):
-            return
+            companion = obj.get(mslot.companion_key)
+            self.merged_present(sd, mslot, descending, obj, rel, value, companion, passes)
+            if len(descending) == len(entries):
+                return
+        # The entries not descended into merged: each profile's own code for the child.
         name = mslot.name
         for entry in entries:
             if entry.descends:
                 continue
             profile_pass = passes[entry.index]
             if not entry.held:
-                profile_pass.profile_present(
-                    entry.pslot, entry.sd, obj, rel, name, entry.type_code, value, companion
-                )
+                profile_pass.profile_slot_at(entry.pslot, entry.sd, obj, rel, name, entry.type_code)
                 continue
             self.enter(profile_pass)
             try:
-                profile_pass.profile_present(
-                    entry.pslot, entry.sd, obj, rel, name, entry.type_code, value, companion
-                )
+                profile_pass.profile_slot_at(entry.pslot, entry.sd, obj, rel, name, entry.type_code)
             finally:
                 self.engine.hold(self.state)
 
