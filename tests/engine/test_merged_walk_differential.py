@@ -178,3 +178,37 @@ def test_mutated_resources_give_the_same_findings(tmp_path: Path, seed: int) -> 
     findings = _assert_same([str(path)], must_support=seed == 2)
     assert len({f["code"] for f in findings}) > 10  # the mutations reach many checks
     assert any(f["profile"] for f in findings)
+
+
+def test_profile_findings_made_out_of_definition_order_are_put_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A US Core Patient whose members come in reverse definition order, with profile
+    findings under several children and absent ones: the merged walk meets them in JSON
+    order and must reorder them (the separate pass's order), which this test sees done."""
+    from pcocheck.engine import merged
+
+    reordered: list[int] = []
+    real = merged._in_definition_order
+
+    def spy(findings: list[Any], segments: list[tuple[int, int]]) -> None:
+        before = list(findings)
+        real(findings, segments)
+        reordered.append(int(findings != before))
+
+    monkeypatch.setattr(merged, "_in_definition_order", spy)
+    patient = {
+        "resourceType": "Patient",
+        "id": "p1",
+        "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]},
+        "identifier": [{"value": "1"}],
+        "name": [{"text": "A"}],
+        "telecom": [{"value": "555"}],
+        "gender": "female",
+    }
+    shuffled = dict(reversed(list(patient.items())))
+    path = tmp_path / "patient.ndjson"
+    path.write_text(json.dumps(patient) + "\n" + json.dumps(shuffled) + "\n", encoding="utf-8")
+    findings = _assert_same([str(path)], must_support=True)
+    assert len([f for f in findings if f["profile"]]) >= 4
+    assert 1 in reordered  # findings were made out of definition order and put back
