@@ -212,3 +212,51 @@ def test_profile_findings_made_out_of_definition_order_are_put_back(
     findings = _assert_same([str(path)], must_support=True)
     assert len([f for f in findings if f["profile"]]) >= 4
     assert 1 in reordered  # findings were made out of definition order and put back
+
+
+def _summaries_after(calls: list[tuple[str, str, str]], shared: bool) -> list[dict[str, Any]]:
+    """The run's summaries after ``calls`` — (pass, code, member) in the order the merged
+    walk makes them — with each profile pass's share held (``shared``) or not."""
+    from pcocheck.engine.walker import BASE, PROFILE
+    from pcocheck.view import Anchor, ResourceView
+
+    config = RunConfig(paths=())
+    engine = next(c for c in build_checkers(config) if isinstance(c, ProfileEngine))
+    view = ResourceView({"resourceType": "Patient", "id": "p"}, Anchor(source=None, file="a"))
+    sd = engine.structure("Patient")
+    assert sd is not None
+    base = MergedPass(engine, view, view.resource, (), sd, BASE, None, "Patient", lambda r: None)
+    profile = MergedPass(
+        engine, view, view.resource, (), sd, PROFILE, "http://x/p|1", "P", lambda r: None
+    )
+    profile.share = None
+    base.state = engine.export_state()
+    engine.hold(base.state)
+    for who, code, member in calls:
+        walk = base if who == "base" else profile
+        if walk is profile and shared:
+            base.enter(profile)
+        engine.summarise(walk, code, (member,), f"{code} at {member}", ("group",))
+        engine.hold(base.state)
+    if profile.share is not None:
+        engine.merge_state(profile.share)
+    return [f.to_dict() for f in engine.finish()]
+
+
+def test_a_profile_pass_adds_to_the_run_wide_summaries_as_if_after_the_base_pass() -> None:
+    """Summarised findings keep the first occurrence, and the run lists them in the order
+    first met: the merged walk's interleaved calls, each profile's held in its share,
+    leave exactly what the separate passes' order (base first) leaves."""
+    merged_order = [
+        ("profile", "FHIR-BIND-005", "b"),  # a key new to the run, met by the profile first
+        ("base", "FHIR-BIND-004", "c"),
+        ("profile", "FHIR-BIND-004", "a"),  # an earlier position: the example shown
+        ("base", "FHIR-BIND-005", "d"),
+        ("profile", "FHIR-BIND-004", "c"),  # the same position as the base's: counted
+    ]
+    separate_order = [c for c in merged_order if c[0] == "base"] + [
+        c for c in merged_order if c[0] == "profile"
+    ]
+    expected = _summaries_after(separate_order, shared=False)
+    assert _summaries_after(merged_order, shared=True) == expected
+    assert _summaries_after(merged_order, shared=False) != expected  # the share matters
