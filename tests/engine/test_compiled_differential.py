@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from pcocheck.config import RunConfig
-from pcocheck.engine.compiled import CompiledPass
 from pcocheck.engine.core import ProfileEngine
+from pcocheck.engine.merged import MergedPass
 from pcocheck.engine.walker import Pass
 from pcocheck.runner import Run, build_checkers
 from tests.conftest import ROOT, fixture_files
@@ -39,7 +39,7 @@ def _findings(paths: list[str], compiled: bool, **options: Any) -> list[dict[str
     engines = [c for c in checkers if isinstance(c, ProfileEngine)]
     assert engines
     for engine in engines:
-        assert engine.pass_class is CompiledPass  # the default
+        assert engine.pass_class is MergedPass  # the default
         if not compiled:
             engine.pass_class = Pass
     result = Run(config, checkers).execute()

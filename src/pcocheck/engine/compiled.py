@@ -265,11 +265,14 @@ class Slot:
 class CompiledScope:
     """The children of one element (or type root) of one definition, by JSON key."""
 
-    __slots__ = ("by_key", "required", "sd", "slots")
+    __slots__ = ("by_key", "merged", "required", "sd", "slots")
 
     def __init__(self, engine: ProfileEngine, sd: StructureDef, scope: ElementDef) -> None:
         index = engine.children(sd, scope)
         self.sd = sd
+        # The merged walk's tables of this scope with profile scopes (engine.merged), by
+        # the ids of those profile scopes (cached in the engine for the run: ids stable).
+        self.merged: dict[tuple[int, ...], Any] = {}
         self.by_key = index.by_key  # for the "did you mean" hints of unknown keys
         self.slots: dict[str, Slot] = {}
         for name, child in index.by_key.items():
@@ -450,56 +453,74 @@ class CompiledPass(Pass):
         """The profile walk of :meth:`Pass.walk_object` and :meth:`Pass.check_child`:
         only the children the profile touches, with everything looked up once."""
         for slot in children:
-            key: str | None = None
-            type_code = ""
-            lookup = slot.lookup
-            if lookup is None:
-                name = slot.name
-                if name in obj or slot.underscored in obj:
-                    key, type_code = name, slot.type_code
-                elif not slot.absent_checks:
-                    continue  # absent, and nothing to say about its absence
-            else:
-                # A choice (Extension.value[x] has about 50 forms): look the object's few
-                # keys up, and keep the form Pass.present_key would try first.
-                best: tuple[int, str, str] | None = None
-                for present in obj:
-                    hit = lookup.get(present)
-                    if hit is not None and (best is None or hit[0] < best[0]):
-                        best = hit
-                if best is not None:
-                    key, type_code = best[1], best[2]
-            plan = slot.plan
-            if key is None:
-                if plan.cardinality and plan.minimum > 0:
-                    self.check_cardinality(slot.element, 0, rel, slot.element.name)
-                if plan.must_support and self.engine.must_support:
-                    self.report(
-                        "FHIR-PROFILE-003",
-                        rel,
-                        f"must-support element {slot.element.name} is absent "
-                        f"(profile {self.profile_name})",
-                    )
-                if slot.absent_slices:
-                    self.check_slices(sd, slot.child, [], rel, slot.element.name)
-                continue
-            value = obj.get(key)
-            companion = obj.get("_" + key)
-            memo = slot.memo
-            if value is not None and memo is not None and memo.worth_trying():
-                memo.tries += 1  # a value too large to remember counts as a miss
-                frozen = self.value_key(value, companion)
-                if frozen is not None:
-                    memo_key = (key, frozen) if lookup is not None else frozen
-                    if memo_key in memo.clean:
-                        memo.hits += 1
-                        continue
-                    before = self.engine.impure
-                    self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
-                    if self.engine.impure == before and not self.quiet:
-                        memo.remember(memo_key, len(frozen))
-                    continue
-            self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
+            self.profile_slot(slot, sd, obj, rel)
+
+    def profile_slot(
+        self, slot: ProfileSlot, sd: StructureDef, obj: dict[str, Any], rel: JsonPath
+    ) -> None:
+        """One child of :meth:`walk_profile`: found in ``obj`` under the JSON key
+        :meth:`Pass.present_key` would pick, or absent."""
+        lookup = slot.lookup
+        if lookup is None:
+            name = slot.name
+            if name in obj or slot.underscored in obj:
+                self.profile_slot_at(slot, sd, obj, rel, name, slot.type_code)
+            elif slot.absent_checks:
+                self.profile_absent(slot, sd, rel)
+            return
+        # A choice (Extension.value[x] has about 50 forms): look the object's few
+        # keys up, and keep the form Pass.present_key would try first.
+        best: tuple[int, str, str] | None = None
+        for present in obj:
+            hit = lookup.get(present)
+            if hit is not None and (best is None or hit[0] < best[0]):
+                best = hit
+        if best is None:
+            self.profile_absent(slot, sd, rel)
+        else:
+            self.profile_slot_at(slot, sd, obj, rel, best[1], best[2])
+
+    def profile_absent(self, slot: ProfileSlot, sd: StructureDef, rel: JsonPath) -> None:
+        """What a profile says about a child that is absent."""
+        plan = slot.plan
+        if plan.cardinality and plan.minimum > 0:
+            self.check_cardinality(slot.element, 0, rel, slot.element.name)
+        if plan.must_support and self.engine.must_support:
+            self.report(
+                "FHIR-PROFILE-003",
+                rel,
+                f"must-support element {slot.element.name} is absent (profile {self.profile_name})",
+            )
+        if slot.absent_slices:
+            self.check_slices(sd, slot.child, [], rel, slot.element.name)
+
+    def profile_slot_at(
+        self,
+        slot: ProfileSlot,
+        sd: StructureDef,
+        obj: dict[str, Any],
+        rel: JsonPath,
+        key: str,
+        type_code: str,
+    ) -> None:
+        """A child found under ``key``: its clean values remembered (engine.memo)."""
+        value = obj.get(key)
+        companion = obj.get("_" + key)
+        memo = slot.memo
+        if value is not None and memo is not None and memo.worth_trying():
+            memo.tries += 1  # a value too large to remember counts as a miss
+            frozen = self.value_key(value, companion)
+            if frozen is not None:
+                memo_key = (key, frozen) if slot.lookup is not None else frozen
+                if memo_key in memo.clean:
+                    memo.hits += 1
+                    return
+                before = self.engine.impure
+                self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
+                if self.engine.impure == before and not self.quiet:
+                    memo.remember(memo_key, len(frozen))
+                return
+        self.profile_present(slot, sd, obj, rel, key, type_code, value, companion)
 
     def profile_present(
         self,

@@ -13,7 +13,6 @@ from pcocheck.definitions.model import Binding, Constraint, ElementDef, Structur
 from pcocheck.engine.bundle import check_bundle
 from pcocheck.engine.capability import check_capability_statement, shipped_search_parameter
 from pcocheck.engine.compiled import (
-    CompiledPass,
     CompiledScope,
     Prepared,
     ProfileScope,
@@ -37,6 +36,7 @@ from pcocheck.engine.extensions import (
 )
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
+from pcocheck.engine.merged import MergedPass, share_of
 from pcocheck.engine.narrative import xhtml_markup_problems
 from pcocheck.engine.plan import (
     ChildDef,
@@ -137,9 +137,10 @@ class ProfileEngine:
         compiled: bool = True,
     ) -> None:
         self.registry = registry
-        # The compiled base walk (engine/compiled.py); compiled=False keeps the
-        # interpretive one, which the differential tests compare it with.
-        self.pass_class: type[Pass] = CompiledPass if compiled else Pass
+        # The compiled walk with base and profiles merged (engine/merged.py);
+        # CompiledPass runs separate profile passes, compiled=False the interpretive walk:
+        # the differential tests compare them.
+        self.pass_class: type[Pass] = MergedPass if compiled else Pass
         self._compiled_scopes: dict[tuple[str, str], CompiledScope] = {}
         self._profile_scopes: dict[tuple[str, str], ProfileScope] = {}
         self._targets: dict[int, tuple[ElementDef, ReferenceTargets]] = {}
@@ -437,7 +438,51 @@ class ProfileEngine:
         base_pass = self.pass_class(
             self, view, resource, rel_base, sd, BASE, None, sd.name, resolve
         )
-        base_pass.run()
+        # The merged walk (engine/merged.py): the profiles are known first, and their
+        # passes are fed by the base pass's one traversal. A profile on a slim Bundle
+        # sees the whole tree (below): separate passes, as with pass_class CompiledPass.
+        merged: list[list[Finding]] | None = None
+        chosen: list[Finding] = []
+        if isinstance(base_pass, MergedPass):
+            # What the profiles and their choice add to the run-wide state is merged in
+            # after the base pass's, as the separate passes would add it (hold).
+            state = base_pass.state = EngineState(self._deferred, self._summaries)
+            chosen_share = share_of(state)
+            self.hold(chosen_share)
+            try:
+                required, advisory = self.profiles_for(view, resource, rel_base, chosen)
+            finally:
+                self.hold(state)
+            passes: tuple[MergedPass, ...] = ()
+            if (required or advisory) and not isinstance(resource, SlimBundle):
+                kind = type(base_pass)
+                passes = tuple(
+                    [
+                        kind(
+                            self,
+                            view,
+                            resource,
+                            rel_base,
+                            profile_sd,
+                            PROFILE,
+                            profile_sd.canonical,
+                            profile_sd.id or profile_sd.name,
+                            resolve,
+                        )
+                        for profile_sd in (*required, *advisory)
+                    ]
+                )
+                base_pass.run_merged(passes)
+                merged = [profile_pass.findings for profile_pass in passes]
+            else:
+                base_pass.run()
+            if chosen_share.deferred or chosen_share.summaries:
+                self.merge_state(chosen_share)
+            for profile_pass in passes:
+                if profile_pass.share is not None:
+                    self.merge_state(profile_pass.share)
+        else:
+            base_pass.run()
         findings.extend(base_pass.findings)
         findings.extend(check_canonical_url(view, resource, rel_base, sd))
         findings.extend(duplicate_element_ids(view, resource, rel_base))
@@ -452,21 +497,32 @@ class ProfileEngine:
         elif rtype == "CapabilityStatement":
             lookup = shipped_search_parameter(self.registry.core)
             findings.extend(check_capability_statement(view, resource, rel_base, lookup))
-        required, advisory = self.profiles_for(view, resource, rel_base, findings)
+        if isinstance(base_pass, MergedPass):
+            findings.extend(chosen)
+        else:
+            required, advisory = self.profiles_for(view, resource, rel_base, findings)
         profiled = resource
         if (required or advisory) and isinstance(resource, SlimBundle):
             # A profile on a large Bundle may slice or constrain its entries' resources,
             # which its slim root holds as stubs: the profile passes see the whole tree.
             profiled = resource.whole()
         reported: set[tuple[str, JsonPath | None]] = set()
-        for profile_sd in required:
-            profile_findings = self.run_profile(view, profiled, rel_base, profile_sd, resolve)
+        for number, profile_sd in enumerate(required):
+            profile_findings = (
+                merged[number]
+                if merged is not None
+                else self.run_profile(view, profiled, rel_base, profile_sd, resolve)
+            )
             reported.update((f.code, f.json_path) for f in profile_findings)
             findings.extend(profile_findings)
-        for profile_sd in advisory:
+        for number, profile_sd in enumerate(advisory, len(required)):
             # An inferred PCO profile is pcocheck's heuristic, not a claim: its violations
             # are warnings, and those a claimed profile already reported are not repeated.
-            for finding in self.run_profile(view, profiled, rel_base, profile_sd, resolve):
+            for finding in (
+                merged[number]
+                if merged is not None
+                else self.run_profile(view, profiled, rel_base, profile_sd, resolve)
+            ):
                 if (finding.code, finding.json_path) in reported:
                     continue
                 findings.append(_advisory(finding))
@@ -484,7 +540,20 @@ class ProfileEngine:
         profile_sd: StructureDef,
         resolve: Any,
     ) -> list[Finding]:
-        profile_pass = self.pass_class(
+        profile_pass = self.profile_pass(view, resource, rel_base, profile_sd, resolve)
+        profile_pass.run()
+        return profile_pass.findings
+
+    def profile_pass(
+        self,
+        view: ResourceView,
+        resource: dict[str, Any],
+        rel_base: JsonPath,
+        profile_sd: StructureDef,
+        resolve: Any,
+    ) -> Pass:
+        """A reporting pass of ``resource`` against ``profile_sd`` (not yet run)."""
+        return self.pass_class(
             self,
             view,
             resource,
@@ -495,8 +564,13 @@ class ProfileEngine:
             profile_sd.id or profile_sd.name,
             resolve,
         )
-        profile_pass.run()
-        return profile_pass.findings
+
+    def hold(self, state: EngineState) -> None:
+        """Make ``state`` the run-wide state checks add to. The merged walk
+        (engine/merged.py) keeps each profile pass's share apart while the passes
+        interleave, and merges the shares in the separate passes' order
+        (:meth:`merge_state`) when the resource is done."""
+        self._deferred, self._summaries = state.deferred, state.summaries
 
     def profiles_for(
         self,
