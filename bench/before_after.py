@@ -74,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("corpora", nargs="+", type=Path)
+    parser.add_argument("corpora", nargs="+", type=lambda text: Path(text).resolve())
     parser.add_argument("--before-src", help="the other tree's src folder")
     parser.add_argument("--after-src", default=str(ROOT / "src"))
     parser.add_argument("--rounds", type=int, default=3)
