@@ -1,7 +1,7 @@
 """CPU time per resource of two source trees on the same corpora, measured side by side
 (not a test).
 
-    git archive BASE | tar -x -C /tmp/before
+    git archive BASE | tar -x -C /tmp/before   # the whole tree: src/ and profiles/
     python bench/before_after.py --before-src /tmp/before/src CORPUS... [--rounds 3]
 
 Each measurement is a fresh interpreter that imports pcocheck from one tree (``PYTHONPATH``),
@@ -38,9 +38,14 @@ def child(corpus: Path, runs: int) -> None:
     from pcocheck.config import RunConfig
     from pcocheck.runner import Run, build_checkers
 
+    findings = 0
+
     def once(path: Path) -> int:
+        nonlocal findings
         config = RunConfig(paths=(str(path),))
-        return Run(config, build_checkers(config)).execute().resources
+        result = Run(config, build_checkers(config)).execute()
+        findings = len(result.findings)
+        return result.resources
 
     with tempfile.TemporaryDirectory(prefix="pcocheck-warm-") as folder:
         sample = Path(folder) / corpus.name
@@ -59,7 +64,8 @@ def child(corpus: Path, runs: int) -> None:
         start = time.process_time()
         resources = once(corpus)
         cpu.append(time.process_time() - start)
-    print(json.dumps({"resources": resources, "cpu": cpu, "median": statistics.median(cpu)}))
+    summary = {"resources": resources, "findings": findings, "cpu": cpu}
+    print(json.dumps({**summary, "median": statistics.median(cpu)}))
 
 
 def start(src: str, corpus: Path, runs: int) -> subprocess.Popen[str]:
@@ -101,6 +107,11 @@ def main() -> None:
                     raise SystemExit(f"{variant} failed on {corpus}")
                 line = json.loads(out.strip().splitlines()[-1])
                 results.setdefault(corpus.name, {}).setdefault(variant, []).append(line)
+            found = {v: results[corpus.name][v][-1].get("findings") for v in pair}
+            if found["before"] != found["after"]:
+                # Not the same work: e.g. a tree extracted without its profiles/ folder
+                # (the shipped PCO definitions), which then checks no PCO profile at all.
+                raise SystemExit(f"{corpus.name}: the trees report different findings {found}")
             load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
             print(f"round {round_number + 1}, {corpus.name}: load {load}", flush=True)
     for name, variants in results.items():
