@@ -136,18 +136,23 @@ def string_end(text: str, pos: int) -> int:
 
 def find_outside_strings(text: str, token: str, start: int = 0) -> int:
     """Offset of the first ``token`` that is not inside a JSON string, or -1 (a NaN is
-    reported where it stands, not at a "NaN" in some narrative)."""
+    reported where it stands, not at a "NaN" in some narrative). Linear: the next
+    occurrence of ``token`` is searched again only once a string has passed over it (a
+    search per string made a NaN after 30,000 strings of a 9 MB Bundle cost minutes)."""
     find = text.find
     pos = start
-    while True:
-        hit = find(token, pos)
-        quote = find('"', pos)
-        if hit == -1 or quote == -1 or hit < quote:
+    hit = find(token, pos)
+    while hit != -1:
+        quote = find('"', pos, hit)
+        if quote == -1:
             return hit
         end = string_end(text, quote)
         if end < 0:
             return -1
         pos = end
+        if hit < pos:  # inside that string
+            hit = find(token, pos)
+    return -1
 
 
 _BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
