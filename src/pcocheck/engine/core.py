@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pcocheck.definitions.model import Binding, Constraint, ElementDef, StructureDef
 from pcocheck.engine.bundle import check_bundle
@@ -455,22 +455,12 @@ class ProfileEngine:
                 self.hold(state)
             passes: tuple[MergedPass, ...] = ()
             if (required or advisory) and not isinstance(resource, SlimBundle):
-                kind = type(base_pass)
+                # pass_class made base_pass, so these are MergedPasses too.
                 passes = tuple(
-                    [
-                        kind(
-                            self,
-                            view,
-                            resource,
-                            rel_base,
-                            profile_sd,
-                            PROFILE,
-                            profile_sd.canonical,
-                            profile_sd.id or profile_sd.name,
-                            resolve,
-                        )
-                        for profile_sd in (*required, *advisory)
-                    ]
+                    cast(
+                        MergedPass, self.profile_pass(view, resource, rel_base, profile_sd, resolve)
+                    )
+                    for profile_sd in (*required, *advisory)
                 )
                 base_pass.run_merged(passes)
                 merged = [profile_pass.findings for profile_pass in passes]

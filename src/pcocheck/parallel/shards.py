@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pcocheck.finding import Finding
@@ -265,25 +265,41 @@ def split_bundles(
     ``per_job`` parts per job: one when every part reads the whole Bundle; a few when the
     workers share one parsed copy (the parent then merges early parts while later ones are
     checked, and uneven parts even out)."""
+
+    def equal(count: int) -> list[int]:
+        parts = min(jobs * per_job, count // MIN_BUNDLE_ENTRIES)
+        if parts < 2:
+            return [count]
+        size = -(-count // parts)
+        return [size] * (parts - 1) + [count - size * (parts - 1)]
+
+    return _cut_bundles(shards, entry_counts, equal)
+
+
+def _cut_bundles(
+    shards: list[Shard], entry_counts: dict[int, int], sizes_of: Callable[[int], list[int]]
+) -> list[Shard]:
+    """``shards`` with each Bundle file of ``sizes_of(entries)`` parts cut into those
+    consecutive ranges of top-level entries (the last open-ended); renumbered."""
     out: list[Shard] = []
     for shard in shards:
-        count = entry_counts.get(shard.number, 0)
-        parts = min(jobs * per_job, count // MIN_BUNDLE_ENTRIES)
-        if shard.chunked or shard.item.ndjson or parts < 2:
+        sizes = sizes_of(entry_counts.get(shard.number, 0))
+        if shard.chunked or shard.item.ndjson or len(sizes) < 2:
             out.append(dataclasses.replace(shard, number=len(out)))
             continue
-        size = -(-count // parts)
-        for part in range(parts):
-            last = part == parts - 1
+        start = 0
+        for part, size in enumerate(sizes):
+            last = part == len(sizes) - 1
             out.append(
                 dataclasses.replace(
                     shard,
                     number=len(out),
                     first=part == 0,
                     last=last,
-                    entries=(part * size, None if last else (part + 1) * size),
+                    entries=(start, None if last else start + size),
                 )
             )
+            start += size
     return out
 
 
@@ -308,23 +324,4 @@ def split_bundle_guided(
 ) -> list[Shard]:
     """:func:`split_bundles` for a run's one large Bundle whose parsed document the workers
     share: parts of :func:`guided_part_sizes`."""
-    out: list[Shard] = []
-    for shard in shards:
-        sizes = guided_part_sizes(entry_counts.get(shard.number, 0), jobs)
-        if shard.chunked or shard.item.ndjson or len(sizes) < 2:
-            out.append(dataclasses.replace(shard, number=len(out)))
-            continue
-        start = 0
-        for part, size in enumerate(sizes):
-            last = part == len(sizes) - 1
-            out.append(
-                dataclasses.replace(
-                    shard,
-                    number=len(out),
-                    first=part == 0,
-                    last=last,
-                    entries=(start, None if last else start + size),
-                )
-            )
-            start += size
-    return out
+    return _cut_bundles(shards, entry_counts, lambda count: guided_part_sizes(count, jobs))
