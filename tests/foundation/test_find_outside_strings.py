@@ -41,3 +41,23 @@ def test_a_token_after_many_strings_and_one_inside_a_string() -> None:
     assert find_outside_strings(text, "NaN") == text.index(": NaN") + 2
     assert find_outside_strings(text[: text.index(', "value"')], "NaN") == -1
     assert find_outside_strings('{"a": "unclosed NaN', "NaN") == -1
+
+
+class CountingText(str):
+    """A text that counts how often it is searched for the token (the quadratic scan
+    searched once per string, each search running on to the token)."""
+
+    token_searches = 0
+
+    def find(self, sub: str, *args: int) -> int:  # type: ignore[override]
+        if sub == "NaN":
+            CountingText.token_searches += 1
+        return super().find(sub, *args)
+
+
+def test_the_token_is_searched_again_only_when_a_string_passed_over_it() -> None:
+    entries = ", ".join(f'{{"id": "e{n}"}}' for n in range(1_000))
+    text = CountingText(f'{{"note": "a NaN in a string", "entry": [{entries}], "v": NaN}}')
+    CountingText.token_searches = 0
+    assert find_outside_strings(text, "NaN") == text.index(": NaN") + 2
+    assert CountingText.token_searches == 2  # the one in "note", then the bare one
