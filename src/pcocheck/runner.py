@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 from pcocheck.config import RunConfig, Selection
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile, discover
-from pcocheck.inputs.first_pass import views_to_index
+from pcocheck.inputs.first_pass import index_read
 from pcocheck.inputs.read import (
     Document,
     _decode,
@@ -191,18 +191,7 @@ class Run:
 
     def _index(self, produced: Iterable[Document | Finding], indexers: list[Checker]) -> int:
         """Index what was read; returns the number of top-level Bundle entries seen."""
-        entries = 0
-        resolvers = self.resolvers
-        hooks = [getattr(checker, "prescan") for checker in indexers]  # noqa: B009
-        for view in views_to_index(produced):
-            entry = view.anchor.entry
-            if entry is not None and entry >= entries:
-                entries = entry + 1
-            for resolver in resolvers:
-                resolver.add(view)
-            for hook in hooks:
-                hook(view)
-        return entries
+        return index_read(produced, self.resolvers, indexers)
 
     def documents(
         self, item: InputFile, stdin: IO[bytes] | None = None, keep: bool = False

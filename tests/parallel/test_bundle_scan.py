@@ -138,8 +138,8 @@ def scan_all(monkeypatch: pytest.MonkeyPatch) -> None:
 class Spy(scan.ForkedPieces):
     """ForkedPieces that remembers the guessed starts and which pieces were used."""
 
-    def __init__(self, helpers: int, fail: bool = False) -> None:
-        super().__init__(helpers)
+    def __init__(self, helpers: int, fail: bool = False, **options: Any) -> None:
+        super().__init__(helpers, **options)
         self.cuts: list[int] = []
         self.received: list[Piece | None] = []
         self.fail = fail  # every helper's piece is lost (as when a helper is killed)
@@ -261,7 +261,9 @@ def test_the_parallel_path_really_scans_in_pieces_and_cuts_guided_parts(
     monkeypatch.setattr(shards, "MIN_BUNDLE_ENTRIES", 4)
     spies: list[Spy] = []
     monkeypatch.setattr(
-        scan, "ForkedPieces", lambda helpers: spies.append(Spy(helpers)) or spies[-1]
+        scan,
+        "ForkedPieces",
+        lambda helpers, **options: spies.append(Spy(helpers, **options)) or spies[-1],
     )
     planned: list[list[shards.Shard]] = []
     real = parallel._check_with_helpers

@@ -43,6 +43,14 @@ def _is_resource(value: Any) -> bool:
     return isinstance(resource_type, str) and resource_type in R4_RESOURCE_TYPES
 
 
+def _read_whole(stub: dict[str, Any]) -> bool:
+    """Whether a first pass reads an entry's whole resource, not its stub (its type is one
+    of ``WHOLE_FOR_INDEX``; a type that is no string, e.g. an array, is not: it could not
+    be looked up, and the stub says as much as the resource that it is no resource)."""
+    rtype = stub.get("resourceType")
+    return isinstance(rtype, str) and rtype in WHOLE_FOR_INDEX
+
+
 def _label(resource: dict[str, Any]) -> str:
     rid = resource.get("id")
     rtype = str(resource.get("resourceType"))
@@ -95,9 +103,7 @@ def split_resources(
         # A large Bundle's entry holds a stub: its resource is parsed now
         resource = entry["resource"]
         if slim is not None and not (
-            index_only
-            and isinstance(resource, dict)
-            and resource.get("resourceType") not in WHOLE_FOR_INDEX
+            index_only and isinstance(resource, dict) and not _read_whole(resource)
         ):
             resource = slim.resource_at(index)
         if not _is_resource(resource):

@@ -39,7 +39,6 @@ from pcocheck.jsonutil import MAX_DEPTH, parse_int
 STREAM_MIN_CHARS = 1024 * 1024
 CACHED_RESOURCES = 64  # entry resources kept parsed (the current one, recent targets)
 _WS = re.compile(r"[ \t\n\r]*")
-_STUB_KEYS = ("resourceType", "id", "url")
 
 
 class _Irregular(Exception):
@@ -85,7 +84,7 @@ class SlimBundle(dict[str, Any]):
     """The root of a large Bundle with slim entries (see the module docstring); a plain
     ``dict`` to every check. :meth:`resource_at` parses an entry's resource."""
 
-    __slots__ = ("_cache", "_starts", "entries_span", "text")
+    __slots__ = ("_cache", "_starts", "entries_span", "summaries", "text")
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -93,6 +92,9 @@ class SlimBundle(dict[str, Any]):
         self._starts = array("q")  # where each top-level entry starts in the text
         self.entries_span: tuple[int, int] | None = None  # the entry array: [ at, after ]
         self._cache: dict[int, Any] = {}
+        # (first entry, entries, summary) of each piece of the entry array a helper scanned
+        # and summarized (see PieceScanner): what the first pass need not work out here.
+        self.summaries: list[tuple[int, int, Any]] = []
 
     def __reduce__(self) -> Any:
         # Never pickled with its text: forked workers share it, Dask workers read the file
@@ -144,23 +146,51 @@ def _stub(resource: Any, metas: dict[tuple[str, ...], dict[str, Any]]) -> Any:
     """What the Bundle-level checks and the first pass (identities: type, id, claimed
     profiles, canonical url) read of an entry's resource. What repeats from entry to
     entry is kept once: type strings, and equal ``meta`` stubs (``metas``; checks never
-    modify what they read)."""
-    if not isinstance(resource, dict):
+    modify what they read). Written member by member (not a comprehension over the kept
+    keys): this runs once per entry, in the serial part of a parallel run."""
+    if type(resource) is not dict:
         return resource
-    stub = {key: resource[key] for key in _STUB_KEYS if key in resource}
-    rtype = stub.get("resourceType")
-    if isinstance(rtype, str):
-        stub["resourceType"] = sys.intern(rtype)
+    stub: dict[str, Any] = {}
+    rtype = resource.get("resourceType", _ABSENT)
+    if rtype is not _ABSENT:
+        stub["resourceType"] = sys.intern(rtype) if type(rtype) is str else rtype
+    rid = resource.get("id", _ABSENT)
+    if rid is not _ABSENT:
+        stub["id"] = rid
+    url = resource.get("url", _ABSENT)
+    if url is not _ABSENT:
+        stub["url"] = url
     meta = resource.get("meta")
-    if isinstance(meta, dict) and ("versionId" in meta or "profile" in meta):
-        slim_meta = {key: meta[key] for key in ("versionId", "profile") if key in meta}
-        profiles = slim_meta.get("profile")
-        if isinstance(profiles, list) and all(isinstance(p, str) for p in profiles):
-            slim_meta["profile"] = [sys.intern(p) for p in profiles]
-            if "versionId" not in slim_meta:  # the usual case: only profiles, shared
-                slim_meta = metas.setdefault(tuple(profiles), slim_meta)
-        stub["meta"] = slim_meta
+    if type(meta) is dict:
+        if "versionId" in meta:
+            stub["meta"] = _slim_meta(meta, metas)
+        elif "profile" in meta:
+            # the usual case: only profiles, a list seen before (a list with anything but
+            # strings is never shared, so a hit holds strings only)
+            profiles = meta["profile"]
+            shared = None
+            if type(profiles) is list:
+                try:
+                    shared = metas.get(tuple(profiles))
+                except TypeError:  # an object or array among them
+                    shared = None
+            stub["meta"] = shared if shared is not None else _slim_meta(meta, metas)
     return stub
+
+
+def _slim_meta(meta: dict[str, Any], metas: dict[tuple[str, ...], dict[str, Any]]) -> Any:
+    """The ``meta`` of a stub: its versionId and profiles (interned, and shared in
+    ``metas`` when there is no versionId)."""
+    slim_meta: dict[str, Any] = {k: meta[k] for k in ("versionId", "profile") if k in meta}
+    profiles = slim_meta.get("profile")
+    if type(profiles) is list and all(type(p) is str for p in profiles):
+        slim_meta["profile"] = [sys.intern(p) for p in profiles]
+        if "versionId" not in slim_meta:
+            slim_meta = metas.setdefault(tuple(profiles), slim_meta)
+    return slim_meta
+
+
+_ABSENT: Any = object()
 
 
 WHOLE_FOR_INDEX = frozenset({"Questionnaire"})
@@ -244,13 +274,18 @@ def _scan_entries(
     pos, closed = _scan_run(text, pos, pos + 1, decoder, entries, starts, metas)
     if closed:
         return entries, pos
-    cuts = piece_starts(text, starts[0], pos, scanner.pieces)
+    cuts = piece_starts(text, starts[0], pos, scanner.pieces, scanner.first_weight)
     if not cuts:
         pos, _ = _scan_run(text, pos, _NEVER, decoder, entries, starts, metas)
         return entries, pos
     pending = scanner.start(text, cuts)
     try:
         pos, closed = _scan_run(text, pos, cuts[0], decoder, entries, starts, metas)
+        summarize = scanner.summarize
+        if summarize is not None and pending:
+            # this process's piece summarized as the helpers summarize theirs, while they
+            # may still scan: what is left after the scan is only appending the summaries
+            root.summaries.append((0, len(entries), summarize(entries)))
         for number, cut in enumerate(cuts):
             if closed or pos != cut:
                 break  # the helpers' pieces from here on start at no entry: not used
@@ -259,6 +294,8 @@ def _scan_entries(
                 break
             if piece.irregular:
                 raise _Irregular
+            if piece.summary is not None:
+                root.summaries.append((len(entries), len(piece.entries), piece.summary))
             entries += piece.entries
             starts.extend(piece.starts)
             pos, closed = piece.end, piece.closed
@@ -285,15 +322,17 @@ def _scan_run(
     first that starts at or after ``stop``. Returns (offset, closed): closed, the offset
     after the array's ``]``; else where that next entry starts."""
     ws = _WS.match
+    intern = sys.intern
     while pos < stop:
         entry, end = decoder.value_at(text, pos)
         if decoder.duplicates or _openers(text, pos, end) + 2 > MAX_DEPTH:
             raise _Irregular
-        if isinstance(entry, dict) and "resource" in entry:
-            # kept per entry: the keys interned, one copy each ("fullUrl", "resource")
-            entry = {
-                sys.intern(k): (_stub(v, metas) if k == "resource" else v) for k, v in entry.items()
-            }
+        if type(entry) is dict and "resource" in entry:
+            # kept per entry: the keys interned, one copy each ("fullUrl", "resource"); the
+            # resource's value replaced in place (a dict keeps a key's position)
+            slim = {intern(k): v for k, v in entry.items()}
+            slim["resource"] = _stub(slim["resource"], metas)
+            entry = slim
         entries.append(entry)
         starts.append(pos)
         pos = ws(text, end).end()  # type: ignore[union-attr]
@@ -327,12 +366,21 @@ class Piece:
     end: int
     closed: bool
     irregular: bool = False  # what the serial scan would give up on (see slim_bundle)
+    # What the scanner made of the entries where it scanned them (see PieceScanner), kept
+    # on the slim Bundle for the first pass (SlimBundle.summaries); None: nothing.
+    summary: Any = None
 
 
 class PieceScanner(Protocol):
     """Runs :func:`scan_piece` for each guessed start elsewhere (see pcocheck.parallel.scan)."""
 
     pieces: int  # how many pieces helpers scan (besides this process's first one)
+    # This process's piece against a helper's, in size (see piece_starts): larger when a
+    # helper's own costs (fork, pickling) exceed what this process does besides its piece.
+    first_weight: float
+    # Run on each piece's slim entries where it was scanned (this process's piece too, once
+    # helpers run), its result kept in SlimBundle.summaries; None: no summaries.
+    summarize: Callable[[list[Any]], Any] | None
 
     def start(self, text: str, cuts: list[int]) -> list[Callable[[], Piece | None]]:
         """Start scanning ``cuts`` (each piece up to the next cut); per piece, a call that
@@ -359,9 +407,12 @@ def scanning_pieces(scanner: PieceScanner) -> Iterator[None]:
         _piece_scanner.reset(token)
 
 
-def piece_starts(text: str, first: int, second: int, pieces: int) -> list[int]:
-    """Up to ``pieces`` guessed entry starts spread over the rest of the text (see
-    FIRST_PIECE_WEIGHT), from the first two entries' starts; ascending, after ``second``."""
+def piece_starts(
+    text: str, first: int, second: int, pieces: int, weight: float = FIRST_PIECE_WEIGHT
+) -> list[int]:
+    """Up to ``pieces`` guessed entry starts spread over the rest of the text, the first
+    piece (this process's) ``weight`` times a helper's, from the first two entries' starts;
+    ascending, after ``second``."""
     if pieces < 1 or text[second] != "{":
         return []
     gap = _WS.match(text, second + 1).end()  # type: ignore[union-attr]
@@ -380,9 +431,7 @@ def piece_starts(text: str, first: int, second: int, pieces: int) -> list[int]:
     size = len(text) - second
     for number in range(1, pieces + 1):
         # this process's piece a little larger: a helper also forks, and pickles its piece
-        target = second + int(
-            size * (FIRST_PIECE_WEIGHT + number - 1) / (FIRST_PIECE_WEIGHT + pieces)
-        )
+        target = second + int(size * (weight + number - 1) / (weight + pieces))
         found = text.find(pattern, max(target, cuts[-1] if cuts else second + 1))
         if found < 0:
             break

@@ -136,8 +136,23 @@ def _prescan_one_document(run: Run, inputs: list[InputFile], jobs: int) -> None:
     worker checks a reference."""
     from pcocheck.inputs.stream import scanning_pieces
     from pcocheck.parallel.scan import ForkedPieces
+    from pcocheck.resolution import summarize_entries
 
-    with scanning_pieces(ForkedPieces(jobs - 1)):
+    # Each helper also makes its piece's rows of the index (the first pass here appends
+    # them), and this process judges the text for the checkers meanwhile (each process of
+    # the checks would otherwise do it for itself).
+    judges: list[Callable[[str], None]] = []
+    for checker in run.checkers:
+        judge_text = getattr(checker, "judge_text", None)  # an optional method
+        if judge_text is not None:
+            judges.append(judge_text)
+
+    def judge(text: str) -> None:
+        for judge_text in judges:
+            judge_text(text)
+
+    scanner = ForkedPieces(jobs - 1, summarize=summarize_entries, judge=judge if judges else None)
+    with scanning_pieces(scanner):
         run.prescan(inputs)
 
 

@@ -22,15 +22,36 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
 
-from pcocheck.inputs.stream import Piece, scan_piece
+from pcocheck.inputs.stream import FIRST_PIECE_WEIGHT, Piece, scan_piece
+
+# This process's piece against a helper's when this process also judges the text (see
+# ForkedPieces): measured, 10,000 entries, 9 MB, with the helper summarizing its piece.
+JUDGING_FIRST_PIECE_WEIGHT = 0.6
 
 
 class ForkedPieces:
     """A :class:`pcocheck.inputs.stream.PieceScanner` that scans each piece in a process
-    forked for it."""
+    forked for it.
 
-    def __init__(self, helpers: int) -> None:
+    ``summarize``: run by each helper on its piece's slim entries; what it gives travels
+    back with the piece (e.g. the piece's rows of the run-wide index,
+    :func:`pcocheck.resolution.summarize_entries`), so the parent does less serial work
+    after the scan. ``judge``: run here on the whole text once the helpers are forked,
+    before this process scans its own piece (work on the text that every process of the
+    checks would otherwise do for itself, e.g. :meth:`pcocheck.rules.PcoRules.judge_text`:
+    the checks' processes are forked later and inherit its verdict); this process's piece
+    is then the smaller."""
+
+    def __init__(
+        self,
+        helpers: int,
+        summarize: Callable[[list[Any]], Any] | None = None,
+        judge: Callable[[str], None] | None = None,
+    ) -> None:
         self.pieces = max(0, helpers)
+        self.summarize = summarize
+        self.judge = judge
+        self.first_weight = FIRST_PIECE_WEIGHT if judge is None else JUDGING_FIRST_PIECE_WEIGHT
         self._running: dict[int, tuple[Any, Connection]] = {}  # by piece number
 
     def start(self, text: str, cuts: list[int]) -> list[Callable[[], Piece | None]]:
@@ -44,7 +65,9 @@ class ForkedPieces:
                 stop = cuts[number + 1] if number + 1 < len(cuts) else sys.maxsize
                 receiving, sending = context.Pipe(duplex=False)
                 process = context.Process(
-                    target=_scan_and_send, args=(sending, text, cut, stop), daemon=True
+                    target=_scan_and_send,
+                    args=(sending, text, cut, stop, self.summarize),
+                    daemon=True,
                 )
                 process.start()
                 sending.close()
@@ -54,6 +77,8 @@ class ForkedPieces:
             pass
         finally:
             gc.unfreeze()
+        if self.judge is not None and pending:  # no helper: the checks judge for themselves
+            self.judge(text)
         return pending
 
     def _receive(self, number: int) -> Piece | None:
@@ -78,11 +103,19 @@ class ForkedPieces:
         self._running.clear()
 
 
-def _scan_and_send(connection: Connection, text: str, start: int, stop: int) -> None:
-    """In a helper: scan one piece and send it (on any failure, send nothing: the scan
-    that needs the piece goes on in the parent)."""
+def _scan_and_send(
+    connection: Connection,
+    text: str,
+    start: int,
+    stop: int,
+    summarize: Callable[[list[Any]], Any] | None = None,
+) -> None:
+    """In a helper: scan one piece (and summarize it) and send it (on any failure, send
+    nothing: the scan that needs the piece goes on in the parent)."""
     try:
         piece = scan_piece(text, start, stop)
+        if summarize is not None and not piece.irregular:
+            piece.summary = summarize(piece.entries)
         connection.send_bytes(pickle.dumps(piece, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         connection.close()

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pcocheck.engine.references import parse_reference
+from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import JsonPath
 from pcocheck.inputs.stream import SlimBundle
 from pcocheck.jsonutil import listed
@@ -47,6 +48,8 @@ __all__ = [
     "Resolver",
     "ResourceKey",
     "identity_row",
+    "index_entries",
+    "summarize_entries",
 ]
 
 
@@ -536,6 +539,43 @@ class IndexPart:
     full_urls: dict[int, str]  # the part's row -> fullUrl
     canonicals: dict[str, str]
 
+    def moved(self, file: str, entries: int) -> IndexPart:
+        """This part's rows as read from ``file`` (the part's one file, or none) with their
+        entry numbers ``entries`` higher: the part of a piece of a Bundle's entry array,
+        indexed where the piece's place in the array was not known (see
+        :func:`summarize_entries`)."""
+        if len(self.files) > 1:
+            raise ValueError("only a part of one file can be moved")
+        places = self.places
+        if entries:
+            packed = array("Q")
+            packed.frombytes(places)
+            entry_mask = (1 << _ENTRY_BITS) - 1
+            field_mask = entry_mask << _CLAIMS_BITS
+            # an entry's packed number is entry + 1 (0: no entry), capped at the mask
+            packed = array(
+                "Q",
+                [
+                    p & ~field_mask
+                    | min(((p >> _CLAIMS_BITS) & entry_mask) + entries, entry_mask) << _CLAIMS_BITS
+                    if p & field_mask
+                    else p
+                    for p in packed
+                ],
+            )
+            places = packed.tobytes()
+        return IndexPart(
+            (file,) if self.files else (),
+            self.claims,
+            self.hashes,
+            self.lines,
+            places,
+            self.key_ends,
+            self.keys,
+            self.full_urls,
+            self.canonicals,
+        )
+
     def rows(
         self,
     ) -> Iterator[tuple[str, str, int | None, int | None, str | None, tuple[str, ...]]]:
@@ -649,6 +689,69 @@ def identity_row(view: ResourceView) -> IdentityRow | None:
     claims = shared_claims(tuple(view.claimed_profiles))
     # key not interned: the index keeps one copy per key
     return key, line, anchor.entry, view.full_url or None, claims
+
+
+def index_entries(
+    index: RunIndex, entries: list[Any], file: str, start: int = 0, end: int | None = None
+) -> int:
+    """Index the top-level entries ``entries[start:end]`` of a slim Bundle read from
+    ``file`` (see :mod:`pcocheck.inputs.stream`: each resource a stub with its type, id,
+    url and meta) as :meth:`Resolver.add` indexes the views the first pass makes of them
+    (:func:`identity_row`, :func:`canonical_of`), without making any view. Returns 1 +
+    the highest entry number of those that are resources (0 when none is): the entries
+    the first pass counts."""
+    add = index.add_row
+    canonicals = index.canonicals
+    count = 0
+    for number in range(start, len(entries) if end is None else min(end, len(entries))):
+        entry = entries[number]
+        if type(entry) is not dict:
+            continue
+        resource = entry.get("resource", _MISSING)
+        if type(resource) is not dict:
+            continue  # absent, or no resource (split_resources makes no view of it)
+        rtype = resource.get("resourceType")
+        if type(rtype) is not str or rtype not in R4_RESOURCE_TYPES:
+            continue
+        count = number + 1
+        rid = resource.get("id")
+        if type(rid) is str and rid:
+            full_url = entry.get("fullUrl")
+            add(
+                f"{rtype}/{rid}",
+                file,
+                None,
+                number,
+                full_url if type(full_url) is str and full_url else None,
+                shared_claims(_claimed(resource)),
+            )
+        if rtype in CANONICAL_TYPES:
+            url = resource.get("url")
+            if type(url) is str:
+                canonicals.setdefault(url.split("|", 1)[0], rtype)
+    return count
+
+
+def _claimed(resource: dict[str, Any]) -> tuple[str, ...]:
+    """:attr:`ResourceView.claimed_profiles` of a resource, as a tuple."""
+    meta = resource.get("meta")
+    if type(meta) is not dict:
+        return ()
+    profiles = meta.get("profile")
+    if type(profiles) is not list:
+        return ()
+    return tuple(p for p in profiles if type(p) is str)
+
+
+def summarize_entries(entries: list[Any]) -> tuple[IndexPart, int]:
+    """What a helper that scanned a piece of a Bundle's entry array sends back besides its
+    slim entries: their rows of the run-wide index, numbered from the piece's first entry
+    and of no file yet (see :meth:`IndexPart.moved`), and :func:`index_entries`' count.
+    The parent then appends them (:meth:`RunIndex.extend`) instead of indexing the
+    piece's entries itself, which was serial work before the checks could start."""
+    index = RunIndex()
+    count = index_entries(index, entries, "")
+    return index.export_part(), count
 
 
 ANSWERS_KEPT = 256  # candidates() answers remembered, at most (more costs the collector more)

@@ -50,6 +50,8 @@ class PcoRules:
         self._local: dict[str, dict[str, Any]] = {}
         self._forms: dict[str, Form | None] = {}
         self._text_checked: tuple[object, bool] = (None, True)
+        # A text judged ahead (see judge_text) and its verdict; lifetime: until finish.
+        self._judged: tuple[str | None, bool] = (None, True)
         # How the cross-resource phase may spread its tasks (set by a parallel run for its
         # finish, see pcocheck.runner.Run.finish); None: here, one after the other.
         self.fan_out: _parts.Mapper | None = None
@@ -122,8 +124,20 @@ class PcoRules:
         if source is None or not source.text:
             return True
         if source is not self._text_checked[0]:
-            self._text_checked = (source, may_be_stale(source.text))
+            text = source.text
+            judged, verdict = self._judged
+            if judged is not text:
+                verdict = may_be_stale(text)
+            self._text_checked = (source, verdict)
         return self._text_checked[1]
+
+    def judge_text(self, text: str) -> None:
+        """Judge ahead the text of a document about to be checked (:func:`may_be_stale`
+        for its resources, see :meth:`_may_be_stale`): a parallel run's one large Bundle
+        is judged once, in the parent while helpers scan pieces of it (see
+        :class:`pcocheck.parallel.scan.ForkedPieces`), not by every process of its checks
+        (a 9 MB Bundle: about 55 ms each); they are forked later and inherit the verdict."""
+        self._judged = (text, may_be_stale(text))
 
     def _dispatch(self, subject: Subject, out: list[Finding]) -> None:
         rtype = subject.resource_type
@@ -237,6 +251,7 @@ class PcoRules:
             return lookups.settle(target, *link.place.referrer)
 
         out = _parts.finish_facts(self, settled, self.fan_out)
+        self._judged = (None, True)  # the text judged ahead is let go with the run
         forget_shared()  # the facts stay valid; only the sharing tables go
         return iter(out)
 
