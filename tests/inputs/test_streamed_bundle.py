@@ -202,11 +202,17 @@ def test_a_profile_on_a_slim_bundle_sees_the_whole_tree(
     assert seen[0] == json.loads(bundle.read_text("utf-8"), parse_float=Decimal)
 
 
+@pytest.mark.parametrize("order", ["in order", "shuffled"])
+@pytest.mark.parametrize("regular", [False, True])
 def test_positions_seek_through_the_known_entries_and_survive_forgetting(
-    monkeypatch: pytest.MonkeyPatch, stream_all: None
+    monkeypatch: pytest.MonkeyPatch, stream_all: None, regular: bool, order: str
 ) -> None:
-    """A slim Bundle's source knows where its entries start; a seeker that forgets nested
-    containers (a tiny limit here) gives exactly the offsets of the full scan."""
+    """A slim Bundle's source knows where its entries start (and, ``regular``, that no
+    object repeats a key: objects are read only as far as asked, in any order of asking);
+    a seeker that forgets nested containers (a tiny limit here) gives exactly the offsets
+    of the full scan."""
+    import random
+
     from pcocheck.inputs import seek
     from pcocheck.inputs.locate import build_index, nearest_offset
 
@@ -219,9 +225,35 @@ def test_positions_seek_through_the_known_entries_and_survive_forgetting(
             continue
         seeker = seek.Seeker(text)
         seeker.know_array(*slim.entries_span, slim.entry_starts)
+        if regular:
+            seeker.know_regular()
         index = build_index(text)
-        for json_path in index.offsets:
+        paths = list(index.offsets)
+        if order == "shuffled":
+            random.Random(len(text)).shuffle(paths)
+        for json_path in paths:
             for probe in (json_path, (*json_path, "absentKey"), (*json_path, 99999)):
                 assert seeker.offset(probe) == nearest_offset(index, probe), (path, probe)
                 compared += 1
     assert compared > 5_000
+
+
+def test_a_slim_bundle_source_is_known_regular(tmp_path: Path, stream_all: None) -> None:
+    """What the reader tells a slim Bundle's source: its objects repeat no key."""
+    from pcocheck.inputs.discover import InputFile
+
+    text = next(p for p in _slim_fixtures() if slim_bundle(p.read_text("utf-8"))).read_text("utf-8")
+    file = tmp_path / "b.json"
+    file.write_text(text, "utf-8")
+    (document,) = read_documents(InputFile(str(file), file, ndjson=False, gzipped=False))
+    assert isinstance(document, Document) and isinstance(document.value, SlimBundle)
+    assert document.source._regular
+    at = text.index("{") + 1
+    repeated = text[:at] + '"id": "a", "id": "b", ' + text[at:]
+    file.write_text(repeated, "utf-8")
+    found = [
+        d
+        for d in read_documents(InputFile(str(file), file, ndjson=False, gzipped=False))
+        if isinstance(d, Document)
+    ]
+    assert found and not isinstance(found[0].value, SlimBundle) and not found[0].source._regular

@@ -361,6 +361,7 @@ def read_documents(item: InputFile, stdin: IO[bytes] | None = None) -> Iterator[
     source = SourceText(item.display, text)
     slim = slim_bundle(text)
     if slim is not None:  # a large Bundle: its entries are parsed when they are checked
+        source.know_regular()  # read whole by the slim reader: valid, no repeated key
         if slim.entries_span is not None:
             source.know_array(*slim.entries_span, slim.entry_starts)
         yield Document(source, slim)

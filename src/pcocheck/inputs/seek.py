@@ -58,7 +58,7 @@ class _Container:
 class Seeker:
     """Offsets of JSON paths in ``text``, found on demand (see the module docstring)."""
 
-    __slots__ = ("_containers", "_ends", "_failed", "_root", "text")
+    __slots__ = ("_containers", "_ends", "_failed", "_regular", "_root", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -66,6 +66,15 @@ class Seeker:
         self._ends: dict[int, int] = {}  # where known arrays end: skipped without a scan
         self._root = _WS.match(text, 0).end()  # type: ignore[union-attr]
         self._failed = False
+        self._regular = False  # see know_regular
+
+    def know_regular(self) -> None:
+        """The text is valid JSON without a repeated key in any object, as whoever read it
+        found (a large Bundle read slim, see inputs/stream.py): an object on a path is then
+        read only as far as the member asked for (its other members' values are not
+        parsed only to skip them; the member's own value not at all: the next step goes
+        into it), since no later member can repeat the key."""
+        self._regular = True
 
     def know_array(self, start: int, end: int, items: Sequence[int]) -> None:
         """The array at ``start`` ends just before ``end`` and its items start at
@@ -113,8 +122,51 @@ class Seeker:
         container = self._containers.get(start)
         if container is None:
             self._make_room()
-            container = self._containers[start] = self._read_object(start)
-        return container.members.get(key)
+            if not self._regular:
+                container = self._containers[start] = self._read_object(start)
+                return container.members.get(key)
+            container = self._containers[start] = _Container(start + 1)
+        found = container.members.get(key)
+        if found is not None or container.done:
+            return found
+        return self._read_until(container, key)
+
+    def _read_until(self, container: _Container, key: str) -> tuple[int, int] | None:
+        """Read a regular text's object on from where its reading stopped, up to the member
+        ``key`` (None when the object ends first). ``pending``: the value at ``pos`` is the
+        last member's, not skipped yet."""
+        members = container.members
+        text = self.text
+        ws = _WS.match
+        pos = container.pos
+        if container.pending:
+            end = self._ends.get(pos)
+            pos = _scan_once(text, pos)[1] if end is None else end
+            container.pending = False
+        pos = ws(text, pos).end()  # type: ignore[union-attr]
+        while True:
+            if text[pos] == "}":
+                container.done = True
+                container.pos = pos
+                return None
+            if members:
+                if text[pos] != ",":
+                    raise _GiveUp
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+            if text[pos] != '"':
+                raise _GiveUp
+            name, end = _scanstring(text, pos + 1)
+            colon = ws(text, end).end()  # type: ignore[union-attr]
+            if text[colon] != ":":
+                raise _GiveUp
+            value = ws(text, colon + 1).end()  # type: ignore[union-attr]
+            members[name] = found = (pos, value)
+            if name == key:
+                container.pos, container.pending = value, True
+                return found
+            end = self._ends.get(value)
+            pos = _scan_once(text, value)[1] if end is None else end
+            pos = ws(text, pos).end()  # type: ignore[union-attr]
 
     def _make_room(self) -> None:
         """Forget what was learnt of nested containers once there is a lot of it: a large
@@ -138,6 +190,7 @@ class Seeker:
         members = container.members
         text = self.text
         ws = _WS.match
+        container.done = True  # read whole (or given up on)
         pos = ws(text, start + 1).end()  # type: ignore[union-attr]
         if text[pos] == "}":
             return container

@@ -25,6 +25,7 @@ class SourceText:
         "_index",
         "_known_arrays",
         "_lines",
+        "_regular",
         "_seeker",
         "_shared",
         "file",
@@ -43,10 +44,16 @@ class SourceText:
         self._lines: LineMap | None = None
         self._shared: int | None = None
         self._known_arrays: list[tuple[int, int, Sequence[int]]] = []
+        self._regular = False  # see know_regular
 
     def know_array(self, start: int, end: int, items: Sequence[int]) -> None:
         """What the reader learnt of a large array (see :meth:`Seeker.know_array`)."""
         self._known_arrays.append((start, end, items))
+
+    def know_regular(self) -> None:
+        """The reader found the text valid JSON without a repeated key in any object (see
+        :meth:`Seeker.know_regular`)."""
+        self._regular = True
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         # A text shared with the process that forked this one travels back as its number
@@ -86,6 +93,8 @@ class SourceText:
                 self._seeker = Seeker(self.text)
                 for start, end, items in self._known_arrays:
                     self._seeker.know_array(start, end, items)
+                if self._regular:
+                    self._seeker.know_regular()
             found = self._seeker.offset(path)
             if found is not None:
                 return self.position_of_offset(found)
