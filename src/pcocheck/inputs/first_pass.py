@@ -120,7 +120,8 @@ def _index_slim(
     file = intern(source.file)
     count = 0
     position = 0
-    for first, size, summary in [*root.summaries, (len(slim_entries), 0, None)]:
+    summaries, root.summaries = root.summaries, []  # used once: their rows let go after
+    for first, size, summary in [*summaries, (len(slim_entries), 0, None)]:
         for resolver in resolvers:
             count = max(count, index_entries(resolver.index, slim_entries, file, position, first))
         if summary is not None:

@@ -94,6 +94,7 @@ class SlimBundle(dict[str, Any]):
         self._cache: dict[int, Any] = {}
         # (first entry, entries, summary) of each piece of the entry array a helper scanned
         # and summarized (see PieceScanner): what the first pass need not work out here.
+        # Lifetime: until the first pass takes them.
         self.summaries: list[tuple[int, int, Any]] = []
 
     def __reduce__(self) -> Any:
