@@ -20,7 +20,7 @@ from pcocheck.inputs.first_pass import index_read, views_to_index
 from pcocheck.inputs.read import Document, read_documents
 from pcocheck.inputs.stream import SlimBundle, scanning_pieces
 from pcocheck.parallel import scan, shards
-from pcocheck.resolution import IndexPart, Resolver, RunIndex, summarize_entries
+from pcocheck.resolution import IndexPart, Resolver, RunIndex, index_entries, summarize_entries
 from pcocheck.rules import PcoRules
 from pcocheck.view import ResourceView
 from tests.parallel.test_jobs import assert_same
@@ -358,8 +358,6 @@ def test_a_moved_part_is_the_part_indexed_in_place() -> None:
     in_place = RunIndex()
     in_place.add_row("Bundle/b", "f.json", None, None, None, ())
     padding: list[Any] = [None] * 5
-    from pcocheck.resolution import index_entries
-
     assert index_entries(in_place, padding + entries, "f.json", 5) == 8
     moved = RunIndex()
     moved.add_row("Bundle/b", "f.json", None, None, None, ())
@@ -444,3 +442,18 @@ def test_a_lost_piece_is_indexed_here(
         produced, old_resolver, old_rules
     )
     assert _state(new_resolver, new_rules) == _state(old_resolver, old_rules)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_summary_is_the_part_of_the_rows_indexed_one_by_one(name: str, scan_all: None) -> None:
+    """summarize_entries packs a piece's part directly: the same bytes as the part of an
+    index the same entries were added to row by row."""
+    root = stream.slim_bundle(CASES[name])
+    assert root is not None
+    entries = root.get("entry")
+    if not isinstance(entries, list):
+        return
+    for start in (0, len(entries) // 3):
+        index = RunIndex()
+        count = index_entries(index, entries[start:], "")
+        assert summarize_entries(entries[start:]) == (index.export_part(), count)

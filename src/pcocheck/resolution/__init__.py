@@ -748,10 +748,66 @@ def summarize_entries(entries: list[Any]) -> tuple[IndexPart, int]:
     slim entries: their rows of the run-wide index, numbered from the piece's first entry
     and of no file yet (see :meth:`IndexPart.moved`), and :func:`index_entries`' count.
     The parent then appends them (:meth:`RunIndex.extend`) instead of indexing the
-    piece's entries itself, which was serial work before the checks could start."""
-    index = RunIndex()
-    count = index_entries(index, entries, "")
-    return index.export_part(), count
+    piece's entries itself, which was serial work before the checks could start.
+
+    The part is packed here directly, as :meth:`RunIndex.export_part` gives the rows
+    :func:`index_entries` adds to an empty index (tests/parallel/test_bundle_index.py):
+    no hash table is built, and no row is compared with the others (each has its own
+    entry number, so none repeats another)."""
+    claims_numbers: dict[tuple[str, ...], int] = {}
+    claim_lists: list[tuple[str, ...]] = []
+    hashes, places, key_ends = array("Q"), array("Q"), array("Q")
+    keys = bytearray()
+    full_urls: dict[int, str] = {}
+    canonicals: dict[str, str] = {}
+    entry_mask = (1 << _ENTRY_BITS) - 1
+    count = 0
+    for number, entry in enumerate(entries):
+        if type(entry) is not dict:
+            continue
+        resource = entry.get("resource", _MISSING)
+        if type(resource) is not dict:
+            continue
+        rtype = resource.get("resourceType")
+        if type(rtype) is not str or rtype not in R4_RESOURCE_TYPES:
+            continue
+        count = number + 1
+        rid = resource.get("id")
+        if type(rid) is str and rid:
+            data = f"{rtype}/{rid}".encode("utf-8", "surrogatepass")
+            claims = shared_claims(_claimed(resource))
+            claims_no = claims_numbers.get(claims)
+            if claims_no is None:  # as RunIndex._claims_number
+                claims_no = len(claim_lists)
+                if claims_no < _NO_CLAIMS:
+                    claims_numbers[claims] = claims_no
+                    claim_lists.append(claims)
+                else:
+                    claims_no = _NO_CLAIMS
+            full_url = entry.get("fullUrl")
+            if type(full_url) is str and full_url:
+                full_urls[len(hashes)] = full_url
+            hashes.append(key_hash(data))
+            # as RunIndex._pack: no line, file number 0, the entry + 1 (capped)
+            places.append(min(number + 1, entry_mask) << _CLAIMS_BITS | claims_no)
+            keys += data
+            key_ends.append(len(keys))
+        if rtype in CANONICAL_TYPES:
+            url = resource.get("url")
+            if type(url) is str:
+                canonicals.setdefault(url.split("|", 1)[0], rtype)
+    part = IndexPart(
+        ("",) if hashes else (),
+        tuple(claim_lists),
+        hashes.tobytes(),
+        bytes(4 * len(hashes)),  # the lines: none (array "I", zeros)
+        places.tobytes(),
+        key_ends.tobytes(),
+        bytes(keys),
+        full_urls,
+        canonicals,
+    )
+    return part, count
 
 
 ANSWERS_KEPT = 256  # candidates() answers remembered, at most (more costs the collector more)
