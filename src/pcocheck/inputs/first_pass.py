@@ -98,7 +98,7 @@ def _index_slim(
     """:func:`index_read` of one slim Bundle: the rows in entry order (the root's, then the
     entries' ranges, each indexed here or appended from a helper's summary), then the
     views the hooks look at, in entry order (the hooks keep state of their own)."""
-    from pcocheck.resolution import index_entries
+    from pcocheck.resolution import index_entries, summarize_entries
     from pcocheck.resolution.identity import intern
 
     root = document.value
@@ -122,8 +122,17 @@ def _index_slim(
     position = 0
     summaries, root.summaries = root.summaries, []  # used once: their rows let go after
     for first, size, summary in [*summaries, (len(slim_entries), 0, None)]:
-        for resolver in resolvers:
-            count = max(count, index_entries(resolver.index, slim_entries, file, position, first))
+        if first > position:  # entries no helper summarized: indexed here
+            if all(fresh):  # packed at once and appended (faster than row by row)
+                part, counted = summarize_entries(slim_entries[position:first])
+                moved = part.moved(file, position)
+                for resolver in resolvers:
+                    resolver.index.extend(moved)
+                count = max(count, position + counted if counted else 0)
+            else:
+                for resolver in resolvers:
+                    indexed = index_entries(resolver.index, slim_entries, file, position, first)
+                    count = max(count, indexed)
         if summary is not None:
             part, counted = summary
             moved = part.moved(file, first)
