@@ -25,8 +25,12 @@ from typing import Any
 from pcocheck.inputs.stream import FIRST_PIECE_WEIGHT, Piece, scan_piece
 
 # This process's piece against a helper's when this process also judges the text (see
-# ForkedPieces): measured, 10,000 entries, 9 MB, with the helper summarizing its piece.
-JUDGING_FIRST_PIECE_WEIGHT = 0.6
+# ForkedPieces). Measured (10,000 entries, 9 MB, each piece summarized where it is scanned;
+# CPU time, a loaded machine): at 0.6 the helper's fork, scan, summary and pickling took
+# 140-180 ms against this process's 118-146 ms (judging, its piece, its summary), and it
+# waited 40-190 ms for the helper; at 0.75, 103-108 against 130-135 ms; at 0.7, 96-104
+# against 125-128 ms, waiting 15-22 ms (the unpickling). Between: 0.65.
+JUDGING_FIRST_PIECE_WEIGHT = 0.65
 
 
 class ForkedPieces:
