@@ -136,7 +136,7 @@ class PcoRules:
         for its resources, see :meth:`_may_be_stale`): a parallel run's one large Bundle
         is judged once, in the parent while helpers scan pieces of it (see
         :class:`pcocheck.parallel.scan.ForkedPieces`), not by every process of its checks
-        (a 9 MB Bundle: about 55 ms each); they are forked later and inherit the verdict."""
+        (a 9 MB Bundle: about 60 ms of CPU each); they are forked later and inherit the verdict."""
         self._judged = (text, may_be_stale(text))
 
     def _dispatch(self, subject: Subject, out: list[Finding]) -> None:
