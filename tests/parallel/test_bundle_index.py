@@ -457,3 +457,16 @@ def test_a_summary_is_the_part_of_the_rows_indexed_one_by_one(name: str, scan_al
         index = RunIndex()
         count = index_entries(index, entries[start:], "")
         assert summarize_entries(entries[start:]) == (index.export_part(), count)
+
+
+def test_a_failing_judge_leaves_no_helper_running(tmp_path: Path, scan_all: None) -> None:
+    def judge(text: str) -> None:
+        raise RuntimeError("judge")
+
+    scanner = scan.ForkedPieces(2, summarize=summarize_entries, judge=judge)
+    path = tmp_path / "bundle.json"
+    path.write_text(CASES["duplicate fullUrls"], "utf-8")
+    item = InputFile(path=path, display=str(path), ndjson=False, gzipped=False)
+    with pytest.raises(RuntimeError), scanning_pieces(scanner):
+        list(read_documents(item))
+    assert not scanner._running  # every helper ended and joined

@@ -82,7 +82,11 @@ class ForkedPieces:
         finally:
             gc.unfreeze()
         if self.judge is not None and pending:  # no helper: the checks judge for themselves
-            self.judge(text)
+            try:
+                self.judge(text)
+            except BaseException:
+                self.stop(pending)  # no helper left blocked on a piece nobody will read
+                raise
         return pending
 
     def _receive(self, number: int) -> Piece | None:
