@@ -111,6 +111,9 @@ MAX_TARGET_DEPTH = 4
 _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 _set_field = object.__setattr__  # for a frozen plan still being made (_finish_plan)
+# check_reference's key: the element's target profiles and path, base pass, quiet,
+# reference text, Reference.type, where it resolves from.
+OutcomeKey = tuple[tuple[str, ...], str, bool, bool, str, str | None, object]
 REFERENCE_OUTCOMES_KEPT = 256  # replayable reference outcomes remembered, at most (see above)
 CLAIM_ANSWERS_KEPT = 4096  # claims() and without_ancestors() answers remembered, at most
 
@@ -220,20 +223,14 @@ class ProfileEngine:
         self.effects = 0
         # Outcomes of check_reference for references resolved in another input of the run
         # ("run") or in the same Bundle ("bundle"), that reported nothing and changed no
-        # state: key (see check_reference) -> (element, plan, the target's identity or the
-        # Bundle's scope, the impurity the check caused). Valid while the run-wide index is
+        # state: key (see check_reference) -> (the target's identity or the Bundle's
+        # scope, the impurity the check caused). Valid while the run-wide index is
         # unchanged; bounded.
-        self._reference_outcomes: dict[
-            tuple[int, int, bool, bool, str, str | None, object],
-            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
-        ] = {}
+        self._reference_outcomes: dict[OutcomeKey, tuple[Identity | BundleScope, int]] = {}
         self._outcomes_index: tuple[object, int] | None = None
         # The same for references resolved in the Bundle being checked; lifetime: one
         # document (the scopes they hold are the document's).
-        self._bundle_outcomes: dict[
-            tuple[int, int, bool, bool, str, str | None, object],
-            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
-        ] = {}
+        self._bundle_outcomes: dict[OutcomeKey, tuple[Identity | BundleScope, int]] = {}
         # Memo keys of the values of the resource being checked, by id() (see
         # CompiledPass.value_key); cleared per resource (check), so every id is alive.
         self.value_keys: dict[int, str | None] = {}
@@ -1120,9 +1117,13 @@ class ProfileEngine:
             document.file if bundle is None else (id(bundle), restful_base(context.full_url))
         )
         ref_type = value.get("type")
+        # Not the element itself: what a clean check of it read from its definition, its
+        # target profiles (the allowed types and the profiles a target must meet) and its
+        # path (the base element a profile's narrowing is compared with). The profiles of
+        # one resource, and the slices and type slices of one element, repeat them.
         key = (
-            id(element),
-            id(plan),
+            self._reference_targets(element)[0],
+            element.path,
             walk.mode == BASE,
             walk.quiet,
             reference,
@@ -1131,17 +1132,12 @@ class ProfileEngine:
         )
         outcomes = self._reference_outcomes if bundle is None else self._bundle_outcomes
         known = outcomes.get(key)
-        if (
-            known is not None
-            and known[0] is element
-            and known[1] is plan
-            and (
-                known[2] is bundle
-                if bundle is not None
-                else isinstance(known[2], Identity) and not document.holds(known[2])
-            )
+        if known is not None and (
+            known[0] is bundle
+            if bundle is not None
+            else isinstance(known[0], Identity) and not document.holds(known[0])
         ):
-            self.impure += known[3]
+            self.impure += known[1]
             return
         before = (self.impure, self.effects, len(walk.findings), walk.errors, self._cuts)
         self._check_reference(walk, element, plan, value, rel)
@@ -1161,7 +1157,7 @@ class ProfileEngine:
             return
         if len(outcomes) >= REFERENCE_OUTCOMES_KEPT:
             outcomes.clear()
-        outcomes[key] = (element, plan, holder, self.impure - before[0])
+        outcomes[key] = (holder, self.impure - before[0])
 
     def _check_reference(
         self,
