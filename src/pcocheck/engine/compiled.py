@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
-from pcocheck.engine.memo import Memo, slot_key
+from pcocheck.engine.memo import LONGEST_KEY, WIDEST, Memo, slot_key
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
@@ -462,9 +462,17 @@ class CompiledPass(Pass):
             return slot_key(value, companion)
         keys = self.engine.value_keys
         ident = id(value)
-        if ident in keys:
-            return keys[ident]
-        key = keys[ident] = slot_key(value, None)
+        key = keys.get(ident, "")  # "" is no key (a repr is never empty): not rendered yet
+        if key != "":
+            return key
+        # slot_key(value, None), inlined: most values are rendered here.
+        if type(value) is list and len(value) > WIDEST:
+            key = None
+        else:
+            key = repr(value)
+            if len(key) > LONGEST_KEY:
+                key = None
+        keys[ident] = key
         return key
 
     def walk_profile(
