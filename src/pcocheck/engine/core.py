@@ -213,6 +213,9 @@ class ProfileEngine:
             tuple[list[tuple[str, str | None, str]], list[tuple[OrderKey, str, Finding]]],
         ] = {}
         self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
+        # profiles_for's claimed, requested and global profiles by (type, claimed urls);
+        # lifetime: the run (fixed definitions), at most CLAIM_ANSWERS_KEPT.
+        self._chosen: dict[tuple[str, tuple[str, ...]], tuple[StructureDef, ...]] = {}
         # Counts every check that reported, or looked beyond the value it checks (the
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
@@ -569,10 +572,74 @@ class ProfileEngine:
         """The profiles a resource must meet (claimed, requested, and the vital-signs
         profiles R4 mandates), and the PCO profiles inferred for it (advisory)."""
         rtype = str(resource.get("resourceType"))
-        chosen: list[StructureDef] = []
         meta = resource.get("meta")
         claimed = meta.get("profile") if isinstance(meta, dict) else None
-        for index, url in enumerate(claimed if isinstance(claimed, list) else []):
+        claims = tuple(claimed) if type(claimed) is list else ()
+        # The claimed, requested and global profiles depend on the type and the claims
+        # alone (the definitions are fixed for the run): worked out once per pair of
+        # them, unless a claim was reported (its finding is this resource's).
+        key = (rtype, claims) if all(type(url) is str for url in claims) else None
+        known = self._chosen.get(key) if key is not None else None
+        if known is not None:
+            chosen = list(known)
+        else:
+            marks = (len(findings), self.effects)
+            chosen = self._chosen_profiles(view, rtype, claims, rel_base, findings)
+            if key is not None and (len(findings), self.effects) == marks:
+                if len(self._chosen) >= CLAIM_ANSWERS_KEPT:
+                    self._chosen.clear()
+                self._chosen[key] = tuple(chosen)
+        implied = vital_sign_profile(resource)
+        if implied is not None:
+            url, reason = implied
+            profile = self.structure(url)
+            # A claimed profile built on the core vital-signs profiles (US Core's vital
+            # signs) already carries R4's requirement: it is not applied a second time.
+            if profile is not None and not any(
+                p.url in (url, VITALSIGNS) or {url, VITALSIGNS} & set(self.ancestors(p))
+                for p in chosen
+            ):
+                findings.append(
+                    view.finding(
+                        "FHIR-PROFILE-040",
+                        f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
+                        f"{profile.id or profile.name}; validated against {url}",
+                        rel_base,
+                    )
+                )
+                chosen.append(profile)
+        required = self.without_ancestors(chosen)
+        advisory: list[StructureDef] = []
+        if self.infer_pco and not any(
+            p.url.startswith("http://hl7.org/fhir/us/pco/") for p in chosen
+        ):
+            for url, reason in infer_profiles(resource, self.terminology):
+                profile = self.structure(url)
+                if profile is None:
+                    continue
+                findings.append(
+                    view.finding(
+                        "FHIR-PROFILE-002",
+                        f"{rtype} claims no PCO profile but {reason}; validated against "
+                        f"{url} as well (its findings are warnings: if this is meant as "
+                        "PCO content, claim the profile)",
+                        rel_base,
+                    )
+                )
+                advisory.append(profile)
+        return required, self.without_ancestors(advisory)
+
+    def _chosen_profiles(
+        self,
+        view: ResourceView,
+        rtype: str,
+        claims: tuple[Any, ...],
+        rel_base: JsonPath,
+        findings: list[Finding],
+    ) -> list[StructureDef]:
+        """The claimed (usable ones), requested and global profiles of a resource."""
+        chosen: list[StructureDef] = []
+        for index, url in enumerate(claims):
             if not isinstance(url, str):
                 continue
             rel = rel_base + ("meta", "profile", index)
@@ -615,45 +682,7 @@ class ProfileEngine:
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
         chosen.extend(self._global_profiles(rtype))
-        implied = vital_sign_profile(resource)
-        if implied is not None:
-            url, reason = implied
-            profile = self.structure(url)
-            # A claimed profile built on the core vital-signs profiles (US Core's vital
-            # signs) already carries R4's requirement: it is not applied a second time.
-            if profile is not None and not any(
-                p.url in (url, VITALSIGNS) or {url, VITALSIGNS} & set(self.ancestors(p))
-                for p in chosen
-            ):
-                findings.append(
-                    view.finding(
-                        "FHIR-PROFILE-040",
-                        f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
-                        f"{profile.id or profile.name}; validated against {url}",
-                        rel_base,
-                    )
-                )
-                chosen.append(profile)
-        required = self.without_ancestors(chosen)
-        advisory: list[StructureDef] = []
-        if self.infer_pco and not any(
-            p.url.startswith("http://hl7.org/fhir/us/pco/") for p in chosen
-        ):
-            for url, reason in infer_profiles(resource, self.terminology):
-                profile = self.structure(url)
-                if profile is None:
-                    continue
-                findings.append(
-                    view.finding(
-                        "FHIR-PROFILE-002",
-                        f"{rtype} claims no PCO profile but {reason}; validated against "
-                        f"{url} as well (its findings are warnings: if this is meant as "
-                        "PCO content, claim the profile)",
-                        rel_base,
-                    )
-                )
-                advisory.append(profile)
-        return required, self.without_ancestors(advisory)
+        return chosen
 
     def _global_profiles(self, rtype: str) -> list[StructureDef]:
         """The loaded ImplementationGuide.global profiles for ``rtype`` (worked out once
