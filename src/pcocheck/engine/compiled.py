@@ -21,7 +21,8 @@ same reporting and engine checks; slice members (``Pass.visit``) go through spec
 a generated corpus and seeded mutations of it.
 
 Slots and the specs of references and extensions remember the values that validated
-clean (:mod:`pcocheck.engine.memo`), so repeated content is checked once.
+clean (:mod:`pcocheck.engine.memo`), so repeated content is checked once; so do the specs
+of complex array items and slice members (``items``), whose arrays vary more than they do.
 
 Compiled tables live in the engine (one run: definitions do not change during a run);
 they are rebuilt per process, never shared (pcocheck.parallel).
