@@ -139,3 +139,50 @@ def test_a_profiled_reference_is_resolved_again_in_each_bundle(tmp_path: Path) -
         f for f in findings if ".focus" in str(f.get("expression")) and f["severity"] == "error"
     ]
     assert focus and all(str(f["file"]).endswith("b_broken.json") for f in focus)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x",
+        "x" * (LONGEST_KEY + 1),
+        [1, 2],
+        list(range(WIDEST + 1)),
+        {"a": [1, {"b": "c"}]},
+        {"items": [{"a": i} for i in range(LONGEST_KEY)]},
+        Decimal("1.0"),
+        True,
+    ],
+)
+def test_value_key_renders_what_slot_key_renders(value: Any) -> None:
+    # CompiledPass.value_key renders slot_key inline and once per value object: the same
+    # key, the first time and from its table, and with a companion.
+    from types import SimpleNamespace
+
+    from pcocheck.engine.compiled import CompiledPass
+
+    walk = SimpleNamespace(engine=SimpleNamespace(value_keys={}))
+    expected = slot_key(value, None)
+    assert CompiledPass.value_key(walk, value, None) == expected  # type: ignore[arg-type]
+    assert CompiledPass.value_key(walk, value, None) == expected  # type: ignore[arg-type]
+    assert walk.engine.value_keys == {id(value): expected}
+    companion = {"id": "1"}
+    assert CompiledPass.value_key(walk, value, companion) == slot_key(value, companion)  # type: ignore[arg-type]
+
+
+def test_a_member_remembered_under_one_slice_is_checked_under_another(tmp_path: Path) -> None:
+    # The GAS goal profile slices Goal.extension by url; the same scaling extension is a
+    # clean member on a Goal, and is reported on a Patient, where its context is wrong.
+    journey = json.loads((FIXTURES / "journeys" / "gas-goal-journey.json").read_text("utf-8"))
+    resources = [e["resource"] for e in journey["entry"]]
+    goal = next(r for r in resources if r["resourceType"] == "Goal")
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    scaling = [e for e in goal.get("extension", []) if "attainment-scaling" in e["url"]]
+    assert scaling
+    misplaced = copy.deepcopy(patient) | {"id": "misplaced", "extension": copy.deepcopy(scaling)}
+    lines = [patient, goal, goal | {"id": "goal2"}, misplaced]
+    path = tmp_path / "members.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    findings = _assert_same([str(path)])
+    context = [f["resource"] for f in findings if f["code"] == "FHIR-STRUCT-042"]
+    assert context and set(context) == {"Patient/misplaced"}

@@ -159,3 +159,33 @@ def test_bundles_give_the_same_findings(
     for path in (collection, linked):
         every, some = _assert_same([str(path)], monkeypatch)
         assert some < every
+
+
+def test_profiles_narrowing_a_reference_alike_share_its_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The GAS goal and the PROM goal profiles narrow Goal.subject to the same target
+    # profile (US Core Patient): the outcome is keyed by the targets and the path, not by
+    # the profile's plan, so the second Goal's profile pass replays the first's.
+    corpus = _corpus_module()
+    journey = list(corpus.resources(10, 5))
+    kept = [r for r in journey if r["id"] in ("p0", "gas0", "prom0")]
+    assert [r["resourceType"] for r in kept] == ["Patient", "Goal", "Goal"]
+    path = tmp_path / "goals.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+    profile_checks: list[str] = []
+    fresh = ProfileEngine._check_reference
+
+    def counted(self: ProfileEngine, walk: Any, *args: Any) -> None:
+        if walk.mode != "base":
+            profile_checks.append(walk.profile_name)
+        fresh(self, walk, *args)
+
+    monkeypatch.setattr(ProfileEngine, "_check_reference", counted)
+    config = RunConfig(paths=(str(path),))
+    result = Run(config, build_checkers(config)).execute()
+    assert not [f for f in result.findings if f.severity in ("error", "fatal")]
+    assert len(profile_checks) == 1
+    monkeypatch.undo()
+    every, some = _assert_same([str(path)], monkeypatch)
+    assert some == every - 2  # the second Goal's subject: base and profile check replayed

@@ -21,7 +21,8 @@ same reporting and engine checks; slice members (``Pass.visit``) go through spec
 a generated corpus and seeded mutations of it.
 
 Slots and the specs of references and extensions remember the values that validated
-clean (:mod:`pcocheck.engine.memo`), so repeated content is checked once.
+clean (:mod:`pcocheck.engine.memo`), so repeated content is checked once; so do the specs
+of complex array items and slice members (``items``), whose arrays vary more than they do.
 
 Compiled tables live in the engine (one run: definitions do not change during a run);
 they are rebuilt per process, never shared (pcocheck.parallel).
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
-from pcocheck.engine.memo import Memo, slot_key
+from pcocheck.engine.memo import LONGEST_KEY, WIDEST, Memo, slot_key
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
@@ -98,6 +99,7 @@ class VisitSpec:
         "extension",
         "format_type",
         "has_values",
+        "items",
         "kind",
         "max_length",
         "memo",
@@ -115,7 +117,12 @@ class VisitSpec:
     )
 
     def __init__(
-        self, engine: ProfileEngine, sd: StructureDef, element: ElementDef, type_code: str
+        self,
+        engine: ProfileEngine,
+        sd: StructureDef,
+        element: ElementDef,
+        type_code: str,
+        items: bool = False,
     ) -> None:
         plan = engine.plan_for(sd, element, BASE)
         self.sd = sd
@@ -159,6 +166,9 @@ class VisitSpec:
         # sits (its resolution, its context, the invariants reading the resource), which
         # runs again on a repeat (CompiledPass.replay).
         self.memo = Memo() if type_code in _REPLAYED and self.kind == COMPLEX else None
+        # Clean objects among the items of an array or the members of a slice (``items``:
+        # a slot's own memo keys the whole array, which varies more than its items).
+        self.items = Memo() if items and self.kind == COMPLEX and self.memo is None else None
         self.contextual = tuple(c for c in self.constraints if c[2])
 
     def resolve_sub(self, engine: ProfileEngine) -> None:
@@ -237,10 +247,12 @@ class Slot:
             target = content_target(sd, element)
             if target is not None:
                 visited = target
-        self.spec = VisitSpec(engine, sd, visited, type_code)
+        self.spec = VisitSpec(engine, sd, visited, type_code, self.repeats)
         type_slice = child.type_slices.get(name)
         self.type_slice_spec = (
-            VisitSpec(engine, sd, type_slice, type_code) if type_slice is not None else None
+            VisitSpec(engine, sd, type_slice, type_code, self.repeats)
+            if type_slice is not None
+            else None
         )
         spec = self.spec
         # A single primitive whose one value needs only its format checks (which remember
@@ -294,6 +306,7 @@ class ProfileSpec:
         "contextual",
         "element",
         "has_values",
+        "items",
         "kind",
         "memo",
         "path",
@@ -307,7 +320,12 @@ class ProfileSpec:
     )
 
     def __init__(
-        self, engine: ProfileEngine, sd: StructureDef, element: ElementDef, type_code: str
+        self,
+        engine: ProfileEngine,
+        sd: StructureDef,
+        element: ElementDef,
+        type_code: str,
+        items: bool = False,
     ) -> None:
         plan = engine.plan_for(sd, element, PROFILE)
         self.sd = sd
@@ -334,6 +352,8 @@ class ProfileSpec:
         self.memo = (
             Memo() if self.reference and self.kind == COMPLEX and plan.target_profiles else None
         )
+        # Clean objects among array items and slice members (see VisitSpec.items).
+        self.items = Memo() if items and self.kind == COMPLEX and self.memo is None else None
         self.contextual = tuple(c for c in self.constraints if c[2])
 
     def resolve_sub(self, engine: ProfileEngine) -> None:
@@ -396,13 +416,14 @@ class ProfileSlot:
             target = content_target(sd, element)
             if target is not None:
                 visited = target
-        self.specs = {k: ProfileSpec(engine, sd, visited, t) for k, _, t in self.keys}
+        repeats = self.plan.repeats
+        self.specs = {k: ProfileSpec(engine, sd, visited, t, repeats) for k, _, t in self.keys}
         # Clean (key, value) pairs (pcocheck.engine.memo); a Reference's spec has its own.
         self.memo: Memo | None = (
             None if any(spec.memo is not None for spec in self.specs.values()) else Memo()
         )
         self.type_slice_specs = {
-            k: ProfileSpec(engine, sd, child.type_slices[k], t)
+            k: ProfileSpec(engine, sd, child.type_slices[k], t, repeats)
             for k, _, t in self.keys
             if k in child.type_slices
         }
@@ -442,9 +463,17 @@ class CompiledPass(Pass):
             return slot_key(value, companion)
         keys = self.engine.value_keys
         ident = id(value)
-        if ident in keys:
-            return keys[ident]
-        key = keys[ident] = slot_key(value, None)
+        key = keys.get(ident, "")  # "" is no key (a repr is never empty): not rendered yet
+        if key != "":
+            return key
+        # slot_key(value, None), inlined: most values are rendered here.
+        if type(value) is list and len(value) > WIDEST:
+            key = None
+        else:
+            key = repr(value)
+            if len(key) > LONGEST_KEY:
+                key = None
+        keys[ident] = key
         return key
 
     def walk_profile(
@@ -594,6 +623,19 @@ class CompiledPass(Pass):
                 if engine.impure - start == replayed and not self.quiet:
                     memo.remember(key, len(key))
                 return
+        items = spec.items
+        if items is not None and items.worth_trying():
+            items.tries += 1
+            key = self.value_key(value, None)
+            if key is not None:
+                if key in items.clean:
+                    items.hits += 1
+                    return  # this object was clean for this spec before (engine.memo)
+                start = engine.impure
+                self.visit_profile_complex(spec, value, rel)
+                if engine.impure == start and not self.quiet:
+                    items.remember(key, len(key))
+                return
         self.visit_profile_complex(spec, value, rel)
 
     def visit_profile_complex(self, spec: ProfileSpec, value: dict[str, Any], rel: JsonPath) -> int:
@@ -686,8 +728,12 @@ class CompiledPass(Pass):
         companion = obj.get(slot.companion_key)
         memo = slot.memo
         if memo is None:
-            if slot.plain and companion is None and type(value) is str and value in slot.spec.clean:
-                return  # a plain string that passed here before, with nothing else to check
+            if slot.plain and companion is None and value is not None and type(value) is not list:
+                # One value with nothing to check but its format (Slot.plain): what
+                # check_present and visit_spec would come to, without their dispatch.
+                if type(value) is not str or value not in slot.spec.clean:
+                    self.check_format(slot.spec, value, rel + (slot.name,))
+                return
         elif value is not None and memo.worth_trying():
             memo.tries += 1  # a value too large to remember counts as a miss
             memo_key = self.value_key(value, companion)
@@ -793,7 +839,6 @@ class CompiledPass(Pass):
                 "empty object: every element must have a value or children (ele-1)",
             )
             return
-        type_code = spec.type_code
         memo = spec.memo
         if memo is not None and memo.worth_trying():
             memo.tries += 1  # a value too large to remember counts as a miss
@@ -808,6 +853,25 @@ class CompiledPass(Pass):
                 if engine.impure - start == replayed and not self.quiet:
                     memo.remember(key, len(key))
                 return
+        items = spec.items
+        if items is not None and items.worth_trying():
+            items.tries += 1
+            key = self.value_key(value, None)
+            if key is not None:
+                if key in items.clean:
+                    items.hits += 1
+                    return  # this object was clean for this spec before (engine.memo)
+                start = engine.impure
+                self.visit_complex(spec, value, rel)
+                if engine.impure == start and not self.quiet:
+                    items.remember(key, len(key))
+                return
+        self.visit_complex(spec, value, rel)
+
+    def visit_complex(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> None:
+        """:meth:`visit_spec` of a non-empty object without a replay memo."""
+        engine = self.engine
+        type_code = spec.type_code
         if spec.has_values:
             self.check_values(spec.plan, value, rel)
         if spec.binding is not None and type_code in _CODED_TYPES:
@@ -903,9 +967,9 @@ class CompiledPass(Pass):
         entry = cache.get(key)
         if entry is None or entry[0] is not element:
             spec: VisitSpec | ProfileSpec = (
-                VisitSpec(self.engine, sd, element, type_code)
+                VisitSpec(self.engine, sd, element, type_code, True)
                 if base
-                else ProfileSpec(self.engine, sd, element, type_code)
+                else ProfileSpec(self.engine, sd, element, type_code, True)
             )
             entry = (element, spec)
             cache[key] = entry

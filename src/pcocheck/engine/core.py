@@ -111,6 +111,9 @@ MAX_TARGET_DEPTH = 4
 _REPORTED_UNRESOLVED = frozenset({"multiple", "version-mismatch", "ambiguous"})
 CANONICALS_KEPT = 10_000  # canonical URLs whose loaded types are remembered, at most
 _set_field = object.__setattr__  # for a frozen plan still being made (_finish_plan)
+# check_reference's key: the element's target profiles and path, base pass, quiet,
+# reference text, Reference.type, where it resolves from.
+OutcomeKey = tuple[tuple[str, ...], str, bool, bool, str, str | None, object]
 REFERENCE_OUTCOMES_KEPT = 256  # replayable reference outcomes remembered, at most (see above)
 CLAIM_ANSWERS_KEPT = 4096  # claims() and without_ancestors() answers remembered, at most
 
@@ -210,6 +213,9 @@ class ProfileEngine:
             tuple[list[tuple[str, str | None, str]], list[tuple[OrderKey, str, Finding]]],
         ] = {}
         self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
+        # profiles_for's claimed, requested and global profiles by (type, claimed urls);
+        # lifetime: the run (fixed definitions), at most CLAIM_ANSWERS_KEPT.
+        self._chosen: dict[tuple[str, tuple[str, ...]], tuple[StructureDef, ...]] = {}
         # Counts every check that reported, or looked beyond the value it checks (the
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
@@ -220,20 +226,14 @@ class ProfileEngine:
         self.effects = 0
         # Outcomes of check_reference for references resolved in another input of the run
         # ("run") or in the same Bundle ("bundle"), that reported nothing and changed no
-        # state: key (see check_reference) -> (element, plan, the target's identity or the
-        # Bundle's scope, the impurity the check caused). Valid while the run-wide index is
+        # state: key (see check_reference) -> (the target's identity or the Bundle's
+        # scope, the impurity the check caused). Valid while the run-wide index is
         # unchanged; bounded.
-        self._reference_outcomes: dict[
-            tuple[int, int, bool, bool, str, str | None, object],
-            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
-        ] = {}
+        self._reference_outcomes: dict[OutcomeKey, tuple[Identity | BundleScope, int]] = {}
         self._outcomes_index: tuple[object, int] | None = None
         # The same for references resolved in the Bundle being checked; lifetime: one
         # document (the scopes they hold are the document's).
-        self._bundle_outcomes: dict[
-            tuple[int, int, bool, bool, str, str | None, object],
-            tuple[ElementDef, ElementPlan, Identity | BundleScope, int],
-        ] = {}
+        self._bundle_outcomes: dict[OutcomeKey, tuple[Identity | BundleScope, int]] = {}
         # Memo keys of the values of the resource being checked, by id() (see
         # CompiledPass.value_key); cleared per resource (check), so every id is alive.
         self.value_keys: dict[int, str | None] = {}
@@ -572,10 +572,74 @@ class ProfileEngine:
         """The profiles a resource must meet (claimed, requested, and the vital-signs
         profiles R4 mandates), and the PCO profiles inferred for it (advisory)."""
         rtype = str(resource.get("resourceType"))
-        chosen: list[StructureDef] = []
         meta = resource.get("meta")
         claimed = meta.get("profile") if isinstance(meta, dict) else None
-        for index, url in enumerate(claimed if isinstance(claimed, list) else []):
+        claims = tuple(claimed) if type(claimed) is list else ()
+        # The claimed, requested and global profiles depend on the type and the claims
+        # alone (the definitions are fixed for the run): worked out once per pair of
+        # them, unless a claim was reported (its finding is this resource's).
+        key = (rtype, claims) if all(type(url) is str for url in claims) else None
+        known = self._chosen.get(key) if key is not None else None
+        if known is not None:
+            chosen = list(known)
+        else:
+            marks = (len(findings), self.effects)
+            chosen = self._chosen_profiles(view, rtype, claims, rel_base, findings)
+            if key is not None and (len(findings), self.effects) == marks:
+                if len(self._chosen) >= CLAIM_ANSWERS_KEPT:
+                    self._chosen.clear()
+                self._chosen[key] = tuple(chosen)
+        implied = vital_sign_profile(resource)
+        if implied is not None:
+            url, reason = implied
+            profile = self.structure(url)
+            # A claimed profile built on the core vital-signs profiles (US Core's vital
+            # signs) already carries R4's requirement: it is not applied a second time.
+            if profile is not None and not any(
+                p.url in (url, VITALSIGNS) or {url, VITALSIGNS} & set(self.ancestors(p))
+                for p in chosen
+            ):
+                findings.append(
+                    view.finding(
+                        "FHIR-PROFILE-040",
+                        f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
+                        f"{profile.id or profile.name}; validated against {url}",
+                        rel_base,
+                    )
+                )
+                chosen.append(profile)
+        required = self.without_ancestors(chosen)
+        advisory: list[StructureDef] = []
+        if self.infer_pco and not any(
+            p.url.startswith("http://hl7.org/fhir/us/pco/") for p in chosen
+        ):
+            for url, reason in infer_profiles(resource, self.terminology):
+                profile = self.structure(url)
+                if profile is None:
+                    continue
+                findings.append(
+                    view.finding(
+                        "FHIR-PROFILE-002",
+                        f"{rtype} claims no PCO profile but {reason}; validated against "
+                        f"{url} as well (its findings are warnings: if this is meant as "
+                        "PCO content, claim the profile)",
+                        rel_base,
+                    )
+                )
+                advisory.append(profile)
+        return required, self.without_ancestors(advisory)
+
+    def _chosen_profiles(
+        self,
+        view: ResourceView,
+        rtype: str,
+        claims: tuple[Any, ...],
+        rel_base: JsonPath,
+        findings: list[Finding],
+    ) -> list[StructureDef]:
+        """The claimed (usable ones), requested and global profiles of a resource."""
+        chosen: list[StructureDef] = []
+        for index, url in enumerate(claims):
             if not isinstance(url, str):
                 continue
             rel = rel_base + ("meta", "profile", index)
@@ -618,45 +682,7 @@ class ProfileEngine:
             if profile is not None and profile.type == rtype:
                 chosen.append(profile)
         chosen.extend(self._global_profiles(rtype))
-        implied = vital_sign_profile(resource)
-        if implied is not None:
-            url, reason = implied
-            profile = self.structure(url)
-            # A claimed profile built on the core vital-signs profiles (US Core's vital
-            # signs) already carries R4's requirement: it is not applied a second time.
-            if profile is not None and not any(
-                p.url in (url, VITALSIGNS) or {url, VITALSIGNS} & set(self.ancestors(p))
-                for p in chosen
-            ):
-                findings.append(
-                    view.finding(
-                        "FHIR-PROFILE-040",
-                        f"{rtype} is a vital sign ({reason}): R4 requires it to conform to "
-                        f"{profile.id or profile.name}; validated against {url}",
-                        rel_base,
-                    )
-                )
-                chosen.append(profile)
-        required = self.without_ancestors(chosen)
-        advisory: list[StructureDef] = []
-        if self.infer_pco and not any(
-            p.url.startswith("http://hl7.org/fhir/us/pco/") for p in chosen
-        ):
-            for url, reason in infer_profiles(resource, self.terminology):
-                profile = self.structure(url)
-                if profile is None:
-                    continue
-                findings.append(
-                    view.finding(
-                        "FHIR-PROFILE-002",
-                        f"{rtype} claims no PCO profile but {reason}; validated against "
-                        f"{url} as well (its findings are warnings: if this is meant as "
-                        "PCO content, claim the profile)",
-                        rel_base,
-                    )
-                )
-                advisory.append(profile)
-        return required, self.without_ancestors(advisory)
+        return chosen
 
     def _global_profiles(self, rtype: str) -> list[StructureDef]:
         """The loaded ImplementationGuide.global profiles for ``rtype`` (worked out once
@@ -1120,9 +1146,13 @@ class ProfileEngine:
             document.file if bundle is None else (id(bundle), restful_base(context.full_url))
         )
         ref_type = value.get("type")
+        # Not the element itself: what a clean check of it read from its definition, its
+        # target profiles (the allowed types and the profiles a target must meet) and its
+        # path (the base element a profile's narrowing is compared with). The profiles of
+        # one resource, and the slices and type slices of one element, repeat them.
         key = (
-            id(element),
-            id(plan),
+            self._reference_targets(element)[0],
+            element.path,
             walk.mode == BASE,
             walk.quiet,
             reference,
@@ -1131,17 +1161,12 @@ class ProfileEngine:
         )
         outcomes = self._reference_outcomes if bundle is None else self._bundle_outcomes
         known = outcomes.get(key)
-        if (
-            known is not None
-            and known[0] is element
-            and known[1] is plan
-            and (
-                known[2] is bundle
-                if bundle is not None
-                else isinstance(known[2], Identity) and not document.holds(known[2])
-            )
+        if known is not None and (
+            known[0] is bundle
+            if bundle is not None
+            else isinstance(known[0], Identity) and not document.holds(known[0])
         ):
-            self.impure += known[3]
+            self.impure += known[1]
             return
         before = (self.impure, self.effects, len(walk.findings), walk.errors, self._cuts)
         self._check_reference(walk, element, plan, value, rel)
@@ -1161,7 +1186,7 @@ class ProfileEngine:
             return
         if len(outcomes) >= REFERENCE_OUTCOMES_KEPT:
             outcomes.clear()
-        outcomes[key] = (element, plan, holder, self.impure - before[0])
+        outcomes[key] = (holder, self.impure - before[0])
 
     def _check_reference(
         self,

@@ -369,7 +369,8 @@ class InvariantEvaluator:
                 def run_guarded(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
                     if quick_pass(node):
                         return True
-                    context.bind(type_path, resource, root)
+                    # context.bind(type_path, resource, root), inlined (the hot path)
+                    context.type_path, context.resource, context.outer = type_path, resource, root
                     try:
                         return check(node, context) == _TRUE
                     except Exception:  # evaluate() turns it into its outcome
@@ -378,7 +379,8 @@ class InvariantEvaluator:
                 return run_guarded
 
             def run_native(node: Any, resource: dict[str, Any], root: dict[str, Any]) -> bool:
-                context.bind(type_path, resource, root)
+                # context.bind(type_path, resource, root), inlined (the hot path)
+                context.type_path, context.resource, context.outer = type_path, resource, root
                 try:
                     return check(node, context) == _TRUE
                 except Exception:  # evaluate() turns it into its outcome

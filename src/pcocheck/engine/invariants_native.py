@@ -41,22 +41,22 @@ class NativeContext:
     One instance is reused by an evaluator for every call (set with :meth:`bind`).
     """
 
-    __slots__ = ("_outer", "_root_of", "resource", "type_path")
+    __slots__ = ("_root_of", "outer", "resource", "type_path")
 
     def __init__(self, root_of: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> None:
         self._root_of = root_of
         self.type_path = ""
         self.resource: dict[str, Any] = {}
-        self._outer: dict[str, Any] = {}
+        self.outer: dict[str, Any] = {}  # the resource's container (see root)
 
     def bind(self, type_path: str, resource: dict[str, Any], outer: dict[str, Any]) -> None:
         self.type_path = type_path
         self.resource = resource
-        self._outer = outer
+        self.outer = outer
 
     def root(self) -> dict[str, Any]:
         """``%rootResource``: the container of a contained resource, else the resource."""
-        return self._root_of(self.resource, self._outer)
+        return self._root_of(self.resource, self.outer)
 
 
 NativeCheck = Callable[[Any, NativeContext], list[bool]]
