@@ -28,7 +28,6 @@ from pcocheck.inputs.discover import InputFile
 from pcocheck.inputs.read import Document
 from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
-from pcocheck.parallel.detach import detach_state
 from pcocheck.parallel.shards import (
     ChunkReading,
     Shard,
@@ -192,6 +191,8 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
     # NDJSON facts already keep a record's line, not its text (see Anchor.detached); those
     # of a part of the Bundle the parent holds keep the parent's text (shared_sources).
     attached = shard.item.ndjson or (shard.entries is not None and _held_text_shared(run))
+    if not attached:  # imported by the runs that detach (not NDJSON, most of them)
+        from pcocheck.parallel.detach import detach_state
     states: list[Any] = []
     for checker in run.checkers:
         state = checker.export_state() if hasattr(checker, "export_state") else None
