@@ -119,6 +119,8 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
             counts = _merge_indexes(run, shards, early.results(run))
             early.close()
         else:
+            if early is not None:
+                early.close()  # not this run's pass: its helpers end now
             counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
         shards = split_bundles(shards, counts, jobs)
     else:
