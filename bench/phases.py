@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 
-def child(path: str, jobs: int) -> dict[str, Any]:
+def child(path: str, jobs: int, through_api: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     marks: dict[str, tuple[float, float]] = {}
 
@@ -46,7 +46,13 @@ def child(path: str, jobs: int) -> dict[str, Any]:
     before(parallel, "_check_with_helpers", "first pass")
     before(runner.Run, "check_input", "first pass")
     before(runner.Run, "finish", "checks")
-    result = runner.validate_config(RunConfig(paths=(path,), jobs=jobs))
+    config = RunConfig(paths=(path,), jobs=jobs)
+    if through_api:  # the command line's way (an NDJSON first pass may start earlier)
+        from pcocheck import api
+
+        result = api.validate_config(config).result
+    else:
+        result = runner.validate_config(config)
     mark("finish")
     return {"jobs": jobs, "marks": marks, "findings": len(result.findings)}
 
@@ -57,14 +63,18 @@ def main() -> None:
     )
     parser.add_argument("file")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--api", action="store_true", help="run through pcocheck.api as the command line does"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(child(args.file, args.child)))
+        print(json.dumps(child(args.file, args.child, args.api)))
         return
     one: dict[str, float] = {}
     for jobs in args.jobs:
         command = [sys.executable, __file__, args.file, "--child", str(jobs)]
+        command += ["--api"] if args.api else []
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         data = json.loads(done.stdout.strip().splitlines()[-1])
         marks = data["marks"]

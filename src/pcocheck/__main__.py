@@ -1,3 +1,3 @@
-from pcocheck.cli import main
+from pcocheck.cli import entry
 
-main()
+entry()

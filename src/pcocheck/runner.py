@@ -34,6 +34,7 @@ from pcocheck.view import Anchor, ResourceView, locating_only
 
 if TYPE_CHECKING:
     from pcocheck.definitions.registry import DefinitionRegistry
+    from pcocheck.parallel.indexing import EarlyFirstPass
 
 
 class Checker(Protocol):
@@ -73,6 +74,9 @@ class Run:
         # How the checkers' finish may spread its tasks over processes (a local parallel
         # run sets it after its checking pass, see pcocheck.parallel.fanout); None: here.
         self.fan_out: object = None
+        # A parallel first pass started before the definitions loaded (pcocheck.api), for
+        # pcocheck.parallel to take over; None: the run's own first pass.
+        self.early_first_pass: EarlyFirstPass | None = None
         # The resolvers of the checkers (normally one, shared): the first pass indexes
         # every resource into each.
         self.resolvers: list[Resolver] = []

@@ -40,6 +40,7 @@ from pcocheck.runner import ConfigurationError, Run, build_checkers, load_defini
 if TYPE_CHECKING:
     from pcocheck.api.sources import NamedInput, ResourceModel, Source
     from pcocheck.definitions.registry import DefinitionRegistry
+    from pcocheck.parallel.indexing import EarlyFirstPass
     from pcocheck.runner import Progress
 
 __all__ = [
@@ -194,8 +195,10 @@ class Validator:
         problems: list[Finding],
         stdin: IO[bytes] | None = None,
         progress: Progress | None = None,
+        early: EarlyFirstPass | None = None,
     ) -> Report:
-        """One run with fresh checkers over this Validator's definitions (lock held).
+        """One run with fresh checkers over this Validator's definitions (lock held);
+        ``early``: its first pass, already started (see :func:`validate_config`).
 
         The inventory of checked resources is kept (bounded per file) so that every
         format can be rendered afterwards, as the command line renders it."""
@@ -205,6 +208,7 @@ class Validator:
         checkers = [*build_checkers(config, self.registry), inventory]
         run = Run(config, checkers)
         run.progress = progress
+        run.early_first_pass = early
         result = run.execute_inputs(inputs, problems, stdin)
         return Report(result, inventory)
 
@@ -251,10 +255,29 @@ def validate_config(
     The adapter through which the command line can be built on this API: same
     checkers, same definitions, same result as :func:`pcocheck.runner.validate_config`.
     """
-    validator = Validator.from_config(config)
-    with _RUN_LOCK:
-        inputs, problems = discover(list(config.paths))
-        return validator._run(config, inputs, problems, stdin, progress)
+    # The inputs are found first: the first pass over a large NDJSON input can then start
+    # in forked helpers while this process loads the definitions.
+    inputs, problems = discover(list(config.paths))
+    early = _early_first_pass(config, inputs)
+    try:
+        validator = Validator.from_config(config)
+        with _RUN_LOCK:
+            return validator._run(config, inputs, problems, stdin, progress, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _early_first_pass(config: RunConfig, inputs: list[InputFile]) -> EarlyFirstPass | None:
+    """The run's first pass, started now when it is a parallel pass over NDJSON (see
+    :class:`pcocheck.parallel.indexing.EarlyFirstPass`; not imported by other runs)."""
+    if config.executor != "local" or config.jobs < 2 or not inputs:
+        return None
+    if not all(item.ndjson and item.path is not None for item in inputs):
+        return None
+    from pcocheck.parallel.indexing import EarlyFirstPass
+
+    return EarlyFirstPass.start(config, inputs)
 
 
 def validate(

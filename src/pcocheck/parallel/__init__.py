@@ -25,10 +25,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pcocheck.collector import collector_paused
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile
-from pcocheck.inputs.read import Document, index_documents
+from pcocheck.inputs.read import Document
 from pcocheck.inputs.source import shared
 from pcocheck.parallel import shards as shard_plan
-from pcocheck.parallel.detach import detach_state
 from pcocheck.parallel.shards import (
     ChunkReading,
     Shard,
@@ -43,7 +42,6 @@ from pcocheck.result import RunResult
 if TYPE_CHECKING:
     from pcocheck.resolution import IndexPart
     from pcocheck.runner import Run
-    from pcocheck.view import ResourceView
 
 Result = TypeVar("Result")
 
@@ -115,7 +113,15 @@ def map_in_parallel(run: Run, inputs: list[InputFile]) -> bool:
         _prescan_one_document(run, inputs, jobs)
         shards = split_bundle_guided(shards, _entry_counts(run, shards), jobs)
     elif _prescan_mergeable(run) and input_bytes(inputs) >= shard_plan.MIN_PARALLEL_PRESCAN_BYTES:
-        counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
+        early = run.early_first_pass
+        if early is not None and early.serves(run, inputs, shards):
+            # Forked before the definitions loaded (pcocheck.api.validate_config).
+            counts = _merge_indexes(run, shards, early.results(run))
+            early.close()
+        else:
+            if early is not None:
+                early.close()  # not this run's pass: its helpers end now
+            counts = _merge_indexes(run, shards, _forked(run, _forked_index, shards, jobs))
         shards = split_bundles(shards, counts, jobs)
     else:
         run.prescan(inputs)
@@ -202,6 +208,8 @@ def map_shard(run: Run, shard: Shard) -> ShardResult:
     # NDJSON facts already keep a record's line, not its text (see Anchor.detached); those
     # of a part of the Bundle the parent holds keep the parent's text (shared_sources).
     attached = shard.item.ndjson or (shard.entries is not None and _held_text_shared(run))
+    if not attached:  # imported by the runs that detach (not NDJSON, most of them)
+        from pcocheck.parallel.detach import detach_state
     states: list[Any] = []
     for checker in run.checkers:
         state = checker.export_state() if hasattr(checker, "export_state") else None
@@ -276,54 +284,16 @@ def _prescan_mergeable(run: Run) -> bool:
 
 def index_shard(run: Run, shard: Shard) -> IndexResult:
     """The first pass over one shard (see :meth:`pcocheck.runner.Run.prescan`)."""
-    from pcocheck.inputs.first_pass import views_to_index
-    from pcocheck.parallel.indexing import index_chunk, watched_types
-    from pcocheck.resolution import RunIndex, canonical_of, identity_row
-    from pcocheck.resolution.identity import intern
+    from pcocheck.parallel.indexing import index_shard_part, watched_types
 
-    index = RunIndex()
-    canonicals = index.canonicals
-    file = intern(shard.item.display)
-    add = index.add_row
     indexers = [c for c in run.checkers if hasattr(c, "prescan")]
     hooks = [getattr(checker, "prescan") for checker in indexers]  # noqa: B009
-    entries = 0
-
-    def index_view(view: ResourceView) -> None:
-        nonlocal entries
-        if view.anchor.entry is not None:
-            entries = max(entries, view.anchor.entry + 1)
-        canonical = canonical_of(view)
-        if canonical is not None:
-            canonicals.setdefault(*canonical)
-        identity = identity_row(view)
-        if identity is not None:
-            key, line, entry, full_url, claims = identity
-            add(key, file, line, entry, full_url, claims)
-        for hook in hooks:
-            hook(view)
-
-    complete = True
-    watched = watched_types(indexers)
-    try:
-        if shard.chunked and watched is not None:
-            reading = ChunkReading(shard, duplicates=False)
-            index_chunk(reading, index, file, watched, hooks, index_view)
-        else:
-            produced = (
-                ChunkReading(shard, duplicates=False).documents()
-                if shard.chunked
-                else index_documents(shard.item)
-            )
-            for view in views_to_index(produced):
-                index_view(view)
-    except Exception:  # the main pass reads the shard again and reports the error
-        complete = False
+    part, complete, entries = index_shard_part(shard, hooks, watched_types(indexers))
     states = [
         getattr(c, "export_prescan")() if hasattr(c, "prescan") else None  # noqa: B009
         for c in run.checkers
     ]
-    return IndexResult(shard.number, index.export_part(), states, complete, entries)
+    return IndexResult(shard.number, part, states, complete, entries)
 
 
 def _merge_indexes(run: Run, shards: list[Shard], results: Iterable[IndexResult]) -> dict[int, int]:
