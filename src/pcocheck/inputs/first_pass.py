@@ -49,7 +49,7 @@ def views_to_index(produced: Iterable[Document | Finding]) -> Iterator[ResourceV
                 yield view
 
 
-def hooked_types(indexers: Iterable[Any]) -> frozenset[str] | None:
+def watched_types(indexers: Iterable[Any]) -> frozenset[str] | None:
     """The resource types the checkers' first-pass hooks look at (each declares them as
     ``prescan_types``), or None when one does not say (then every resource gets a view)."""
     watched: set[str] = set()
@@ -73,7 +73,7 @@ def index_read(
     the resources whose type a hook looks at get views (a Questionnaire's whole resource
     parsed: see ``WHOLE_FOR_INDEX``)."""
     hooks: list[Hook] = [getattr(checker, "prescan") for checker in indexers]  # noqa: B009
-    watched = hooked_types(indexers)
+    watched = watched_types(indexers)
     entries = 0
     for document in produced:
         if isinstance(document, Finding):

@@ -15,12 +15,15 @@ index, the hooks' state and the entry count are those of the general first pass
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.inputs.first_pass import views_to_index
+
+# Re-exported: the first passes here read it from this module (a test replaces it).
+from pcocheck.inputs.first_pass import watched_types as watched_types
 
 # The reader's own decoder (see ChunkReading in .shards: a chunk parses each record as the
 # whole-file reader does).
@@ -40,18 +43,6 @@ if TYPE_CHECKING:
     from pcocheck.runner import Run
 
 Hook = Callable[[ResourceView], None]
-
-
-def watched_types(indexers: Iterable[Any]) -> frozenset[str] | None:
-    """The resource types the checkers' first-pass hooks look at (each declares them as
-    ``prescan_types``), or None when one does not say (then every record gets a view)."""
-    watched: set[str] = set()
-    for checker in indexers:
-        types = getattr(checker, "prescan_types", None)
-        if types is None:
-            return None
-        watched.update(types)
-    return frozenset(watched)
 
 
 def index_shard_part(
