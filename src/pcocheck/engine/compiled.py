@@ -31,7 +31,7 @@ they are rebuilt per process, never shared (pcocheck.parallel).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
@@ -49,6 +49,7 @@ _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "stri
 _URL_TYPES = frozenset({"url", "canonical"})
 _UNLIMITED = frozenset({"base64Binary", "xhtml"})
 _REPLAYED = frozenset({"Reference", "Extension"})  # see VisitSpec.memo
+_Spec = TypeVar("_Spec")  # VisitSpec or ProfileSpec (see CompiledPass.visit_items)
 
 # Constraints with their quick pre-check (InvariantEvaluator.prepare), if they have one,
 # and whether they read more than the node (reads_context).
@@ -624,19 +625,35 @@ class CompiledPass(Pass):
                     memo.remember(key, len(key))
                 return
         items = spec.items
-        if items is not None and items.worth_trying():
+        if items is None:
+            self.visit_profile_complex(spec, value, rel)
+        else:
+            self.visit_items(items, spec, value, rel, self.visit_profile_complex)
+
+    def visit_items(
+        self,
+        items: Memo,
+        spec: _Spec,
+        value: dict[str, Any],
+        rel: JsonPath,
+        visit: Callable[[_Spec, dict[str, Any], JsonPath], object],
+    ) -> None:
+        """``visit`` an object that is an array item or slice member, unless ``items`` (the
+        spec's memo of such objects) remembers it clean for this spec (engine.memo)."""
+        if items.worth_trying():
             items.tries += 1
             key = self.value_key(value, None)
             if key is not None:
                 if key in items.clean:
                     items.hits += 1
-                    return  # this object was clean for this spec before (engine.memo)
+                    return
+                engine = self.engine
                 start = engine.impure
-                self.visit_profile_complex(spec, value, rel)
+                visit(spec, value, rel)
                 if engine.impure == start and not self.quiet:
                     items.remember(key, len(key))
                 return
-        self.visit_profile_complex(spec, value, rel)
+        visit(spec, value, rel)
 
     def visit_profile_complex(self, spec: ProfileSpec, value: dict[str, Any], rel: JsonPath) -> int:
         """:meth:`visit_profile` of an object; returns the impurity (engine.memo) of its
@@ -854,19 +871,10 @@ class CompiledPass(Pass):
                     memo.remember(key, len(key))
                 return
         items = spec.items
-        if items is not None and items.worth_trying():
-            items.tries += 1
-            key = self.value_key(value, None)
-            if key is not None:
-                if key in items.clean:
-                    items.hits += 1
-                    return  # this object was clean for this spec before (engine.memo)
-                start = engine.impure
-                self.visit_complex(spec, value, rel)
-                if engine.impure == start and not self.quiet:
-                    items.remember(key, len(key))
-                return
-        self.visit_complex(spec, value, rel)
+        if items is None:
+            self.visit_complex(spec, value, rel)
+        else:
+            self.visit_items(items, spec, value, rel, self.visit_complex)
 
     def visit_complex(self, spec: VisitSpec, value: dict[str, Any], rel: JsonPath) -> None:
         """:meth:`visit_spec` of a non-empty object without a replay memo."""

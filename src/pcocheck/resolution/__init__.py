@@ -691,6 +691,24 @@ def identity_row(view: ResourceView) -> IdentityRow | None:
     return key, line, anchor.entry, view.full_url or None, claims
 
 
+def _entry_resources(
+    entries: list[Any], start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, dict[str, Any], dict[str, Any], str]]:
+    """(number, entry, resource stub, resourceType) of the entries ``entries[start:end]``
+    that hold a resource of an R4 type: those split_resources makes views of."""
+    for number in range(start, len(entries) if end is None else min(end, len(entries))):
+        entry = entries[number]
+        if type(entry) is not dict:
+            continue
+        resource = entry.get("resource", _MISSING)
+        if type(resource) is not dict:
+            continue  # absent, or no resource
+        rtype = resource.get("resourceType")
+        if type(rtype) is not str or rtype not in R4_RESOURCE_TYPES:
+            continue
+        yield number, entry, resource, rtype
+
+
 def index_entries(
     index: RunIndex, entries: list[Any], file: str, start: int = 0, end: int | None = None
 ) -> int:
@@ -703,16 +721,7 @@ def index_entries(
     add = index.add_row
     canonicals = index.canonicals
     count = 0
-    for number in range(start, len(entries) if end is None else min(end, len(entries))):
-        entry = entries[number]
-        if type(entry) is not dict:
-            continue
-        resource = entry.get("resource", _MISSING)
-        if type(resource) is not dict:
-            continue  # absent, or no resource (split_resources makes no view of it)
-        rtype = resource.get("resourceType")
-        if type(rtype) is not str or rtype not in R4_RESOURCE_TYPES:
-            continue
+    for number, entry, resource, rtype in _entry_resources(entries, start, end):
         count = number + 1
         rid = resource.get("id")
         if type(rid) is str and rid:
@@ -762,15 +771,7 @@ def summarize_entries(entries: list[Any]) -> tuple[IndexPart, int]:
     canonicals: dict[str, str] = {}
     entry_mask = (1 << _ENTRY_BITS) - 1
     count = 0
-    for number, entry in enumerate(entries):
-        if type(entry) is not dict:
-            continue
-        resource = entry.get("resource", _MISSING)
-        if type(resource) is not dict:
-            continue
-        rtype = resource.get("resourceType")
-        if type(rtype) is not str or rtype not in R4_RESOURCE_TYPES:
-            continue
+    for number, entry, resource, rtype in _entry_resources(entries):
         count = number + 1
         rid = resource.get("id")
         if type(rid) is str and rid:
