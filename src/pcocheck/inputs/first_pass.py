@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import Finding
 from pcocheck.inputs.read import Document
-from pcocheck.inputs.resources import split_resources
+from pcocheck.inputs.resources import entry_view, split_resources
 from pcocheck.inputs.stream import WHOLE_FOR_INDEX, SlimBundle
 from pcocheck.view import Anchor, ResourceView
 
@@ -153,8 +153,6 @@ def _hooked_views(
 ) -> Iterator[ResourceView]:
     """The views split_resources makes (for a first pass) of the entries whose resource
     type is in ``watched``."""
-    source = root_view.anchor.source
-    assert source is not None
     for number, entry in enumerate(slim_entries):
         if type(entry) is not dict:
             continue
@@ -165,18 +163,4 @@ def _hooked_views(
         if type(rtype) is not str or rtype not in watched or rtype not in R4_RESOURCE_TYPES:
             continue
         resource = root.resource_at(number) if rtype in WHOLE_FOR_INDEX else stub
-        rid = resource.get("id")
-        full_url = entry.get("fullUrl")
-        yield ResourceView(
-            resource=resource,
-            anchor=Anchor(
-                source=source,
-                file=source.file,
-                root="Bundle",
-                base_path=("entry", number, "resource"),
-                entry=number,
-                resource=f"{rtype}/{rid}" if isinstance(rid, str) else rtype,
-            ),
-            full_url=full_url if isinstance(full_url, str) else None,
-            bundle=root_view,
-        )
+        yield entry_view(root_view, number, entry, resource)

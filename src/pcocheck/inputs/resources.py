@@ -57,6 +57,29 @@ def _label(resource: dict[str, Any]) -> str:
     return f"{rtype}/{rid}" if isinstance(rid, str) else rtype
 
 
+def entry_view(
+    root_view: ResourceView, index: int, entry: dict[str, Any], resource: dict[str, Any]
+) -> ResourceView:
+    """The view of a Bundle's top-level entry ``index`` holding ``resource`` (the first
+    pass's views of hooked types are made the same way: inputs/first_pass.py)."""
+    source = root_view.anchor.source
+    assert source is not None
+    full_url = entry.get("fullUrl")
+    return ResourceView(
+        resource=resource,
+        anchor=Anchor(
+            source=source,
+            file=source.file,
+            root="Bundle",
+            base_path=("entry", index, "resource"),
+            entry=index,
+            resource=_label(resource),
+        ),
+        full_url=full_url if isinstance(full_url, str) else None,
+        bundle=root_view,
+    )
+
+
 def split_resources(
     document: Document,
     wanted: Callable[[int | None], bool] | None = None,
@@ -112,17 +135,4 @@ def split_resources(
             if problem is not None:
                 yield problem
                 continue
-        full_url = entry.get("fullUrl")
-        yield ResourceView(
-            resource=resource,
-            anchor=Anchor(
-                source=source,
-                file=source.file,
-                root="Bundle",
-                base_path=rel,
-                entry=index,
-                resource=_label(resource),
-            ),
-            full_url=full_url if isinstance(full_url, str) else None,
-            bundle=root_view,
-        )
+        yield entry_view(root_view, index, entry, resource)
