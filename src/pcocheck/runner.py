@@ -10,11 +10,12 @@ from __future__ import annotations
 import gc
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
+from pcocheck.collector import collector_paused
 from pcocheck.config import RunConfig, Selection
 from pcocheck.finding import Finding
 from pcocheck.inputs.discover import InputFile, discover
@@ -68,6 +69,8 @@ class Run:
         # for forked workers), so the document is read and parsed once; lifetime: until
         # the main pass takes it (see :meth:`documents`).
         self.held: tuple[str, list[Document | Finding]] | None = None
+        # Whether this run froze the collector's objects (see _freeze_held).
+        self._frozen = False
         self.entries: dict[str, int] = {}  # top-level Bundle entries per input, first pass
         self.indexed = False  # whether the first pass ran
         self._first_error: str | None = None
@@ -174,17 +177,26 @@ class Run:
         if not indexers and not self.resolvers:
             return
         # One JSON document (e.g. a large Bundle), or one small NDJSON file: parsed once,
-        # for both passes.
-        hold = len(inputs) == 1 and (not inputs[0].ndjson or small_ndjson(inputs[0]))
+        # for both passes (a larger one too when no parallel map will read it again, see
+        # HELD_SERIAL_NDJSON_BYTES).
+        serial = self.config.jobs <= 1 and self.config.executor == "local"
+        limit = HELD_SERIAL_NDJSON_BYTES if serial else HELD_NDJSON_BYTES
+        hold = len(inputs) == 1 and (not inputs[0].ndjson or small_ndjson(inputs[0], limit))
         for item in inputs:
             if not rereadable(item):
                 continue
             try:
-                # A document kept for the checks is read as they read it.
-                produced: Iterable[Document | Finding] = (
-                    list(read_documents(item)) if hold else index_documents(item)
-                )
-                entries = self._index(produced, indexers)
+                # A document kept for the checks is read as they read it; a large NDJSON
+                # file's records with the cyclic collector paused (parsed JSON makes no
+                # cycles; each full collection would walk every record read so far).
+                large = hold and item.ndjson and not small_ndjson(item)
+                with collector_paused() if large else nullcontext():
+                    produced: Iterable[Document | Finding] = (
+                        list(read_documents(item)) if hold else index_documents(item)
+                    )
+                    entries = self._index(produced, indexers)
+                    if large:
+                        self._freeze_held()
             except Exception:  # the main pass reads the file again and reports the error
                 continue
             if hold:
@@ -192,6 +204,21 @@ class Run:
                 self.held = (item.display, produced)
             self.entries[item.display] = entries
             self.prescanned.add(item.display)
+
+    def _freeze_held(self) -> None:
+        """Leave what exists now (a large NDJSON file's records, held) out of the
+        collector's generations until they are checked (see :meth:`_thaw`): each
+        collection would walk every record still held, to free nothing; the first young
+        one after the paused reading walked all of them (0.1 s for 10,000 records). Not
+        when something else froze objects (unfreezing would undo that)."""
+        if not gc.get_freeze_count():
+            gc.freeze()
+            self._frozen = True
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
     def _index(self, produced: Iterable[Document | Finding], indexers: list[Checker]) -> int:
         """Index what was read; returns the number of top-level Bundle entries seen."""
@@ -205,10 +232,22 @@ class Run:
         of its parts), else read now."""
         held = self.held
         if held is not None and held[0] == item.display:
-            if not keep:
-                self.held = None
-            return iter(held[1])
+            if keep:
+                return iter(held[1])
+            self.held = None
+            return self._handed_over(held[1])
         return read_documents(item, stdin)
+
+    def _handed_over(self, documents: list[Document | Finding]) -> Iterator[Document | Finding]:
+        """The held ``documents`` for the checks, each let go of as it is taken; what the
+        first pass froze is thawed once the last is checked."""
+        try:
+            for index in range(len(documents)):
+                document = documents[index]
+                documents[index] = None  # type: ignore[call-overload]  # let go of it
+                yield document
+        finally:
+            self._thaw()
 
     def execute(self, stdin: IO[bytes] | None = None) -> RunResult:
         found, problems = discover(list(self.config.paths))
@@ -240,6 +279,7 @@ class Run:
                             progress.advance(files=1)
                 self.finish()
         finally:
+            self._thaw()  # held documents never checked (an error)
             if progress is not None:
                 progress.stop()
         return self.result
@@ -332,18 +372,25 @@ REFREEZE_EVERY = 500
 # first pass keeps its parsed records (about ten times the text) for the checks, instead of
 # reading and parsing every record twice (about a tenth of the run's time at 1,000 records).
 HELD_NDJSON_BYTES = 1024 * 1024
+# The same for a run whose checks are not mapped in parallel (one job, local): a plain
+# NDJSON file under this size is read once too (about 7.5 times the text held, e.g. 70 MB
+# for 10,000 records, 9 MB; a parallel run's helpers read their chunks themselves).
+HELD_SERIAL_NDJSON_BYTES = 12 * 1024 * 1024
 
 
-def small_ndjson(item: InputFile) -> bool:
-    """A plain (not gzipped) NDJSON file on disk or in memory under HELD_NDJSON_BYTES."""
+def small_ndjson(item: InputFile, limit: int | None = None) -> bool:
+    """A plain (not gzipped) NDJSON file on disk or in memory under ``limit`` bytes (None:
+    HELD_NDJSON_BYTES)."""
+    if limit is None:
+        limit = HELD_NDJSON_BYTES
     if item.gzipped:
         return False
     if item.data is not None:
-        return len(item.data) < HELD_NDJSON_BYTES
+        return len(item.data) < limit
     if item.path is None:
         return False
     try:
-        return os.stat(item.path).st_size < HELD_NDJSON_BYTES
+        return os.stat(item.path).st_size < limit
     except OSError:
         return False
 

@@ -4,6 +4,7 @@ twice, reading problems included."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ def _run(path: Path, monkeypatch: pytest.MonkeyPatch, held: bool) -> tuple[list[
         patch.setattr(runner, "index_documents", counted(index_documents))
         if not held:
             patch.setattr(runner, "HELD_NDJSON_BYTES", 0)
+            patch.setattr(runner, "HELD_SERIAL_NDJSON_BYTES", 0)
         config = RunConfig(paths=(str(path),))
         result = Run(config, build_checkers(config)).execute()
     return [f.to_dict() for f in result.findings], reads
@@ -85,7 +87,84 @@ def test_a_file_at_or_over_the_bound_is_read_twice(
     path = tmp_path / "large.ndjson"
     path.write_text("\n".join(_lines()) + "\n", encoding="utf-8")
     monkeypatch.setattr(runner, "HELD_NDJSON_BYTES", path.stat().st_size)
+    monkeypatch.setattr(runner, "HELD_SERIAL_NDJSON_BYTES", path.stat().st_size)
     once, reads = _run(path, monkeypatch, held=True)
     assert reads == 2
     twice, _ = _run(path, monkeypatch, held=False)
     assert once == twice
+
+
+def _run_with(
+    path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> tuple[list[Any], int, list[int]]:
+    """Findings, reads, and the collector's freeze count seen by each check."""
+    reads = 0
+    frozen: list[int] = []
+    read_documents = runner.read_documents
+    index_documents = runner.index_documents
+    check_view = Run.check_view
+
+    def counted(function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            nonlocal reads
+            reads += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    def watched(self: Run, view: Any, indexed: bool = True) -> None:
+        frozen.append(gc.get_freeze_count())
+        check_view(self, view, indexed)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "read_documents", counted(read_documents))
+        patch.setattr(runner, "index_documents", counted(index_documents))
+        patch.setattr(Run, "check_view", watched)
+        config = RunConfig(paths=(str(path),), jobs=jobs)
+        result = Run(config, build_checkers(config)).execute()
+    return [f.to_dict() for f in result.findings], reads, frozen
+
+
+@pytest.mark.parametrize("serial_bound", [0, None])
+def test_a_larger_file_is_held_in_a_one_job_run_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serial_bound: int | None
+) -> None:
+    """Over HELD_NDJSON_BYTES but under HELD_SERIAL_NDJSON_BYTES: read once by a one-job
+    run, its records frozen while checked and thawed after; read twice by a run that may
+    map in parallel (its helpers would read their chunks again), and past either bound."""
+    path = tmp_path / "larger.ndjson"
+    path.write_text("\n".join(_lines()) + "\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "HELD_NDJSON_BYTES", 0)  # this file counts as large
+    if serial_bound is not None:
+        monkeypatch.setattr(runner, "HELD_SERIAL_NDJSON_BYTES", serial_bound)
+    assert gc.get_freeze_count() == 0
+    serial, reads_serial, frozen_serial = _run_with(path, monkeypatch, jobs=1)
+    assert gc.get_freeze_count() == 0  # thawed
+    parallel, reads_parallel, frozen_parallel = _run_with(path, monkeypatch, jobs=2)
+    assert serial == parallel
+    assert reads_parallel == 2
+    assert frozen_parallel and not any(frozen_parallel)
+    if serial_bound is None:
+        assert reads_serial == 1
+        assert frozen_serial and all(frozen_serial)
+    else:
+        assert reads_serial == 2
+        assert not any(frozen_serial)
+
+
+def test_held_records_are_thawed_when_a_check_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "larger.ndjson"
+    path.write_text("\n".join(_lines()) + "\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "HELD_NDJSON_BYTES", 0)
+
+    def broken(self: Run, *args: Any, **kwargs: Any) -> None:
+        assert gc.get_freeze_count()
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Run, "check_document", broken)
+    config = RunConfig(paths=(str(path),))
+    result = Run(config, build_checkers(config)).execute()
+    assert gc.get_freeze_count() == 0
+    assert any("boom" in f.message for f in result.findings)

@@ -15,6 +15,11 @@ from typing import Any
 from pcocheck.finding import JsonPath
 from pcocheck.rules.access import as_dict, as_str
 
+# Parsed date texts remembered (about 350 bytes each, at most about 6 MB): as many as a
+# 10,000-resource export whose dates barely repeat writes, so the cross-resource phase
+# finds those its facts kept as text (pcocheck.rules.store) parsed already (4,096 kept
+# about a third of them).
+WHENS_KEPT = 16_384
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T.*)?$")
 
 
@@ -42,7 +47,7 @@ def parse_when(value: Any) -> When | None:
     return _parse_when(text)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=WHENS_KEPT)
 def _parse_when(text: str) -> When | None:
     """:func:`parse_when` of a string, remembered: the same dates recur across the
     resources of an export, and a :class:`When` is immutable."""

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.inputs.source import RecordLine
-from pcocheck.rules.access import canonical_base, claimed_profiles, loinc_codes
+from pcocheck.rules.access import canonical_base, loinc_codes
 from pcocheck.rules.codes import PCO_SD
 from pcocheck.rules.dates import When
 from pcocheck.rules.references import Scope, Target
@@ -170,9 +170,20 @@ class Subject:
         self.resource = resource
         self.prefix = prefix
         self.scope = scope
-        self.profiles = claimed_profiles(resource)
-        claimed = next((p for p in self.profiles if p.startswith(PCO_SD)), None)
-        self.profile = sys.intern(claimed) if claimed is not None else None
+        # claimed_profiles(resource), and the first PCO profile among them, inline: this
+        # runs once per resource
+        meta = resource.get("meta")
+        listed_profiles = meta.get("profile") if isinstance(meta, dict) else None
+        profiles: list[str] = []
+        claimed = None
+        if isinstance(listed_profiles, list):
+            profiles = [p for p in listed_profiles if isinstance(p, str)]
+            for profile in profiles:
+                if profile.startswith(PCO_SD):
+                    claimed = sys.intern(profile)
+                    break
+        self.profiles = profiles
+        self.profile = claimed
         rtype = resource.get("resourceType")
         rid = resource.get("id")
         own = f"{rtype}/{rid}" if isinstance(rid, str) else str(rtype)

@@ -43,14 +43,21 @@ def _value(resource: dict[str, Any]) -> tuple[Decimal | None, JsonPath]:
 def prom_observation(subject: Subject, out: list[Finding]) -> ObservationFacts:
     resource = subject.resource
     codes = subject.loinc
-    measure = next((c for c in codes if c in PROM_TARGET_MEASURES), None)
+    # The first code that is a PROM measure, a panel, an item or total: one loop (this
+    # runs once per Observation)
+    measure = panel_code = item_code = None
+    for code in codes:
+        if measure is None and code in PROM_TARGET_MEASURES:
+            measure = code
+        if panel_code is None and code in BY_PANEL:
+            panel_code = code
+        if item_code is None and (code in BY_ITEM or code in BY_TOTAL):
+            item_code = code
     if measure is None and subject.claims(PROM_SCORE_PROFILE) and codes:
         measure = codes[0]
     score = _score(subject, measure, out) if measure is not None else None
-    panel_code = next((c for c in codes if c in BY_PANEL), None)
     panel = _panel(subject, BY_PANEL[panel_code], out) if panel_code is not None else None
     item = None
-    item_code = next((c for c in codes if c in BY_ITEM or c in BY_TOTAL), None)
     if item_code is not None and subject.scope.referable:
         value_path = _value_path(resource)
         item = ItemValue(item_code, value_score(resource), subject.place(value_path))

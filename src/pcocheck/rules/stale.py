@@ -212,7 +212,8 @@ def check_stale(subject: Subject, out: list[Finding], *, codes: bool = True) -> 
     """Pre-STU1 content in one resource. ``codes`` walks every Coding of the resource,
     contained resources included (the caller turns it off for contained resources, and
     when the resource's JSON text has none of :data:`WALK_MARKERS`)."""
-    _profiles(subject, out)
+    if subject.profiles:  # else meta.profile holds no string to judge
+        _profiles(subject, out)
     if codes:
         _codings(subject, out)
     _gas_extensions(subject, out)
@@ -420,16 +421,17 @@ def _old_level(subject: Subject, rel: JsonPath, coding: dict[str, Any], level: i
 def _observation(subject: Subject, out: list[Finding]) -> None:
     resource = subject.resource
     codes = subject.loinc
-    for path, coding in codings(resource.get("code") if "107332-9" in codes else None, ("code",)):
-        if coding.get("system") == LOINC and coding.get("code") == "107332-9":
-            out.append(
-                subject.finding(
-                    "PCO-STALE-003",
-                    "LOINC 107332-9 as a GAS score code is pre-STU1 (it stays the GAS goal's "
-                    "target.measure); use LOINC 112296-9 for a GAS baseline score",
-                    (*path, "code"),
+    if "107332-9" in codes:
+        for path, coding in codings(resource.get("code"), ("code",)):
+            if coding.get("system") == LOINC and coding.get("code") == "107332-9":
+                out.append(
+                    subject.finding(
+                        "PCO-STALE-003",
+                        "LOINC 107332-9 as a GAS score code is pre-STU1 (it stays the GAS "
+                        "goal's target.measure); use LOINC 112296-9 for a GAS baseline score",
+                        (*path, "code"),
+                    )
                 )
-            )
     if "valueCodeableConcept" in resource and (
         subject.claims(GAS_SCORE_PROFILE) or any(c in _GAS_SCORE_CODES for c in codes)
     ):
