@@ -15,6 +15,7 @@ from pcocheck.catalog import lookup
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.inputs.source import RecordLine, SourceText
 from pcocheck.jsonutil import shorten
+from pcocheck.pickling import pickled_by_fields
 
 Emit = Callable[[Finding], None]
 
@@ -52,6 +53,7 @@ def render_expression(root: str, path: JsonPath) -> str:
     return "".join(parts)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Anchor:
     """Where a resource (or document) sits: file text, root type, entry, path prefix."""

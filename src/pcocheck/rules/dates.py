@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pcocheck.finding import JsonPath
+from pcocheck.pickling import pickled_by_fields
 from pcocheck.rules.access import as_dict, as_str
 
 # Parsed date texts remembered (about 350 bytes each, at most about 6 MB): as many as a
@@ -23,6 +24,7 @@ WHENS_KEPT = 16_384
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T.*)?$")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class When:
     """A day as written in the data, and the exact instant when a time and zone are given."""

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.inputs.source import RecordLine
+from pcocheck.pickling import pickled_by_fields
 from pcocheck.rules.access import canonical_base, loinc_codes
 from pcocheck.rules.codes import PCO_SD
 from pcocheck.rules.dates import When
@@ -228,6 +229,7 @@ class Subject:
         return Place(self._spot, self.prefix + rel, self.profile)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Link:
     """One reference to follow later: what it resolved to (or waits for) and where it was
@@ -242,6 +244,7 @@ class Link:
             object.__setattr__(self, "text", self.target)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PromTarget:
     """A PROM goal's target: measure codes, comparator and value (detailQuantity)."""
@@ -257,6 +260,7 @@ class PromTarget:
         object.__setattr__(self, "value", _shared(self.value))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class GoalFact:
     label: str
@@ -274,6 +278,7 @@ class GoalFact:
         object.__setattr__(self, "start", _shared_when(self.start))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class GasScore:
     label: str
@@ -289,6 +294,7 @@ class GasScore:
         object.__setattr__(self, "when", _shared_when(self.when))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PromScore:
     label: str
@@ -306,6 +312,7 @@ class PromScore:
         object.__setattr__(self, "when", _shared_when(self.when))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ItemValue:
     """A PHQ-9/GAD-7 item or total Observation that a panel's hasMember may point at."""
@@ -319,6 +326,7 @@ class ItemValue:
         object.__setattr__(self, "score", _shared(self.score))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Panel:
     """A PHQ-9/GAD-7 panel Observation whose hasMember items must add up."""
@@ -331,6 +339,7 @@ class Panel:
         object.__setattr__(self, "instrument", _shared(self.instrument))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ResponseTotal:
     """What a PHQ-9/GAD-7 QuestionnaireResponse adds up to (None when incomplete)."""

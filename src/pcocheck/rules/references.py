@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pcocheck.engine.references import parse_reference
+from pcocheck.pickling import pickled_by_fields
 from pcocheck.resolution import Identity, ReferenceContext, Resolution, Resolver, ResourceKey
 from pcocheck.resolution import describe_candidates as _describe
 from pcocheck.view import Anchor
@@ -26,6 +27,7 @@ _FINAL = frozenset(
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Target:
     """What a reference points at: ``key`` when resolved; ``pending`` (``Type/id`` and the
