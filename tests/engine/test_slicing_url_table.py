@@ -73,9 +73,7 @@ def compare_assignments(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     used: list[Any] = []
     original = Slicer.check
 
-    def check(
-        self: Slicer, walk: Any, sd: Any, child: Any, items: Any, rel: Any, key: str
-    ) -> None:
+    def check(self: Slicer, walk: Any, sd: Any, child: Any, items: Any, rel: Any, key: str) -> None:
         slicing = child.element.slicing
         if slicing is not None and child.slices:
             discriminators = slicing.discriminators

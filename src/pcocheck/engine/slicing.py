@@ -206,7 +206,11 @@ class Slicer:
                     table.setdefault(fixed[1], index)
                     continue
                 profiles = [p for t in slice_element.types for p in t.profiles]
-                if fixed is None and profiles and (definition is None or definition.pattern is None):
+                if (
+                    fixed is None
+                    and profiles
+                    and (definition is None or definition.pattern is None)
+                ):
                     for profile in profiles:
                         table.setdefault(profile, index)
                     continue
