@@ -438,6 +438,26 @@ def profile_scope(engine: ProfileEngine, sd: StructureDef, scope: ElementDef) ->
     return [ProfileSlot(engine, sd, child) for child in engine.relevant_children(sd, scope)]
 
 
+def member_spec(
+    engine: ProfileEngine, sd: StructureDef, element: ElementDef, type_code: str, base: bool
+) -> VisitSpec | ProfileSpec:
+    """The spec :meth:`CompiledPass.visit` checks a slice member with (made on first use,
+    cached in the engine; the element is kept with its entry)."""
+    key = (id(element), sd.url, type_code, base)
+    cache = engine.visit_specs
+    entry = cache.get(key)
+    if entry is None or entry[0] is not element:
+        spec: VisitSpec | ProfileSpec = (
+            VisitSpec(engine, sd, element, type_code, True)
+            if base
+            else ProfileSpec(engine, sd, element, type_code, True)
+        )
+        entry = (element, spec)
+        cache[key] = entry
+    found: VisitSpec | ProfileSpec = entry[1]
+    return found
+
+
 class CompiledPass(Pass):
     """A :class:`Pass` whose base-mode object walk runs on compiled scopes."""
 
@@ -969,19 +989,7 @@ class CompiledPass(Pass):
         rel: JsonPath,
     ) -> None:
         """:meth:`Pass.visit` (slice members) through a compiled spec of ``element``."""
-        base = self.mode == BASE
-        key = (id(element), sd.url, type_code, base)
-        cache = self.engine.visit_specs
-        entry = cache.get(key)
-        if entry is None or entry[0] is not element:
-            spec: VisitSpec | ProfileSpec = (
-                VisitSpec(self.engine, sd, element, type_code, True)
-                if base
-                else ProfileSpec(self.engine, sd, element, type_code, True)
-            )
-            entry = (element, spec)
-            cache[key] = entry
-        spec = entry[1]
+        spec = member_spec(self.engine, sd, element, type_code, self.mode == BASE)
         if spec.plan is not plan:  # not the plan the spec was made with: interpret
             Pass.visit(self, sd, element, plan, type_code, value, companion, rel)
         elif isinstance(spec, VisitSpec):
