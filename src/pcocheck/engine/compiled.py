@@ -112,6 +112,7 @@ class VisitSpec:
         "type_code",
         "type_constraints",
         "type_contextual",
+        "type_rest",
         "type_root",
         "whitespace",
         "xhtml",
@@ -160,6 +161,7 @@ class VisitSpec:
         self.extension = False
         self.type_root: StructureDef | None = None
         self.type_constraints: Prepared = ()
+        self.type_rest: Prepared = ()  # see resolve_sub
         self.type_contextual: Prepared = ()
         self.sub: CompiledScope | None = None
         self.sub_resolved = False
@@ -194,6 +196,23 @@ class VisitSpec:
             engine, type_plan.constraints, self.type_code, type_sd.root.path
         )
         self.type_contextual = tuple(c for c in self.type_constraints if c[2])
+        # The type's constraints but those the element repeats (ext-1 is on every
+        # extension element and on the Extension type): checked with the same quick
+        # pre-check on the same node (same key, expression and type path: the element
+        # path matters only for a backbone), so one that passed on the element passes
+        # again. Used when every quick pre-check of the element passed (engine.slow).
+        self.type_rest = self.type_constraints
+        if self.type_code not in ("BackboneElement", "Element", ""):
+            own = {
+                (c.key, c.expression)
+                for c, quick, contextual in self.constraints
+                if quick is not None and not contextual
+            }
+            self.type_rest = tuple(
+                t
+                for t in self.type_constraints
+                if t[1] is None or t[2] or (t[0].key, t[0].expression) not in own
+            )
         self.sub = engine.compiled_scope(type_sd, type_sd.root)
         self.extension = self.type_code == "Extension"
 
@@ -910,6 +929,7 @@ class CompiledPass(Pass):
             engine.check_attachment(self, value, rel)
         elif type_code == "Reference":
             engine.check_reference(self, spec.element, spec.plan, value, rel)
+        slow = engine.slow
         if spec.constraints:
             self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
@@ -924,7 +944,8 @@ class CompiledPass(Pass):
         if spec.type_constraints:
             root = spec.type_root
             assert root is not None
-            self.check_prepared(spec.type_constraints, value, rel, type_code, root.root.path)
+            type_constraints = spec.type_rest if engine.slow == slow else spec.type_constraints
+            self.check_prepared(type_constraints, value, rel, type_code, root.root.path)
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             engine.check_extension(self, value, rel)
@@ -942,6 +963,7 @@ class CompiledPass(Pass):
             mark = engine.impure
             engine.check_reference(self, spec.element, spec.plan, value, rel)
             replayed = engine.impure - mark
+        slow = engine.slow
         if spec.constraints:
             replayed += self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
@@ -956,9 +978,8 @@ class CompiledPass(Pass):
         if spec.type_constraints:
             root = spec.type_root
             assert root is not None
-            replayed += self.check_prepared(
-                spec.type_constraints, value, rel, type_code, root.root.path
-            )
+            type_constraints = spec.type_rest if engine.slow == slow else spec.type_constraints
+            replayed += self.check_prepared(type_constraints, value, rel, type_code, root.root.path)
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             replayed += engine.check_extension(self, value, rel)
@@ -1030,6 +1051,7 @@ class CompiledPass(Pass):
                 continue
             if quick is not None and quick(value, resource, root):
                 continue
+            engine.slow += 1  # see VisitSpec.type_rest
             engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
         return contextual_impurity
 

@@ -224,6 +224,10 @@ class ProfileEngine:
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
         self.impure = 0
+        # Counts the constraints whose quick pre-check did not pass (CompiledPass.
+        # check_prepared): while it is unchanged, a type's constraints that an element
+        # repeats need no second check (VisitSpec.type_rest).
+        self.slow = 0
         # Counts the run-wide state a check changed besides findings (deferred reference
         # conformance, summaries): a reference check that changed none of it is replayed
         # from _reference_outcomes.

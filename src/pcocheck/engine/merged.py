@@ -682,6 +682,7 @@ class MergedPass(CompiledPass):
             engine.check_attachment(self, value, rel)
         elif type_code == "Reference":
             engine.check_reference(self, spec.element, spec.plan, value, rel)
+        slow = engine.slow
         if spec.constraints:
             self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         sub = spec.sub
@@ -689,7 +690,8 @@ class MergedPass(CompiledPass):
         if spec.type_constraints:
             root = spec.type_root
             assert root is not None
-            self.check_prepared(spec.type_constraints, value, rel, type_code, root.root.path)
+            type_constraints = spec.type_rest if engine.slow == slow else spec.type_constraints
+            self.check_prepared(type_constraints, value, rel, type_code, root.root.path)
         for entry in visits:
             profile_pass = passes[entry.index]
             pspec = entry.spec
