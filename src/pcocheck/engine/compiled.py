@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
-from pcocheck.engine.memo import LONGEST_KEY, WIDEST, Memo, slot_key
+from pcocheck.engine.memo import LONGEST_KEY, MIN_HITS, TRIAL, WIDEST, Memo, slot_key
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
@@ -576,7 +576,7 @@ class CompiledPass(Pass):
         value = obj.get(key)
         companion = obj.get("_" + key)
         memo = slot.memo
-        if value is not None and memo is not None and memo.worth_trying():
+        if value is not None and memo is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             frozen = self.value_key(value, companion)
             if frozen is not None:
@@ -647,7 +647,7 @@ class CompiledPass(Pass):
             return  # inline resources are validated by the base pass
         type_code = spec.type_code
         memo = spec.memo
-        if memo is not None and memo.worth_trying():
+        if memo is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             key = self.value_key(value, None)
             if key is not None:
@@ -679,7 +679,7 @@ class CompiledPass(Pass):
     ) -> None:
         """``visit`` an object that is an array item or slice member, unless ``items`` (the
         spec's memo of such objects) remembers it clean for this spec (engine.memo)."""
-        if items.worth_trying():
+        if items.tries < TRIAL or items.hits >= MIN_HITS:
             items.tries += 1
             key = self.value_key(value, None)
             if key is not None:
@@ -790,7 +790,7 @@ class CompiledPass(Pass):
                 if type(value) is not str or value not in slot.spec.clean:
                     self.check_format(slot.spec, value, rel + (slot.name,))
                 return
-        elif value is not None and memo.worth_trying():
+        elif value is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             memo_key = self.value_key(value, companion)
             if memo_key is not None:
@@ -896,7 +896,7 @@ class CompiledPass(Pass):
             )
             return
         memo = spec.memo
-        if memo is not None and memo.worth_trying():
+        if memo is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             key = self.value_key(value, None)
             if key is not None:

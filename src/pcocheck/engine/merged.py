@@ -59,7 +59,7 @@ from pcocheck.engine.compiled import (
     Slot,
     VisitSpec,
 )
-from pcocheck.engine.memo import Memo
+from pcocheck.engine.memo import MIN_HITS, TRIAL, Memo
 from pcocheck.engine.primitives import json_kind
 from pcocheck.engine.walker import BASE, PROFILE
 from pcocheck.finding import Finding, JsonPath
@@ -502,7 +502,12 @@ class MergedPass(CompiledPass):
             done.append((entry.index, entry.order, len(passes[entry.index].findings)))
         value = obj.get(name)
         memo = mslot.memo
-        if memo is not None and not left_out and value is not None and memo.worth_trying():
+        if (
+            memo is not None
+            and not left_out
+            and value is not None
+            and (memo.tries < TRIAL or memo.hits >= MIN_HITS)
+        ):
             memo.tries += 1  # a value too large to remember counts as a miss
             memo_key = self.value_key(value, obj.get(mslot.companion_key))
             if memo_key is not None:
