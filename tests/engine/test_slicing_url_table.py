@@ -1,6 +1,7 @@
-"""The url table of extension slicings (Slicer._url_table) assigns every item to the
-slice the discriminator evaluation (Slicer.matches) assigns it to: checked on every
-assignment made while validating the fixtures and mutated extensions."""
+"""The url table of extension slicings (Slicer._url_table: urls fixed by the slices, or the
+slices' type profiles) assigns every item to the slice the discriminator evaluation
+(Slicer.matches) assigns it to: checked on every assignment made while validating the
+fixtures and mutated extensions."""
 
 from __future__ import annotations
 
@@ -32,7 +33,16 @@ def _variants() -> list[dict[str, Any]]:
     """The goal, with its extensions' urls changed, duplicated, dropped or mistyped."""
     goal = _gas_goal()
     out = [goal]
-    for change in ("drop-url", "int-url", "other-url", "duplicate", "null-url", "sub-level"):
+    changes = (
+        "drop-url",
+        "int-url",
+        "other-url",
+        "duplicate",
+        "null-url",
+        "sub-level",
+        "outer-other-url",
+    )
+    for change in changes:
         variant = copy.deepcopy(goal)
         first = variant["extension"][0]
         inner = first.get("extension", [{}])
@@ -46,6 +56,10 @@ def _variants() -> list[dict[str, Any]]:
             first["extension"] = inner + copy.deepcopy(inner)
         elif change == "null-url":
             first["url"] = None
+        elif change == "outer-other-url":
+            # Goal.extension is sliced by url against the extension's definition (the
+            # slice's type profile): an unknown definition url matches no slice.
+            first["url"] = "http://example.org/StructureDefinition/other"
         elif change == "sub-level":
             inner.append({"url": "level", "valueString": "x"})
         out.append(variant)
@@ -54,21 +68,25 @@ def _variants() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def compare_assignments(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every assign() through a url table, and the disagreements with the discriminators
-    (collected: the runner turns an exception in a check into a finding)."""
+    """Every item Slicer.check assigns through a url table, with the table's slice and the
+    discriminators' (collected: the runner turns an exception in a check into a finding)."""
     used: list[Any] = []
-    original = Slicer.assign
+    original = Slicer.check
 
-    def assign(
-        self: Slicer, walk: Any, sd: Any, slices: Any, discriminators: Any, value: Any
-    ) -> Any:
-        found = original(self, walk, sd, slices, discriminators, value)
-        if self._url_table(sd, slices, discriminators) is not None:
-            general = self.assign_by_discriminators(walk, sd, slices, discriminators, value)
-            used.append((value, found, general))
-        return found
+    def check(self: Slicer, walk: Any, sd: Any, child: Any, items: Any, rel: Any, key: str) -> None:
+        slicing = child.element.slicing
+        if slicing is not None and child.slices:
+            discriminators = slicing.discriminators
+            table = self._url_table(sd, child.slices, discriminators)
+            for _, value, _ in items:
+                if table is not None and type(value) is dict and type(value.get("url")) is str:
+                    general = self.assign_by_discriminators(
+                        walk, sd, child.slices, discriminators, value
+                    )
+                    used.append((value, (table.get(value["url"]), []), general))
+        original(self, walk, sd, child, items, rel, key)
 
-    monkeypatch.setattr(Slicer, "assign", assign)
+    monkeypatch.setattr(Slicer, "check", check)
     return used
 
 
@@ -83,4 +101,8 @@ def test_url_table_agrees_with_the_discriminators(
     assert not [f for f in result.findings if f.code == "FHIR-PROFILE-070"]
     assert len(compare_assignments) > 20
     assert any(found[0] is None for _, found, _ in compare_assignments)  # unknown urls too
+    # Both kinds of table: urls fixed by the slices, and the slices' type profiles.
+    urls = {value["url"] for value, _, _ in compare_assignments}
+    assert "level" in urls
+    assert any(url.startswith("http://hl7.org/fhir/us/pco/") for url in urls)
     assert [(v, a, b) for v, a, b in compare_assignments if a != b] == []

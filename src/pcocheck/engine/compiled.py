@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
-from pcocheck.engine.memo import LONGEST_KEY, WIDEST, Memo, slot_key
+from pcocheck.engine.memo import LONGEST_KEY, MIN_HITS, TRIAL, WIDEST, Memo, slot_key
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
@@ -112,6 +112,7 @@ class VisitSpec:
         "type_code",
         "type_constraints",
         "type_contextual",
+        "type_rest",
         "type_root",
         "whitespace",
         "xhtml",
@@ -160,6 +161,7 @@ class VisitSpec:
         self.extension = False
         self.type_root: StructureDef | None = None
         self.type_constraints: Prepared = ()
+        self.type_rest: Prepared = ()  # see resolve_sub
         self.type_contextual: Prepared = ()
         self.sub: CompiledScope | None = None
         self.sub_resolved = False
@@ -194,6 +196,23 @@ class VisitSpec:
             engine, type_plan.constraints, self.type_code, type_sd.root.path
         )
         self.type_contextual = tuple(c for c in self.type_constraints if c[2])
+        # The type's constraints but those the element repeats (ext-1 is on every
+        # extension element and on the Extension type): checked with the same quick
+        # pre-check on the same node (same key, expression and type path: the element
+        # path matters only for a backbone), so one that passed on the element passes
+        # again. Used when every quick pre-check of the element passed (engine.slow).
+        self.type_rest = self.type_constraints
+        if self.type_code not in ("BackboneElement", "Element", ""):
+            own = {
+                (c.key, c.expression)
+                for c, quick, contextual in self.constraints
+                if quick is not None and not contextual
+            }
+            self.type_rest = tuple(
+                t
+                for t in self.type_constraints
+                if t[1] is None or t[2] or (t[0].key, t[0].expression) not in own
+            )
         self.sub = engine.compiled_scope(type_sd, type_sd.root)
         self.extension = self.type_code == "Extension"
 
@@ -438,6 +457,26 @@ def profile_scope(engine: ProfileEngine, sd: StructureDef, scope: ElementDef) ->
     return [ProfileSlot(engine, sd, child) for child in engine.relevant_children(sd, scope)]
 
 
+def member_spec(
+    engine: ProfileEngine, sd: StructureDef, element: ElementDef, type_code: str, base: bool
+) -> VisitSpec | ProfileSpec:
+    """The spec :meth:`CompiledPass.visit` checks a slice member with (made on first use,
+    cached in the engine; the element is kept with its entry)."""
+    key = (id(element), sd.url, type_code, base)
+    cache = engine.visit_specs
+    entry = cache.get(key)
+    if entry is None or entry[0] is not element:
+        spec: VisitSpec | ProfileSpec = (
+            VisitSpec(engine, sd, element, type_code, True)
+            if base
+            else ProfileSpec(engine, sd, element, type_code, True)
+        )
+        entry = (element, spec)
+        cache[key] = entry
+    found: VisitSpec | ProfileSpec = entry[1]
+    return found
+
+
 class CompiledPass(Pass):
     """A :class:`Pass` whose base-mode object walk runs on compiled scopes."""
 
@@ -537,7 +576,7 @@ class CompiledPass(Pass):
         value = obj.get(key)
         companion = obj.get("_" + key)
         memo = slot.memo
-        if value is not None and memo is not None and memo.worth_trying():
+        if value is not None and memo is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             frozen = self.value_key(value, companion)
             if frozen is not None:
@@ -608,7 +647,7 @@ class CompiledPass(Pass):
             return  # inline resources are validated by the base pass
         type_code = spec.type_code
         memo = spec.memo
-        if memo is not None and memo.worth_trying():
+        if memo is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             key = self.value_key(value, None)
             if key is not None:
@@ -640,7 +679,7 @@ class CompiledPass(Pass):
     ) -> None:
         """``visit`` an object that is an array item or slice member, unless ``items`` (the
         spec's memo of such objects) remembers it clean for this spec (engine.memo)."""
-        if items.worth_trying():
+        if items.tries < TRIAL or items.hits >= MIN_HITS:
             items.tries += 1
             key = self.value_key(value, None)
             if key is not None:
@@ -751,7 +790,7 @@ class CompiledPass(Pass):
                 if type(value) is not str or value not in slot.spec.clean:
                     self.check_format(slot.spec, value, rel + (slot.name,))
                 return
-        elif value is not None and memo.worth_trying():
+        elif value is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             memo_key = self.value_key(value, companion)
             if memo_key is not None:
@@ -857,7 +896,7 @@ class CompiledPass(Pass):
             )
             return
         memo = spec.memo
-        if memo is not None and memo.worth_trying():
+        if memo is not None and (memo.tries < TRIAL or memo.hits >= MIN_HITS):
             memo.tries += 1  # a value too large to remember counts as a miss
             key = self.value_key(value, None)
             if key is not None:
@@ -890,6 +929,7 @@ class CompiledPass(Pass):
             engine.check_attachment(self, value, rel)
         elif type_code == "Reference":
             engine.check_reference(self, spec.element, spec.plan, value, rel)
+        slow = engine.slow
         if spec.constraints:
             self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
@@ -904,7 +944,8 @@ class CompiledPass(Pass):
         if spec.type_constraints:
             root = spec.type_root
             assert root is not None
-            self.check_prepared(spec.type_constraints, value, rel, type_code, root.root.path)
+            type_constraints = spec.type_rest if engine.slow == slow else spec.type_constraints
+            self.check_prepared(type_constraints, value, rel, type_code, root.root.path)
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             engine.check_extension(self, value, rel)
@@ -922,6 +963,7 @@ class CompiledPass(Pass):
             mark = engine.impure
             engine.check_reference(self, spec.element, spec.plan, value, rel)
             replayed = engine.impure - mark
+        slow = engine.slow
         if spec.constraints:
             replayed += self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         if not spec.sub_resolved:
@@ -936,9 +978,8 @@ class CompiledPass(Pass):
         if spec.type_constraints:
             root = spec.type_root
             assert root is not None
-            replayed += self.check_prepared(
-                spec.type_constraints, value, rel, type_code, root.root.path
-            )
+            type_constraints = spec.type_rest if engine.slow == slow else spec.type_constraints
+            replayed += self.check_prepared(type_constraints, value, rel, type_code, root.root.path)
         self.walk_compiled(sub, value, rel)
         if spec.extension:
             replayed += engine.check_extension(self, value, rel)
@@ -969,19 +1010,7 @@ class CompiledPass(Pass):
         rel: JsonPath,
     ) -> None:
         """:meth:`Pass.visit` (slice members) through a compiled spec of ``element``."""
-        base = self.mode == BASE
-        key = (id(element), sd.url, type_code, base)
-        cache = self.engine.visit_specs
-        entry = cache.get(key)
-        if entry is None or entry[0] is not element:
-            spec: VisitSpec | ProfileSpec = (
-                VisitSpec(self.engine, sd, element, type_code, True)
-                if base
-                else ProfileSpec(self.engine, sd, element, type_code, True)
-            )
-            entry = (element, spec)
-            cache[key] = entry
-        spec = entry[1]
+        spec = member_spec(self.engine, sd, element, type_code, self.mode == BASE)
         if spec.plan is not plan:  # not the plan the spec was made with: interpret
             Pass.visit(self, sd, element, plan, type_code, value, companion, rel)
         elif isinstance(spec, VisitSpec):
@@ -1022,6 +1051,7 @@ class CompiledPass(Pass):
                 continue
             if quick is not None and quick(value, resource, root):
                 continue
+            engine.slow += 1  # see VisitSpec.type_rest
             engine.evaluate_constraint(self, constraint, value, rel, type_code, path)
         return contextual_impurity
 

@@ -13,6 +13,7 @@ from pcocheck.definitions.model import Binding, Constraint, ElementDef, Structur
 from pcocheck.engine.bundle import check_bundle
 from pcocheck.engine.capability import check_capability_statement, shipped_search_parameter
 from pcocheck.engine.compiled import (
+    CompiledPass,
     CompiledScope,
     Prepared,
     ProfileScope,
@@ -26,6 +27,7 @@ from pcocheck.engine.conformance import (
 )
 from pcocheck.engine.content import attachment_problems, markup_in, size_problem
 from pcocheck.engine.element_ids import duplicate_element_ids
+from pcocheck.engine.extension_keys import ExtensionKeys
 from pcocheck.engine.extensions import (
     ExtensionPolicy,
     HostContexts,
@@ -171,6 +173,8 @@ class ProfileEngine:
         self.infer_pco = infer_pco
         self.resolver = resolver if resolver is not None else Resolver()
         self.slicer = Slicer(self)
+        # Clean checks of extensions against their definitions, by what they read.
+        self.extension_keys = ExtensionKeys(self)
         self.extension_policy = extension_policy or ExtensionPolicy()
         self.security_checks = security_checks
         self.host_contexts = HostContexts(self.structure, self.children)
@@ -220,6 +224,10 @@ class ProfileEngine:
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
         self.impure = 0
+        # Counts the constraints whose quick pre-check did not pass (CompiledPass.
+        # check_prepared): while it is unchanged, a type's constraints that an element
+        # repeats need no second check (VisitSpec.type_rest).
+        self.slow = 0
         # Counts the run-wide state a check changed besides findings (deferred reference
         # conformance, summaries): a reference check that changed none of it is replayed
         # from _reference_outcomes.
@@ -1663,6 +1671,21 @@ class ProfileEngine:
                 walk.report(code, rel, message)
             return 0
         contextual = self.extension_context(walk, definition, value, rel)
+        memo = self.extension_keys.memo_for(definition) if isinstance(walk, CompiledPass) else None
+        if memo is not None and memo.worth_trying():
+            # Remembered clean by what its definition's pass reads (engine.extension_keys).
+            memo.tries += 1  # a value without a key counts as a miss
+            found = self.extension_keys.key(cast(CompiledPass, walk), definition, value)
+            if found is not None:
+                key, chars = found
+                if key in memo.clean:
+                    memo.hits += 1
+                    return contextual
+                before = self.impure
+                self.run_profile_on(walk, definition, value, rel)
+                if self.impure == before:
+                    memo.remember(key, chars)
+                return contextual
         self.run_profile_on(walk, definition, value, rel)
         return contextual
 

@@ -47,7 +47,7 @@ class Memo:
 
     def worth_trying(self) -> bool:
         """Still worth rendering values for: repeats are common enough (decided once,
-        after TRIAL lookups)."""
+        after TRIAL lookups). The compiled walk inlines this test in its hot paths."""
         return self.tries < TRIAL or self.hits >= MIN_HITS
 
     def remember(self, key: object, chars: int) -> None:

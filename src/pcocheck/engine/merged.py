@@ -59,7 +59,7 @@ from pcocheck.engine.compiled import (
     Slot,
     VisitSpec,
 )
-from pcocheck.engine.memo import Memo
+from pcocheck.engine.memo import MIN_HITS, TRIAL, Memo
 from pcocheck.engine.primitives import json_kind
 from pcocheck.engine.walker import BASE, PROFILE
 from pcocheck.finding import Finding, JsonPath
@@ -502,7 +502,12 @@ class MergedPass(CompiledPass):
             done.append((entry.index, entry.order, len(passes[entry.index].findings)))
         value = obj.get(name)
         memo = mslot.memo
-        if memo is not None and not left_out and value is not None and memo.worth_trying():
+        if (
+            memo is not None
+            and not left_out
+            and value is not None
+            and (memo.tries < TRIAL or memo.hits >= MIN_HITS)
+        ):
             memo.tries += 1  # a value too large to remember counts as a miss
             memo_key = self.value_key(value, obj.get(mslot.companion_key))
             if memo_key is not None:
@@ -682,6 +687,7 @@ class MergedPass(CompiledPass):
             engine.check_attachment(self, value, rel)
         elif type_code == "Reference":
             engine.check_reference(self, spec.element, spec.plan, value, rel)
+        slow = engine.slow
         if spec.constraints:
             self.check_prepared(spec.constraints, value, rel, type_code, spec.path)
         sub = spec.sub
@@ -689,7 +695,8 @@ class MergedPass(CompiledPass):
         if spec.type_constraints:
             root = spec.type_root
             assert root is not None
-            self.check_prepared(spec.type_constraints, value, rel, type_code, root.root.path)
+            type_constraints = spec.type_rest if engine.slow == slow else spec.type_constraints
+            self.check_prepared(type_constraints, value, rel, type_code, root.root.path)
         for entry in visits:
             profile_pass = passes[entry.index]
             pspec = entry.spec

@@ -48,8 +48,21 @@ class Slicer:
         assigned: list[int | None] = []
         undecided: list[bool] = []
         counts = [0] * len(slices)
+        discriminators = slicing.discriminators
+        table = self._url_table(sd, slices, discriminators)
         for item_rel, value, _ in items:
-            index, undetermined = self.assign(walk, sd, slices, slicing.discriminators, value)
+            if table is not None and type(value) is dict and type(url := value.get("url")) is str:
+                # assign(), by the url table
+                self.why = ""
+                index = table.get(url)
+                assigned.append(index)
+                undecided.append(False)
+                if index is not None:
+                    counts[index] += 1
+                continue
+            index, undetermined = self.assign_by_discriminators(
+                walk, sd, slices, discriminators, value
+            )
             assigned.append(index)
             undecided.append(bool(undetermined))
             if index is not None:
@@ -84,6 +97,8 @@ class Slicer:
                 )
         last_slice = -1
         seen_unmatched = False
+        choice = element.is_choice
+        mode = walk.mode
         for (item_rel, value, companion), index, undecided_item in zip(
             items, assigned, undecided, strict=True
         ):
@@ -113,10 +128,11 @@ class Slicer:
                 )
             last_slice = max(last_slice, index)
             slice_element = slices[index]
-            plan = self.engine.plan_for(sd, slice_element, walk.mode)
-            type_code = slice_element.types[0].code if slice_element.types else ""
-            if element.is_choice:
+            plan = self.engine.plan_for(sd, slice_element, mode)
+            if choice:
                 type_code = self.engine.choice_type(element, key)
+            else:
+                type_code = slice_element.types[0].code if slice_element.types else ""
             walk.visit(sd, slice_element, plan, type_code, value, companion, item_rel)
 
     why = ""
@@ -166,9 +182,12 @@ class Slicer:
     def _url_table(
         self, sd: StructureDef, slices: list[ElementDef], discriminators: tuple[Discriminator, ...]
     ) -> dict[str, int] | None:
-        """For a slicing by ``url`` value whose every slice fixes its url (extensions):
-        url -> index of the first slice fixing it, which is what :meth:`matches` decides
-        for a string url (a fixed string matches only itself). None for any other slicing."""
+        """For a slicing by ``url`` value whose every slice fixes its url (extensions), or
+        names the extension's definition as its type profile without a fixed or pattern
+        url (a resource's slice of extensions by their profile): url -> index of the first
+        slice matching it, which is what :meth:`matches` decides for a string url (a fixed
+        string matches only itself; :meth:`match_value` tests a url against the slice's
+        type profiles when nothing is fixed). None for any other slicing."""
         key = (id(slices), sd.url)
         entry = self._url_tables.get(key)
         if entry is not None and entry[0] is slices:
@@ -183,10 +202,20 @@ class Slicer:
             for index, slice_element in enumerate(slices):
                 definition = self.definition_at(sd, slice_element, "url")
                 fixed = definition.fixed if definition is not None else None
-                if fixed is None or not isinstance(fixed[1], str):
-                    table = None
-                    break
-                table.setdefault(fixed[1], index)
+                if fixed is not None and isinstance(fixed[1], str):
+                    table.setdefault(fixed[1], index)
+                    continue
+                profiles = [p for t in slice_element.types for p in t.profiles]
+                if (
+                    fixed is None
+                    and profiles
+                    and (definition is None or definition.pattern is None)
+                ):
+                    for profile in profiles:
+                        table.setdefault(profile, index)
+                    continue
+                table = None
+                break
         self._url_tables[key] = (slices, table)
         return table
 
