@@ -43,28 +43,31 @@ def _lines() -> list[str]:
     ]
 
 
-def _run(path: Path, monkeypatch: pytest.MonkeyPatch, held: bool) -> tuple[list[Any], int]:
-    reads = 0
-    read_documents = runner.read_documents
-    index_documents = runner.index_documents
+class _Reads:
+    """Counts the runner's reads of input files (the first pass's and the checks')."""
 
-    def counted(function: Any) -> Any:
+    def __init__(self, patch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        for name in ("read_documents", "index_documents"):
+            patch.setattr(runner, name, self._counted(getattr(runner, name)))
+
+    def _counted(self, function: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            nonlocal reads
-            reads += 1
+            self.count += 1
             return function(*args, **kwargs)
 
         return wrapper
 
+
+def _run(path: Path, monkeypatch: pytest.MonkeyPatch, held: bool) -> tuple[list[Any], int]:
     with monkeypatch.context() as patch:
-        patch.setattr(runner, "read_documents", counted(read_documents))
-        patch.setattr(runner, "index_documents", counted(index_documents))
+        reads = _Reads(patch)
         if not held:
             patch.setattr(runner, "HELD_NDJSON_BYTES", 0)
             patch.setattr(runner, "HELD_SERIAL_NDJSON_BYTES", 0)
         config = RunConfig(paths=(str(path),))
         result = Run(config, build_checkers(config)).execute()
-    return [f.to_dict() for f in result.findings], reads
+    return [f.to_dict() for f in result.findings], reads.count
 
 
 def test_a_small_ndjson_file_is_read_once_with_the_same_findings(
@@ -98,31 +101,19 @@ def _run_with(
     path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> tuple[list[Any], int, list[int]]:
     """Findings, reads, and the collector's freeze count seen by each check."""
-    reads = 0
     frozen: list[int] = []
-    read_documents = runner.read_documents
-    index_documents = runner.index_documents
     check_view = Run.check_view
-
-    def counted(function: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            nonlocal reads
-            reads += 1
-            return function(*args, **kwargs)
-
-        return wrapper
 
     def watched(self: Run, view: Any, indexed: bool = True) -> None:
         frozen.append(gc.get_freeze_count())
         check_view(self, view, indexed)
 
     with monkeypatch.context() as patch:
-        patch.setattr(runner, "read_documents", counted(read_documents))
-        patch.setattr(runner, "index_documents", counted(index_documents))
+        reads = _Reads(patch)
         patch.setattr(Run, "check_view", watched)
         config = RunConfig(paths=(str(path),), jobs=jobs)
         result = Run(config, build_checkers(config)).execute()
-    return [f.to_dict() for f in result.findings], reads, frozen
+    return [f.to_dict() for f in result.findings], reads.count, frozen
 
 
 @pytest.mark.parametrize("serial_bound", [0, None])

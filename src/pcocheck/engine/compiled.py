@@ -477,6 +477,20 @@ def member_spec(
     return found
 
 
+ChoiceForm = tuple[int, str, str]  # (order, JSON key, type code)
+
+
+def choice_form(lookup: dict[str, ChoiceForm], obj: dict[str, Any]) -> ChoiceForm | None:
+    """A choice element's form in ``obj`` (Extension.value[x] has about 50 forms): the
+    object's few keys looked up, keeping the form Pass.present_key would try first."""
+    best: ChoiceForm | None = None
+    for present in obj:
+        hit = lookup.get(present)
+        if hit is not None and (best is None or hit[0] < best[0]):
+            best = hit
+    return best
+
+
 class CompiledPass(Pass):
     """A :class:`Pass` whose base-mode object walk runs on compiled scopes."""
 
@@ -537,13 +551,7 @@ class CompiledPass(Pass):
             elif slot.absent_checks:
                 self.profile_absent(slot, sd, rel)
             return
-        # A choice (Extension.value[x] has about 50 forms): look the object's few
-        # keys up, and keep the form Pass.present_key would try first.
-        best: tuple[int, str, str] | None = None
-        for present in obj:
-            hit = lookup.get(present)
-            if hit is not None and (best is None or hit[0] < best[0]):
-                best = hit
+        best = choice_form(lookup, obj)
         if best is None:
             self.profile_absent(slot, sd, rel)
         else:

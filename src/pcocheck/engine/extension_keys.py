@@ -42,6 +42,7 @@ from pcocheck.engine.compiled import (
     ProfileScope,
     ProfileSlot,
     ProfileSpec,
+    choice_form,
     member_spec,
 )
 from pcocheck.engine.memo import Memo
@@ -134,11 +135,7 @@ class ExtensionKeys:
                 else:
                     parts.append(None)
                 continue
-            best: tuple[int, str, str] | None = None
-            for present in obj:
-                hit = lookup.get(present)
-                if hit is not None and (best is None or hit[0] < best[0]):
-                    best = hit
+            best = choice_form(lookup, obj)
             if best is None:
                 parts.append(None)
             else:
