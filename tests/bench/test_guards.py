@@ -37,39 +37,37 @@ def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
-def test_before_after_refuses_trees_that_report_different_findings(
-    corpus: Path, tree_without_profiles: Path
+# Per script: how it is told the other tree, its options for one short round, and what it
+# prints when the trees differ (it must stop) or agree (it must time them).
+SCRIPTS = {
+    "before_after.py": (
+        "--before-src",
+        ["--rounds", "1", "--runs", "1"],
+        "the trees report different findings",
+        "small.ndjson: 20 resources; before",
+    ),
+    "alternate.py": (
+        "--before",
+        ["--jobs", "1", "2", "--repeat", "1"],
+        "the report differs",
+        "after  --jobs 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_stops_when_the_trees_do_different_work(
+    script: str, corpus: Path, tree_without_profiles: Path
 ) -> None:
-    done = run(
-        "before_after.py", str(corpus), "--before-src", str(tree_without_profiles),
-        "--rounds", "1", "--runs", "1",
-    )  # fmt: skip
+    option, rest, refusal, _ = SCRIPTS[script]
+    done = run(script, str(corpus), option, str(tree_without_profiles), *rest)
     assert done.returncode != 0
-    assert "the trees report different findings" in done.stderr
+    assert refusal in done.stderr
 
 
-def test_before_after_compares_trees_that_do_the_same_work(corpus: Path) -> None:
-    done = run(
-        "before_after.py", str(corpus), "--before-src", str(ROOT / "src"),
-        "--rounds", "1", "--runs", "1",
-    )  # fmt: skip
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_times_trees_that_do_the_same_work(script: str, corpus: Path) -> None:
+    option, rest, _, timed = SCRIPTS[script]
+    done = run(script, str(corpus), option, str(ROOT / "src"), *rest)
     assert done.returncode == 0, done.stderr
-    assert "small.ndjson: 20 resources; before" in done.stdout
-
-
-def test_alternate_stops_when_the_reports_differ(corpus: Path, tree_without_profiles: Path) -> None:
-    done = run(
-        "alternate.py", str(corpus), "--before", str(tree_without_profiles),
-        "--jobs", "1", "--repeat", "1",
-    )  # fmt: skip
-    assert done.returncode != 0
-    assert "the report differs" in done.stderr
-
-
-def test_alternate_times_trees_whose_reports_match(corpus: Path) -> None:
-    done = run(
-        "alternate.py", str(corpus), "--before", str(ROOT / "src"), "--jobs", "1", "2",
-        "--repeat", "1",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "after  --jobs 2" in done.stdout
+    assert timed in done.stdout

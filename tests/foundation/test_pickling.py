@@ -66,3 +66,37 @@ def test_refuses_a_field_outside_init() -> None:
 
     with pytest.raises(TypeError, match="every field must be an __init__ parameter"):
         pickled_by_fields(Hidden)
+
+
+def _travelling() -> list[type]:
+    """The frozen dataclasses a parallel run's helpers send back in bulk (a large Bundle's
+    facts and what they hold)."""
+    from pcocheck.rules import facts
+    from pcocheck.rules.dates import When
+    from pcocheck.rules.references import Target
+    from pcocheck.view import Anchor
+
+    names = ["Link", "PromTarget", "GoalFact", "GasScore", "PromScore", "ItemValue", "Panel"]
+    return [Anchor, Target, When, facts.ResponseTotal, *(getattr(facts, n) for n in names)]
+
+
+@pytest.mark.parametrize("cls", _travelling(), ids=lambda cls: cls.__name__)
+def test_what_helpers_send_back_pickles_by_its_fields(cls: type) -> None:
+    assert cls.__dict__.get("__reduce__") is not None, "not decorated with pickled_by_fields"
+
+
+def test_anchors_targets_and_dates_come_back_equal() -> None:
+    from datetime import date
+
+    from pcocheck.rules.dates import When
+    from pcocheck.rules.references import Target
+    from pcocheck.view import Anchor
+
+    items = [
+        Anchor(None, "a.json", "Bundle", ("entry", 3, "resource"), 3, "Observation/o1"),
+        Target("found", None, ("Patient/p1", None), "run"),
+        When(date(2024, 5, 1), None, "2024-05-01"),
+    ]
+    back = pickle.loads(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == items
+    assert [item.__reduce__()[0] for item in items] == [Anchor, Target, When]
