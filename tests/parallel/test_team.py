@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from pcocheck.inputs.discover import InputFile
+from pcocheck.parallel import team as team_module
 from pcocheck.parallel.shards import Shard
 from pcocheck.parallel.team import HelperFailed, Team
 
@@ -100,3 +102,41 @@ def test_idle_here_every_item_is_the_helpers() -> None:
             results = list(team.results())
         assert [number for number, _ in results] == [s.number for s in shards]
         assert HERE not in {pid for _, pid in results}
+
+
+def _pipe_max_size() -> int:
+    try:
+        return int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    except OSError:
+        return 0
+
+
+@pytest.mark.skipif(
+    _pipe_max_size() < team_module.PIPE_BYTES, reason="pipes cannot hold 1 MiB here"
+)
+def test_a_result_that_fits_the_pipe_is_sent_with_nobody_reading() -> None:
+    # A helper must not wait on this process's reader thread (which gets the GIL only
+    # between pieces of this process's own work) for a result of a few hundred KB.
+    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+    assert team_module.widen(receiving) == team_module.PIPE_BYTES
+    payload = b"x" * (team_module.PIPE_BYTES - 4096)
+    writer = threading.Thread(target=sending.send_bytes, args=(payload,), daemon=True)
+    writer.start()
+    writer.join(timeout=30)
+    sent = not writer.is_alive()
+    assert receiving.recv_bytes() == payload  # (also lets a blocked writer end)
+    assert sent, "the writer waited for a reader"
+    receiving.close()
+    sending.close()
+
+
+def test_every_helper_pipe_is_widened(monkeypatch: pytest.MonkeyPatch) -> None:
+    widened: list[int] = []
+    real = team_module.widen
+    monkeypatch.setattr(team_module, "widen", lambda c: widened.append(1) or real(c))
+
+    def work(shard: Shard) -> tuple[int, int]:
+        return shard.number, os.getpid()
+
+    assert [n for n, _ in _run(Team(work, SHARDS, 2))] == list(range(len(SHARDS)))
+    assert len(widened) == 2
