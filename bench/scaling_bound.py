@@ -1,125 +1,151 @@
-"""How fast ``--jobs N`` could be on one input, from one-job runs of its parts (not a test).
+"""How fast ``--jobs N`` can be on one input, given the work its runs do (not a test).
 
     python bench/scaling_bound.py FILE [--jobs 2] [--repeat 3]
 
-FILE (NDJSON, cut by lines, or a Bundle, cut by entries) is cut into N parts of equal
-record counts. Each round times, every run in a fresh process on the command line's path
-(:func:`phases.child`): the whole input with one job, each part alone with one job, and
-the whole input with N jobs. Printed: medians per phase, and
+Each round times a one-job run and an N-job run of FILE, each in a fresh process on the
+command line's path (pcocheck.api; interpreter start and the report are outside both).
+For the N-job run it also records when helper processes exist (every fork of
+:class:`pcocheck.parallel.team.Fanout` and :class:`pcocheck.parallel.scan.ForkedPieces`
+until its helpers are joined) and the CPU time of the whole process tree.
 
-- the **bound**: one job's time over (its serial parts + the slowest part's own work).
-  The serial parts are one job's start-up (imports, definitions) and end-of-run phase; a
-  part's work is its first pass and checks, as the one-job run of that part measures them.
-  That is what N processes would take with no cost at all for forking and handing results
-  over: each process of a parallel run sees only its share, so its memos of repeated
-  content fill from that share alone, as in the part's own run;
-- the **measured** speed-up, and the time the N-job run spent above that ideal (copy-on-write
-  after the fork, each helper parsing its records again, results pickled and merged).
-
-Parts of a Bundle lose the references between them (each part reports them unresolved),
-so they do slightly different work from the whole; the finding counts are printed.
-Interpreter start and the report are outside every run measured (the same in all).
+While no helper exists only one core can work: that is the run's serial time ``S`` (start-up
+before the first fork, the end of the run after the last helper is joined). The rest of
+its CPU time ``C`` can at best be spread evenly over N cores, so no schedule of that work
+beats ``S + (C - S) / N``: the ceiling printed is one job's time over that. Printed too:
+the CPU time the N-job run may take, with the same serial time, for a target speed-up.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
+import time
 from typing import Any
 
-PHASES = Path(__file__).resolve().parent / "phases.py"
+
+def child(path: str, jobs: int) -> dict[str, Any]:
+    """One run in this (fresh) process: wall and CPU time, and the spans with helpers."""
+    started = time.perf_counter()
+    spans: list[list[float]] = []  # per group of helpers: [forked, joined]
+    open_spans: dict[int, list[float]] = {}  # by id() of the group's object until joined
+
+    from pcocheck import api
+    from pcocheck.config import RunConfig
+    from pcocheck.parallel import scan, team
+
+    def now() -> float:
+        return time.perf_counter() - started
+
+    def forking(owner: Any, name: str) -> None:
+        real = getattr(owner, name)
+
+        def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+            span = [now(), float("inf")]
+            spans.append(span)
+            open_spans[id(self)] = span
+            return real(self, *args, **kwargs)
+
+        setattr(owner, name, wrapped)
+
+    def joining(owner: Any, name: str, when: Any = lambda helpers: True) -> None:
+        real = getattr(owner, name)
+
+        def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return real(self, *args, **kwargs)
+            finally:
+                if id(self) in open_spans and when(self):
+                    open_spans.pop(id(self))[1] = now()
+
+        setattr(owner, name, wrapped)
+
+    forking(team.Fanout, "start")
+    joining(team.Fanout, "close")
+    forking(scan.ForkedPieces, "start")
+    joining(scan.ForkedPieces, "stop")
+    # A Bundle's scan helpers are joined one by one as their pieces are received.
+    joining(scan.ForkedPieces, "_receive", lambda pieces: not pieces._running)
+    api.validate_config(RunConfig(paths=(path,), jobs=jobs))
+    wall = now()
+    times = os.times()
+    cpu = times.user + times.system + times.children_user + times.children_system
+    return {"wall": wall, "cpu": cpu, "spans": [[a, min(b, wall)] for a, b in spans]}
 
 
-def cut(path: Path, parts: int, folder: Path) -> list[Path]:
-    """``path`` as ``parts`` files of (nearly) equal record counts, in input order."""
-    if path.suffix == ".ndjson":
-        lines = path.read_bytes().splitlines(keepends=True)
-        pieces = [
-            lines[i * len(lines) // parts : (i + 1) * len(lines) // parts] for i in range(parts)
-        ]
-        texts = [b"".join(piece) for piece in pieces]
-    else:
-        bundle = json.loads(path.read_bytes())
-        entries = bundle.get("entry", [])
-        texts = []
-        for i in range(parts):
-            part = dict(
-                bundle, entry=entries[i * len(entries) // parts : (i + 1) * len(entries) // parts]
-            )
-            texts.append(json.dumps(part).encode())
-    out = []
-    for number, text in enumerate(texts):
-        target = folder / f"part-{number}{path.suffix}"
-        target.write_bytes(text)
-        out.append(target)
-    return out
+def serial_time(wall: float, spans: list[list[float]]) -> float:
+    """The time within ``wall`` that no span (of helper processes) covers."""
+    covered, reach = 0.0, 0.0
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            covered += end - start
+            reach = end
+    return wall - covered
 
 
-def timed(path: Path, jobs: int) -> dict[str, Any]:
-    """The phase marks of one run (a fresh process, through pcocheck.api)."""
-    command = [sys.executable, str(PHASES), str(path), "--child", str(jobs), "--api"]
+def ceiling(one: float, serial: float, cpu: float, jobs: int) -> float:
+    """One job's time over the shortest time ``jobs`` cores can do ``cpu`` seconds of work
+    of which ``serial`` seconds run alone."""
+    return one / (serial + (cpu - serial) / jobs)
+
+
+def cpu_allowed(one: float, serial: float, jobs: int, target: float) -> float:
+    """The CPU time an N-job run with ``serial`` seconds alone may take to reach ``target``."""
+    return serial + jobs * (one / target - serial)
+
+
+def timed(path: str, jobs: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, path, "--child", str(jobs)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    marks = {name: wall for name, (wall, _cpu) in data["marks"].items()}
-    return {"marks": marks, "findings": data["findings"]}
-
-
-def median_marks(runs: list[dict[str, Any]]) -> dict[str, float]:
-    names = runs[0]["marks"].keys()
-    return {name: statistics.median(run["marks"][name] for run in runs) for name in names}
+    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return data
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("file", type=Path)
+    parser.add_argument("file")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--target", type=float, default=1.8)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        parts = cut(args.file, args.jobs, Path(folder))
-        whole: list[dict[str, Any]] = []
-        parallel: list[dict[str, Any]] = []
-        pieces: list[list[dict[str, Any]]] = [[] for _ in parts]
-        for _ in range(args.repeat):  # alternating, so that a drifting machine slows all alike
-            whole.append(timed(args.file, 1))
-            for number, part in enumerate(parts):
-                pieces[number].append(timed(part, 1))
-            parallel.append(timed(args.file, args.jobs))
-    one = median_marks(whole)
-    many = median_marks(parallel)
-    serial = one["start-up"] + (one["finish"] - one["checks"])
-    works = []
-    for number, runs in enumerate(pieces):
-        marks = median_marks(runs)
-        works.append(marks["checks"] - marks["start-up"])
-        print(
-            f"part {number} alone, one job: start-up {marks['start-up']:.3f} s, first pass and "
-            f"checks {works[-1]:.3f} s, finish {marks['finish'] - marks['checks']:.3f} s "
-            f"[{runs[0]['findings']} findings]"
-        )
-    print(
-        f"whole, one job: start-up {one['start-up']:.3f} s, first pass and checks "
-        f"{one['checks'] - one['start-up']:.3f} s, finish {one['finish'] - one['checks']:.3f} s, "
-        f"in all {one['finish']:.3f} s [{whole[0]['findings']} findings]"
+    if args.child is not None:
+        print(json.dumps(child(args.file, args.child)))
+        return
+    ones, manys = [], []
+    for _ in range(args.repeat):  # alternating, so that a drifting machine slows both alike
+        ones.append(timed(args.file, 1))
+        manys.append(timed(args.file, args.jobs))
+    one_wall = statistics.median(r["wall"] for r in ones)
+    one_cpu = statistics.median(r["cpu"] for r in ones)
+    wall = statistics.median(r["wall"] for r in manys)
+    cpu = statistics.median(r["cpu"] for r in manys)
+    serial = statistics.median(serial_time(r["wall"], r["spans"]) for r in manys)
+    first_fork = statistics.median(
+        min((s[0] for s in r["spans"]), default=r["wall"]) for r in manys
     )
+    print(f"{args.file}: medians of {args.repeat}")
+    print(f"  --jobs 1: {one_wall:.3f} s, CPU {one_cpu:.3f} s")
     print(
-        f"whole, --jobs {args.jobs}: start-up and first pass {many['start-up']:.3f} s, "
-        f"checks {many['checks'] - many['start-up']:.3f} s, "
-        f"finish {many['finish'] - many['checks']:.3f} s, "
-        f"in all {many['finish']:.3f} s [{parallel[0]['findings']} findings]"
+        f"  --jobs {args.jobs}: {wall:.3f} s, CPU {cpu:.3f} s ({cpu - one_cpu:+.3f} s); "
+        f"one process alone for {serial:.3f} s (before the first fork {first_fork:.3f} s)"
     )
-    ideal = serial + max(works)
+    best = ceiling(one_wall, serial, cpu, args.jobs)
     print(
-        f"bound: {one['finish']:.3f} / ({serial:.3f} serial + {max(works):.3f} slowest part) = "
-        f"{one['finish'] / ideal:.2f}x; measured {one['finish'] / many['finish']:.2f}x, "
-        f"{many['finish'] - ideal:+.3f} s over the ideal (medians of {args.repeat})"
+        f"  ceiling for this work on {args.jobs} cores: {best:.2f}x "
+        f"(with no serial time at all {args.jobs * one_wall / cpu:.2f}x); "
+        f"measured {one_wall / wall:.2f}x"
+    )
+    allowed = cpu_allowed(one_wall, serial, args.jobs, args.target)
+    print(
+        f"  {args.target}x needs the {args.jobs}-job run's CPU at most {allowed:.3f} s with "
+        f"this serial time (one job's CPU {one_cpu:.3f} s)"
     )
 
 
