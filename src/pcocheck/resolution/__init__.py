@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.engine.references import parse_reference
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import JsonPath
@@ -58,6 +59,7 @@ class RemoteStub(dict[str, Any]):
     claimed profiles only (the run keeps identities, not resources)."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """The answer for one reference.
