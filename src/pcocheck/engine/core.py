@@ -38,6 +38,7 @@ from pcocheck.engine.extensions import (
 )
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
+from pcocheck.engine.memo import MemoKey
 from pcocheck.engine.merged import MergedPass, share_of
 from pcocheck.engine.narrative import xhtml_markup_problems
 from pcocheck.engine.plan import (
@@ -254,7 +255,7 @@ class ProfileEngine:
         self._bundle_outcomes: dict[OutcomeKey, tuple[Identity | BundleScope, int]] = {}
         # Memo keys of the values of the resource being checked, by id() (see
         # CompiledPass.value_key); cleared per resource (check), so every id is alive.
-        self.value_keys: dict[int, str | None] = {}
+        self.value_keys: dict[int, MemoKey | None] = {}
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
