@@ -631,6 +631,15 @@ class CompiledPass(Pass):
         plan = slot.plan
         if not plan.repeats and value is not None and type(value) is not list:
             items = [(rel + (key,), value, companion)]
+        elif (
+            plan.repeats
+            and companion is None
+            and type(value) is list
+            and value
+            and None not in value
+        ):
+            # A well-formed array: what collect_items would list (check_present's test).
+            items = [(rel + (key, i), item, None) for i, item in enumerate(value)]
         else:
             items = self.collect_items(slot.element, plan, obj, key, rel)
         count = len(items)
