@@ -115,6 +115,17 @@ def test_keys_tell_apart_what_validation_tells_apart() -> None:
         # The same value built anew (no object shared with the first) has the same key.
         assert slot_key(one, None) == slot_key(copy.deepcopy(one), None)
     assert slot_key({"a": [1, {"b": "c"}]}, None) == slot_key({"a": [1, {"b": "c"}]}, None)
+    # Equal values have equal keys however their objects are shared or interned (marshal's
+    # format 2 has no back-references).
+    import sys
+
+    shared = sys.intern("http://loinc.org/shared-text")
+    unshared = "".join(["http://loinc.org/", "shared-text"])
+    assert shared is not unshared
+    assert slot_key([shared, shared], None) == slot_key([unshared, shared[:]], None)
+    assert slot_key({"system": shared}, None) == slot_key({"system": unshared}, None)
+    inner = {"code": "x"}
+    assert slot_key([inner, inner], None) == slot_key([{"code": "x"}, {"code": "x"}], None)
     assert slot_key("x", None) != slot_key("x", {"id": "1"})
     assert slot_key(["x"], None) != slot_key("x", ["x"])
 
