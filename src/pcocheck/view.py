@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pcocheck.catalog import lookup
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.finding import Finding, JsonPath, Severity
 from pcocheck.inputs.source import RecordLine, SourceText
 from pcocheck.jsonutil import shorten
@@ -54,6 +55,7 @@ def render_expression(root: str, path: JsonPath) -> str:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Anchor:
     """Where a resource (or document) sits: file text, root type, entry, path prefix."""

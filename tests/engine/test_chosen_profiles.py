@@ -58,3 +58,63 @@ def test_the_same_claims_on_another_type_are_worked_out_again(tmp_path: Path) ->
     assert wrong == ["Organization/o"]
     profiled = {f["resource"] for f in findings if f.get("profile")}
     assert {"Patient/p1", "Patient/p2"} <= profiled  # both checked against US Core Patient
+
+
+def _observation(oid: str, system: str, code: str, profiles: list[str] | None = None) -> Any:
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": oid,
+        "status": "final",
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": "Patient/p"},
+        "effectiveDateTime": "2025-01-02",
+        "valueQuantity": {"value": 70, "unit": "/min", "system": "http://unitsofmeasure.org"},
+    }
+    if profiles is not None:
+        resource["meta"] = {"profile": profiles}
+    return resource
+
+
+def _shape(findings: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The findings but those summarised once per run (shown for the first resource)."""
+    return [
+        (f["code"], f["severity"], f["message"], f.get("profile"), f.get("expression"))
+        for f in findings
+        if f["code"] not in SUMMARISED
+    ]
+
+
+LOINC = "http://loinc.org"
+SUMMARISED = {"FHIR-BIND-006", "FHIR-REF-004"}  # once per run, on the first resource
+PCO_GAS = "http://hl7.org/fhir/us/pco/StructureDefinition/pco-gas-score-observation"
+
+
+def test_vital_signs_and_inferred_profiles_are_judged_per_resource(tmp_path: Path) -> None:
+    # One (type, claims) pair each, with and without a vital-sign code or a GAS score
+    # code: the remembered answer for the pair must not stand in for what the resource's
+    # own content implies (R4's vital-signs profile, an inferred PCO profile).
+    resources = [
+        _observation("plain1", LOINC, "2339-0"),
+        _observation("heart", LOINC, "8867-4"),  # vital sign: FHIR-PROFILE-040
+        _observation("plain2", LOINC, "2339-0"),
+        _observation("gas", LOINC, "107334-5"),  # a GAS score: FHIR-PROFILE-002
+        _observation("plain3", LOINC, "2339-0"),
+        _observation("claimed1", LOINC, "2339-0", [PCO_GAS]),
+        _observation("claimed2", LOINC, "107334-5", [PCO_GAS]),  # claims PCO: none inferred
+        _observation("claimed3", LOINC, "8867-4", [PCO_GAS]),
+    ]
+    together = _run(tmp_path, [{"resourceType": "Patient", "id": "p"}, *resources])
+    codes: dict[str, set[str]] = {}
+    for resource in resources:
+        name = f"Observation/{resource['id']}"
+        alone_path = tmp_path / resource["id"]
+        alone_path.mkdir()
+        alone = _run(alone_path, [{"resourceType": "Patient", "id": "p"}, resource])
+        mine = [f for f in together if f["resource"] == name]
+        assert _shape(mine) == _shape([f for f in alone if f["resource"] == name]), name
+        codes[resource["id"]] = {f["code"] for f in mine}
+    assert "FHIR-PROFILE-040" in codes["heart"]
+    assert "FHIR-PROFILE-040" in codes["claimed3"]
+    assert "FHIR-PROFILE-002" in codes["gas"]
+    for oid in ("plain1", "plain2", "plain3", "claimed1", "claimed2"):
+        assert not {"FHIR-PROFILE-040", "FHIR-PROFILE-002"} & codes[oid], oid

@@ -100,12 +100,57 @@ def test_keys_tell_apart_what_validation_tells_apart() -> None:
         (["a"], {"a": None}),
         ("{'a': 1}", {"a": 1}),  # a string that looks like an object
         ({"a": 1, "b": 2}, {"b": 2, "a": 1}),  # member order is kept
+        (1, 1.0),
+        ({"a": 1}, {"a": True}),  # equal in Python, not in JSON
+        ({"a": [1]}, {"a": [Decimal("1")]}),  # marshal renders one, repr() the other
+        ("\ud83d\ude00", "\U0001f600"),  # two lone surrogates are not the character
+        ("e\u0301", "\u00e9"),  # not normalised
+        ({"a": "b"}, {"a": ["b"]}),
+        ([{"a": "b"}, {"c": "d"}], [{"a": "b", "c": "d"}]),
+        (["a", "b"], ["ab"]),
+        ("", None),
     ]
     for one, other in different:
-        assert slot_key(one, None) != slot_key(other, None)
+        assert slot_key(one, None) != slot_key(other, None), (one, other)
+        # The same value built anew (no object shared with the first) has the same key.
+        assert slot_key(one, None) == slot_key(copy.deepcopy(one), None)
     assert slot_key({"a": [1, {"b": "c"}]}, None) == slot_key({"a": [1, {"b": "c"}]}, None)
+    # Equal values have equal keys however their objects are shared or interned (marshal's
+    # format 2 has no back-references).
+    import sys
+
+    shared = sys.intern("http://loinc.org/shared-text")
+    unshared = "".join(["http://loinc.org/", "shared-text"])
+    assert shared is not unshared
+    assert slot_key([shared, shared], None) == slot_key([unshared, shared[:]], None)
+    assert slot_key({"system": shared}, None) == slot_key({"system": unshared}, None)
+    inner = {"code": "x"}
+    assert slot_key([inner, inner], None) == slot_key([{"code": "x"}, {"code": "x"}], None)
     assert slot_key("x", None) != slot_key("x", {"id": "1"})
     assert slot_key(["x"], None) != slot_key("x", ["x"])
+
+
+def test_a_value_equal_in_python_but_not_in_json_is_checked(tmp_path: Path) -> None:
+    # A communication with "preferred": true is clean and remembered; the same with 1 or
+    # 1.0 is equal in Python but holds no boolean: each must still be reported, the memo in
+    # place (a key by Python equality would skip them).
+    def patient(pid: str, preferred: Any) -> dict[str, Any]:
+        language = {"coding": [{"system": "urn:ietf:bcp:47", "code": "en"}]}
+        return {
+            "resourceType": "Patient",
+            "id": pid,
+            "communication": [{"language": language, "preferred": preferred}],
+        }
+
+    patients = [patient(f"p{i}", True) for i in range(5)]
+    patients += [patient("one", 1), patient("decimal", 1.0), patient("again", True)]
+    path = tmp_path / "preferred.ndjson"
+    path.write_text(_lines(patients), encoding="utf-8")
+    findings = _assert_same([str(path)])
+    reported = sorted(
+        {str(f["resource"]) for f in findings if "preferred" in str(f.get("expression"))}
+    )
+    assert reported == ["Patient/decimal", "Patient/one"]
 
 
 @pytest.mark.parametrize(

@@ -88,3 +88,32 @@ def test_every_walk_marker_holds_one_of_the_cheaper_probes() -> None:
 
     for marker in WALK_MARKERS:
         assert any(probe in marker for probe in _MARKER_PROBES), marker
+
+
+def _any_probe(text: str, probes: tuple[str, ...]) -> bool:
+    return any(probe in text for probe in probes)
+
+
+def test_grouped_probes_find_exactly_what_the_probes_find() -> None:
+    # may_be_stale searches the probes grouped by first character: the same verdict as a
+    # substring test per probe, on texts made of probe pieces (near misses included).
+    import random
+
+    from pcocheck.rules.stale import _MARKER_PROBES, _PROBE_ALONE, _PROBE_GROUPS, _grouped_probes
+
+    def grouped(text: str) -> bool:
+        return _any_probe(text, _PROBE_ALONE) or any(p(text) is not None for p in _PROBE_GROUPS)
+
+    pieces = [p[:cut] for p in _MARKER_PROBES for cut in range(1, len(p) + 1)]
+    pieces += ['"', "-", "x", " ", "\\", '\\"']
+    chooser = random.Random(12)
+    for _ in range(20_000):
+        text = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 6)))
+        assert grouped(text) == _any_probe(text, _MARKER_PROBES), text
+    for probe in _MARKER_PROBES:
+        assert grouped(f"before {probe} after") and not grouped(probe[:-1])
+    # Probes of one character, and one probe the prefix of another, group correctly too.
+    alone, groups = _grouped_probes(("ab", "a", "b.c", "bd", "q"))
+    for text in ("a", "xb.c", "bd", "b", "bc", "q", "", "b.d"):
+        found = _any_probe(text, alone) or any(g(text) is not None for g in groups)
+        assert found == _any_probe(text, ("ab", "a", "b.c", "bd", "q")), text

@@ -31,11 +31,21 @@ they are rebuilt per process, never shared (pcocheck.parallel).
 from __future__ import annotations
 
 from collections.abc import Callable
+from marshal import dumps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
-from pcocheck.engine.memo import LONGEST_KEY, MIN_HITS, TRIAL, WIDEST, Memo, slot_key
+from pcocheck.engine.memo import (
+    LONGEST_KEY,
+    MARSHAL_VERSION,
+    MIN_HITS,
+    TRIAL,
+    WIDEST,
+    Memo,
+    MemoKey,
+    slot_key,
+)
 from pcocheck.engine.plan import ChildDef, ElementPlan, content_target, is_primitive
 from pcocheck.engine.primitives import checker_for, fhir_primitive, json_kind
 from pcocheck.engine.urns import with_urn_check
@@ -84,6 +94,10 @@ CLEAN_KEPT = 512  # clean strings remembered per spec
 
 # What a visit does with a value, chosen once per spec.
 PRIMITIVE, INLINE_RESOURCE, COMPLEX = 0, 1, 2
+
+
+# value_key's mark of a value not rendered yet (None: no key); compared by identity.
+_UNRENDERED: MemoKey = "\0 not rendered"
 
 
 class VisitSpec:
@@ -509,7 +523,7 @@ class CompiledPass(Pass):
             return
         self.walk_compiled(self.engine.compiled_scope(sd, scope), obj, rel, is_resource)
 
-    def value_key(self, value: Any, companion: Any) -> str | None:
+    def value_key(self, value: Any, companion: Any) -> MemoKey | None:
         """:func:`slot_key`, rendered once per value object while one resource is checked
         (its base and profile passes look at the same values; the engine clears the
         table per resource, while every value it names is alive)."""
@@ -517,14 +531,17 @@ class CompiledPass(Pass):
             return slot_key(value, companion)
         keys = self.engine.value_keys
         ident = id(value)
-        key = keys.get(ident, "")  # "" is no key (a repr is never empty): not rendered yet
-        if key != "":
+        key = keys.get(ident, _UNRENDERED)
+        if key is not _UNRENDERED:
             return key
         # slot_key(value, None), inlined: most values are rendered here.
         if type(value) is list and len(value) > WIDEST:
             key = None
         else:
-            key = repr(value)
+            try:
+                key = dumps(value, MARSHAL_VERSION)
+            except ValueError:  # unmarshallable: a Decimal, a subclass
+                key = repr(value)
             if len(key) > LONGEST_KEY:
                 key = None
         keys[ident] = key
@@ -614,6 +631,15 @@ class CompiledPass(Pass):
         plan = slot.plan
         if not plan.repeats and value is not None and type(value) is not list:
             items = [(rel + (key,), value, companion)]
+        elif (
+            plan.repeats
+            and companion is None
+            and type(value) is list
+            and value
+            and None not in value
+        ):
+            # A well-formed array: what collect_items would list (check_present's test).
+            items = [(rel + (key, i), item, None) for i, item in enumerate(value)]
         else:
             items = self.collect_items(slot.element, plan, obj, key, rel)
         count = len(items)

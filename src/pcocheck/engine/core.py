@@ -38,6 +38,7 @@ from pcocheck.engine.extensions import (
 )
 from pcocheck.engine.inference import infer_profiles
 from pcocheck.engine.invariants import InvariantEvaluator
+from pcocheck.engine.memo import MemoKey
 from pcocheck.engine.merged import MergedPass, share_of
 from pcocheck.engine.narrative import xhtml_markup_problems
 from pcocheck.engine.plan import (
@@ -118,6 +119,15 @@ _set_field = object.__setattr__  # for a frozen plan still being made (_finish_p
 OutcomeKey = tuple[tuple[str, ...], str, bool, bool, str, str | None, object]
 REFERENCE_OUTCOMES_KEPT = 256  # replayable reference outcomes remembered, at most (see above)
 CLAIM_ANSWERS_KEPT = 4096  # claims() and without_ancestors() answers remembered, at most
+# profiles_for's answer per (type, claims): the chosen profiles, the same without their
+# ancestors, and whether one of them is PCO's (then none is inferred).
+_Chosen = tuple[tuple[StructureDef, ...], tuple[StructureDef, ...], bool]
+_PCO_PROFILES = "http://hl7.org/fhir/us/pco/"
+
+
+def _claims_pco(chosen: list[StructureDef]) -> bool:
+    """Whether a PCO profile is among ``chosen`` (then profiles_for infers none)."""
+    return any(p.url.startswith(_PCO_PROFILES) for p in chosen)
 
 
 # A Reference element's targets: (target profile URLs, the types they name, the types
@@ -219,7 +229,8 @@ class ProfileEngine:
         self._run_code_systems: set[str] = set()  # CodeSystem urls read in this run
         # profiles_for's claimed, requested and global profiles by (type, claimed urls);
         # lifetime: the run (fixed definitions), at most CLAIM_ANSWERS_KEPT.
-        self._chosen: dict[tuple[str, tuple[str, ...]], tuple[StructureDef, ...]] = {}
+        # Values: (the chosen profiles, without their ancestors, whether one is PCO's).
+        self._chosen: dict[tuple[str, tuple[str, ...]], _Chosen] = {}
         # Counts every check that reported, or looked beyond the value it checks (the
         # resource, the reference context, the position): a slot's value that left it
         # unchanged is remembered as clean (pcocheck.engine.memo).
@@ -244,7 +255,7 @@ class ProfileEngine:
         self._bundle_outcomes: dict[OutcomeKey, tuple[Identity | BundleScope, int]] = {}
         # Memo keys of the values of the resource being checked, by id() (see
         # CompiledPass.value_key); cleared per resource (check), so every id is alive.
-        self.value_keys: dict[int, str | None] = {}
+        self.value_keys: dict[int, MemoKey | None] = {}
 
     # -- checker protocol -----------------------------------------------------------
     def check(self, view: ResourceView) -> list[Finding]:
@@ -588,16 +599,27 @@ class ProfileEngine:
         # them, unless a claim was reported (its finding is this resource's).
         key = (rtype, claims) if all(type(url) is str for url in claims) else None
         known = self._chosen.get(key) if key is not None else None
+        implied = vital_sign_profile(resource)
+        if known is not None and implied is None:
+            # The usual case, all answered per pair: what the code below would conclude
+            # from the same chosen profiles.
+            required = list(known[1])
+            if not self.infer_pco or known[2]:
+                return required, []
+            return required, self._advisory(view, resource, rtype, rel_base, findings)
         if known is not None:
-            chosen = list(known)
+            chosen = list(known[0])
         else:
             marks = (len(findings), self.effects)
             chosen = self._chosen_profiles(view, rtype, claims, rel_base, findings)
             if key is not None and (len(findings), self.effects) == marks:
                 if len(self._chosen) >= CLAIM_ANSWERS_KEPT:
                     self._chosen.clear()
-                self._chosen[key] = tuple(chosen)
-        implied = vital_sign_profile(resource)
+                self._chosen[key] = (
+                    tuple(chosen),
+                    tuple(self.without_ancestors(chosen)),
+                    _claims_pco(chosen),
+                )
         if implied is not None:
             url, reason = implied
             profile = self.structure(url)
@@ -617,25 +639,35 @@ class ProfileEngine:
                 )
                 chosen.append(profile)
         required = self.without_ancestors(chosen)
+        if not self.infer_pco or _claims_pco(chosen):
+            return required, []
+        return required, self._advisory(view, resource, rtype, rel_base, findings)
+
+    def _advisory(
+        self,
+        view: ResourceView,
+        resource: dict[str, Any],
+        rtype: str,
+        rel_base: JsonPath,
+        findings: list[Finding],
+    ) -> list[StructureDef]:
+        """The PCO profiles inferred for a resource that chose none (profiles_for)."""
         advisory: list[StructureDef] = []
-        if self.infer_pco and not any(
-            p.url.startswith("http://hl7.org/fhir/us/pco/") for p in chosen
-        ):
-            for url, reason in infer_profiles(resource, self.terminology):
-                profile = self.structure(url)
-                if profile is None:
-                    continue
-                findings.append(
-                    view.finding(
-                        "FHIR-PROFILE-002",
-                        f"{rtype} claims no PCO profile but {reason}; validated against "
-                        f"{url} as well (its findings are warnings: if this is meant as "
-                        "PCO content, claim the profile)",
-                        rel_base,
-                    )
+        for url, reason in infer_profiles(resource, self.terminology):
+            profile = self.structure(url)
+            if profile is None:
+                continue
+            findings.append(
+                view.finding(
+                    "FHIR-PROFILE-002",
+                    f"{rtype} claims no PCO profile but {reason}; validated against "
+                    f"{url} as well (its findings are warnings: if this is meant as "
+                    "PCO content, claim the profile)",
+                    rel_base,
                 )
-                advisory.append(profile)
-        return required, self.without_ancestors(advisory)
+            )
+            advisory.append(profile)
+        return self.without_ancestors(advisory)
 
     def _chosen_profiles(
         self,
@@ -1158,8 +1190,11 @@ class ProfileEngine:
         # target profiles (the allowed types and the profiles a target must meet) and its
         # path (the base element a profile's narrowing is compared with). The profiles of
         # one resource, and the slices and type slices of one element, repeat them.
+        cached = self._targets.get(id(element))  # _reference_targets, inlined
         key = (
-            self._reference_targets(element)[0],
+            cached[1][0]
+            if cached is not None and cached[0] is element
+            else self._reference_targets(element)[0],
             element.path,
             walk.mode == BASE,
             walk.quiet,
@@ -1172,7 +1207,9 @@ class ProfileEngine:
         if known is not None and (
             known[0] is bundle
             if bundle is not None
-            else isinstance(known[0], Identity) and not document.holds(known[0])
+            # not document.holds(identity), inlined
+            else type(known_at := known[0]) is Identity
+            and (known_at.file != document.file or known_at.line != document.line)
         ):
             self.impure += known[1]
             return

@@ -45,7 +45,7 @@ from pcocheck.engine.compiled import (
     choice_form,
     member_spec,
 )
-from pcocheck.engine.memo import Memo
+from pcocheck.engine.memo import Memo, MemoKey
 from pcocheck.engine.plan import ChildDef
 from pcocheck.engine.walker import PROFILE
 
@@ -69,7 +69,7 @@ _Slicing = tuple[
     list[ElementDef],
     dict[str, int] | None,
     list[ProfileSpec | None],
-    dict[str, tuple[Any, int]],
+    dict[MemoKey, tuple[Any, int]],
 ]
 MEMBERS_KEPT = 1024  # member keys remembered per slicing, at most (then it starts afresh)
 
@@ -306,7 +306,7 @@ class ExtensionKeys:
         self.slicings[(id(slices), sd.url, key)] = found
         return found
 
-    def whole(self, walk: CompiledPass, value: Any) -> str:
+    def whole(self, walk: CompiledPass, value: Any) -> MemoKey:
         """The value's repr (the memo key of the walk's value, rendered once)."""
         rendered = walk.value_key(value, None)
         if rendered is None:

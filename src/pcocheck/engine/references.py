@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 
 _RELATIVE = re.compile(
@@ -19,6 +20,7 @@ _RELATIVE = re.compile(
 _ABSOLUTE_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/]+")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ParsedReference:
     kind: str  # contained | relative | absolute | urn | canonical-like | invalid

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.engine.references import parse_reference
 from pcocheck.fhir_types import R4_RESOURCE_TYPES
 from pcocheck.finding import JsonPath
@@ -58,6 +59,7 @@ class RemoteStub(dict[str, Any]):
     claimed profiles only (the run keeps identities, not resources)."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """The answer for one reference.
@@ -520,7 +522,21 @@ class RunIndex:
 
     def candidates(self, key: str) -> list[Identity]:
         data = key.encode("utf-8", "surrogatepass")
-        return [self._unpack(key, row) for _, row in self._rows(data, key_hash(data)) if row >= 0]
+        hashed = key_hash(data)
+        # The probe of _rows, inline (no generator): this runs once per distinct reference.
+        slots, hashes, ends, keys = self._slots, self._hashes, self._key_ends, self._keys
+        mask = len(slots) - 1
+        slot = hashed & mask
+        found: list[Identity] = []
+        while True:
+            row = slots[slot] - 1
+            if row < 0:
+                return found
+            if hashes[row] == hashed:
+                start = ends[row - 1] if row else 0
+                if keys[start : ends[row]] == data:
+                    found.append(self._unpack(key, row))
+            slot = (slot + 1) & mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -868,6 +884,8 @@ class Resolver:
 
     def _candidates(self, key: str, base: str | None, near_file: str) -> tuple[Identity, ...]:
         found = self.index.candidates(key)
+        if base is None and len(found) < 2:
+            return tuple(found)  # the usual answer: nothing to filter or sort
         if base is not None:
             found = [c for c in found if _base_of(c.full_url) == base]
         if len(found) > 1:

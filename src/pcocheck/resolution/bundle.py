@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.engine.references import parse_reference, restful_base
 from pcocheck.finding import JsonPath
 from pcocheck.inputs.stream import SlimBundle
@@ -42,6 +43,7 @@ class BundleEntry(NamedTuple):
         return resource
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LocalMatch:
     """What a Bundle says about a reference.

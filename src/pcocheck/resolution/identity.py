@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
+from pcocheck.engine.frozen_init import quick_init
+
 # (file, NDJSON line or None, Bundle entry or None, contained id or None): the key facts
 # about a resource are kept under. Plain data: hashable, ordered, never an object id.
 ResourceKey = tuple[str, int | None, int | None, str | None]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Identity:
     """One resource of the run, as the index keeps it."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.finding import JsonPath
 from pcocheck.pickling import pickled_by_fields
 from pcocheck.rules.access import as_dict, as_str
@@ -25,6 +26,7 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T.*)?$")
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class When:
     """A day as written in the data, and the exact instant when a time and zone are given."""

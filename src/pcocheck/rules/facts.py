@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.inputs.source import RecordLine
 from pcocheck.pickling import pickled_by_fields
@@ -230,6 +231,7 @@ class Subject:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Link:
     """One reference to follow later: what it resolved to (or waits for) and where it was
@@ -245,6 +247,7 @@ class Link:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PromTarget:
     """A PROM goal's target: measure codes, comparator and value (detailQuantity)."""
@@ -261,6 +264,7 @@ class PromTarget:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class GoalFact:
     label: str
@@ -279,6 +283,7 @@ class GoalFact:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class GasScore:
     label: str
@@ -295,6 +300,7 @@ class GasScore:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PromScore:
     label: str
@@ -313,6 +319,7 @@ class PromScore:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ItemValue:
     """A PHQ-9/GAD-7 item or total Observation that a panel's hasMember may point at."""
@@ -327,6 +334,7 @@ class ItemValue:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Panel:
     """A PHQ-9/GAD-7 panel Observation whose hasMember items must add up."""
@@ -340,6 +348,7 @@ class Panel:
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ResponseTotal:
     """What a PHQ-9/GAD-7 QuestionnaireResponse adds up to (None when incomplete)."""

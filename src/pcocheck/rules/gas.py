@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.finding import Finding
 from pcocheck.jsonutil import listed
 from pcocheck.resolution import ResourceKey
@@ -69,6 +70,7 @@ def _stale_note(coding: dict[str, Any]) -> str:
     return ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Scale:
     has_scale: bool

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.finding import Finding, JsonPath
 from pcocheck.jsonutil import listed
 from pcocheck.resolution import ResourceKey
@@ -22,6 +23,7 @@ from pcocheck.rules.references import Target
 from pcocheck.rules.scoring import Sum, add_up, judge_total, value_score
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ObservationFacts:
     score: PromScore | None = None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from pcocheck.engine.frozen_init import quick_init
 from pcocheck.engine.references import parse_reference
 from pcocheck.pickling import pickled_by_fields
 from pcocheck.resolution import Identity, ReferenceContext, Resolution, Resolver, ResourceKey
@@ -28,6 +29,7 @@ _FINAL = frozenset(
 
 
 @pickled_by_fields
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Target:
     """What a reference points at: ``key`` when resolved; ``pending`` (``Type/id`` and the

@@ -183,6 +183,29 @@ _MARKER_PROBES = (
 )
 
 
+def _grouped_probes(probes: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The probes as (those searched alone, the searches of those sharing a first
+    character): one regular expression per first character (``"(?:684|4523|well-)``) scans
+    the text once, skipping at C speed to each occurrence of that character, where a
+    substring test per probe scans it once each. Any search finds a match exactly when a
+    probe of its group is in the text (tests/rules/test_stale_markers.py)."""
+    by_first: dict[str, list[str]] = {}
+    for probe in probes:
+        by_first.setdefault(probe[0], []).append(probe)
+    alone = tuple(group[0] for group in by_first.values() if len(group) == 1)
+    groups = tuple(
+        re.compile(
+            re.escape(first) + "(?:" + "|".join(re.escape(p[1:]) for p in group) + ")"
+        ).search
+        for first, group in by_first.items()
+        if len(group) > 1
+    )
+    return alone, groups
+
+
+_PROBE_ALONE, _PROBE_GROUPS = _grouped_probes(_MARKER_PROBES)
+
+
 # ``\/`` or an escaped ASCII character (``\u0000`` to ``\u007f``) anywhere: one regular
 # expression search (it skips to each backslash at C speed) instead of two substring scans
 # (a two-character ``in`` costs about a microsecond per record).
@@ -196,7 +219,10 @@ def may_be_stale(text: str) -> bool:
     a backslash or a non-ASCII character)."""
     if _RESPELLING_ESCAPE.search(text) is not None:
         return True
-    if any(map(text.__contains__, _MARKER_PROBES)) and any(map(text.__contains__, WALK_MARKERS)):
+    if (
+        any(map(text.__contains__, _PROBE_ALONE))
+        or any(probe(text) is not None for probe in _PROBE_GROUPS)
+    ) and any(map(text.__contains__, WALK_MARKERS)):
         return True
     start = text.find(PCO_CS)
     while start >= 0:  # each system string under the PCO base: its id up to the quote
