@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -20,6 +23,17 @@ def fixture_files() -> list[str]:
         and p.suffix in (".json", ".ndjson", ".gz")
         and not p.name.endswith("expected.json")
     )
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script that is not a package module (bench/, tools/) imported as ``name``; it is
+    registered in ``sys.modules`` (its dataclasses resolve annotations through it)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

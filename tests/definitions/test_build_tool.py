@@ -3,13 +3,13 @@ CoreArchive reads, and the build is reproducible."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 from pcocheck.definitions import DefinitionRegistry
 from pcocheck.definitions.core import CoreArchive
+from tests.conftest import load_script
 
 from .conftest import make_tgz
 
@@ -18,11 +18,7 @@ BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_r4core", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, "build_r4core")
 
 
 def _package() -> bytes:

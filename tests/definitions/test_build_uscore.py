@@ -5,7 +5,6 @@ terminology, search parameters, CapabilityStatements), the build is reproducible
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +13,7 @@ from typing import Any
 from pcocheck.definitions import DefinitionRegistry
 from pcocheck.definitions.registry import shared_core
 from pcocheck.definitions.uscore import UsCoreArchive
+from tests.conftest import load_script
 
 from .conftest import make_tgz
 
@@ -23,11 +23,7 @@ BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_uscore", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, "build_uscore")
 
 
 def _raw(compact: dict[str, Any]) -> dict[str, Any]:

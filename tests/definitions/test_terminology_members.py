@@ -4,7 +4,6 @@ needs a small code system (or value set) never parses a large one sharing its me
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import zipfile
 from pathlib import Path
@@ -12,6 +11,7 @@ from types import ModuleType
 
 from pcocheck.definitions import DefinitionRegistry
 from pcocheck.definitions.core import CoreArchive
+from tests.conftest import load_script
 
 from .conftest import make_tgz
 
@@ -21,11 +21,7 @@ SHIPPED = ROOT / "src" / "pcocheck" / "data" / "r4core.zip"
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_r4core_members", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, "build_r4core_members")
 
 
 def _code_system(name: str, concepts: int) -> dict[str, object]:

@@ -9,7 +9,6 @@ same findings, in the same order, through both.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import random
 from pathlib import Path
@@ -22,15 +21,11 @@ from pcocheck.engine.core import ProfileEngine
 from pcocheck.engine.merged import MergedPass
 from pcocheck.engine.walker import Pass
 from pcocheck.runner import Run, build_checkers
-from tests.conftest import ROOT, fixture_files
+from tests.conftest import ROOT, fixture_files, load_script
 
 
 def _corpus_module() -> Any:
-    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "bench" / "make_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "bench" / "make_corpus.py", "make_corpus")
 
 
 def _findings(paths: list[str], compiled: bool, **options: Any) -> list[dict[str, Any]]:

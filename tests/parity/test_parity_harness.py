@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, load_script
 
 HARNESS = FIXTURES.parent / "bench" / "parity.py"
 
 
 def _harness() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pcocheck_bench_parity", HARNESS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+    return load_script(HARNESS, "pcocheck_bench_parity")
 
 
 def _write(folder: Path, name: str, data: object) -> None:

@@ -31,17 +31,13 @@ they are rebuilt per process, never shared (pcocheck.parallel).
 from __future__ import annotations
 
 from collections.abc import Callable
-from marshal import dumps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pcocheck.definitions.model import Constraint, ElementDef, StructureDef
 from pcocheck.engine.content import MAX_STRING
 from pcocheck.engine.memo import (
-    LONGEST_KEY,
-    MARSHAL_VERSION,
     MIN_HITS,
     TRIAL,
-    WIDEST,
     Memo,
     MemoKey,
     slot_key,
@@ -98,6 +94,17 @@ PRIMITIVE, INLINE_RESOURCE, COMPLEX = 0, 1, 2
 
 # value_key's mark of a value not rendered yet (None: no key); compared by identity.
 _UNRENDERED: MemoKey = "\0 not rendered"
+
+
+def well_formed_items(
+    repeats: bool, companion: Any, value: Any, rel: JsonPath, key: str
+) -> list[tuple[JsonPath, Any, Any]] | None:
+    """The items of a repeating element's well-formed array (non-empty, no null, no ``_``
+    companion: nothing for ``collect_items`` to report), as ``collect_items`` lists them;
+    None for anything else (``collect_items`` then lists and reports)."""
+    if repeats and companion is None and type(value) is list and value and None not in value:
+        return [(rel + (key, i), item, None) for i, item in enumerate(value)]
+    return None
 
 
 class VisitSpec:
@@ -534,16 +541,7 @@ class CompiledPass(Pass):
         key = keys.get(ident, _UNRENDERED)
         if key is not _UNRENDERED:
             return key
-        # slot_key(value, None), inlined: most values are rendered here.
-        if type(value) is list and len(value) > WIDEST:
-            key = None
-        else:
-            try:
-                key = dumps(value, MARSHAL_VERSION)
-            except ValueError:  # unmarshallable: a Decimal, a subclass
-                key = repr(value)
-            if len(key) > LONGEST_KEY:
-                key = None
+        key = slot_key(value, None)
         keys[ident] = key
         return key
 
@@ -631,17 +629,13 @@ class CompiledPass(Pass):
         plan = slot.plan
         if not plan.repeats and value is not None and type(value) is not list:
             items = [(rel + (key,), value, companion)]
-        elif (
-            plan.repeats
-            and companion is None
-            and type(value) is list
-            and value
-            and None not in value
-        ):
-            # A well-formed array: what collect_items would list (check_present's test).
-            items = [(rel + (key, i), item, None) for i, item in enumerate(value)]
         else:
-            items = self.collect_items(slot.element, plan, obj, key, rel)
+            listed = well_formed_items(plan.repeats, companion, value, rel, key)
+            items = (
+                listed
+                if listed is not None
+                else self.collect_items(slot.element, plan, obj, key, rel)
+            )
         count = len(items)
         if plan.cardinality and (
             count < plan.minimum or (plan.maximum is not None and count > plan.maximum)
@@ -874,17 +868,12 @@ class CompiledPass(Pass):
             elif slot.slices:
                 self.check_slices(sd, slot.child, [], rel, key)
             return
-        if (
-            slot.repeats
-            and companion is None
-            and type(value) is list
-            and value
-            and None not in value
-        ):
-            # A well-formed array: nothing for collect_items to report.
-            items = [(rel + (key, i), item, None) for i, item in enumerate(value)]
-        else:
-            items = self.collect_items(slot.element, slot.plan, obj, key, rel)
+        listed = well_formed_items(slot.repeats, companion, value, rel, key)
+        items = (
+            listed
+            if listed is not None
+            else self.collect_items(slot.element, slot.plan, obj, key, rel)
+        )
         count = len(items)
         if count < slot.minimum or (slot.maximum is not None and count > slot.maximum):
             self.check_cardinality(slot.element, count, rel + (key,), key)

@@ -1190,11 +1190,8 @@ class ProfileEngine:
         # target profiles (the allowed types and the profiles a target must meet) and its
         # path (the base element a profile's narrowing is compared with). The profiles of
         # one resource, and the slices and type slices of one element, repeat them.
-        cached = self._targets.get(id(element))  # _reference_targets, inlined
         key = (
-            cached[1][0]
-            if cached is not None and cached[0] is element
-            else self._reference_targets(element)[0],
+            self._reference_targets(element)[0],
             element.path,
             walk.mode == BASE,
             walk.quiet,
@@ -1207,9 +1204,7 @@ class ProfileEngine:
         if known is not None and (
             known[0] is bundle
             if bundle is not None
-            # not document.holds(identity), inlined
-            else type(known_at := known[0]) is Identity
-            and (known_at.file != document.file or known_at.line != document.line)
+            else isinstance(known[0], Identity) and not document.holds(known[0])
         ):
             self.impure += known[1]
             return

@@ -375,23 +375,6 @@ class RunIndex:
             claims=claims,
         )
 
-    def _rows(self, data: bytes, hashed: int) -> Iterator[tuple[int, int]]:
-        """(slot, row) of every row whose key is ``data``, in the order they were added,
-        and finally (the free slot where the probe ended, -1)."""
-        slots, hashes, ends, keys = self._slots, self._hashes, self._key_ends, self._keys
-        mask = len(slots) - 1
-        slot = hashed & mask
-        while True:
-            row = slots[slot] - 1
-            if row < 0:
-                yield slot, -1
-                return
-            if hashes[row] == hashed:
-                start = ends[row - 1] if row else 0
-                if keys[start : ends[row]] == data:
-                    yield slot, row
-            slot = (slot + 1) & mask
-
     def add(self, identity: Identity) -> None:
         self.add_row(
             identity.key,
@@ -418,7 +401,7 @@ class RunIndex:
         slots, hashes = self._slots, self._hashes
         mask = len(slots) - 1
         free = hashed & mask
-        while True:  # the probe of _rows, inline: this runs once per resource of the run
+        while True:  # candidates()'s probe, inline: this runs once per resource of the run
             known = slots[free] - 1
             if known < 0:
                 break
@@ -523,7 +506,9 @@ class RunIndex:
     def candidates(self, key: str) -> list[Identity]:
         data = key.encode("utf-8", "surrogatepass")
         hashed = key_hash(data)
-        # The probe of _rows, inline (no generator): this runs once per distinct reference.
+        # Linear probing from the key's hash slot to the first empty slot passes every row
+        # with this key, in the order they were added (no generator: this runs once per
+        # distinct reference).
         slots, hashes, ends, keys = self._slots, self._hashes, self._key_ends, self._keys
         mask = len(slots) - 1
         slot = hashed & mask
